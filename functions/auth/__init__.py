@@ -1,0 +1,1 @@
+"""The auth domain: Firebase sign-in, Redis sessions, users, addresses, devices and roles."""

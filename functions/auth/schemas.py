@@ -1,0 +1,180 @@
+"""Request and response shapes of the auth routes. Requests are strict: wrong types and unknown fields
+are refused (422) rather than coerced, so a client bug shows up at once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from blinkit.security import Role
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Platform = Literal["android", "ios", "web"]
+IdToken = Annotated[str, StringConstraints(min_length=20, max_length=4096)]
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Pincode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$")]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class Device(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    platform: Platform
+
+
+class LoginRequest(Request):
+    id_token: IdToken
+    device: Device
+
+
+class GoogleLoginRequest(Request):
+    google_id_token: IdToken
+    device: Device
+
+
+class ValidateTokenRequest(Request):
+    id_token: IdToken
+
+
+class UserOut(BaseModel):
+    uid: str
+    phone_number: str | None
+    email: str | None
+    name: str | None
+    roles: list[Role]
+    created_at: datetime
+    updated_at: datetime
+
+
+class LoginResponse(BaseModel):
+    session_token: str = Field(description="Send as `Authorization: Bearer <token>`; shown only once")
+    session_id: str
+    expires_at: datetime = Field(description="Absolute end of the session; idle sessions end sooner")
+    user: UserOut
+    is_new_user: bool
+
+
+class RefreshResponse(BaseModel):
+    session_token: str
+    session_id: str
+    expires_at: datetime
+
+
+class ValidateTokenResponse(BaseModel):
+    valid: bool
+    uid: str
+    provider: str | None
+    claims: dict[str, object]
+
+
+class DeviceInfo(BaseModel):
+    name: str
+    platform: str
+
+
+class SessionOut(BaseModel):
+    session_id: str
+    device: DeviceInfo
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class SessionList(BaseModel):
+    sessions: list[SessionOut]
+
+
+class UserPatch(Request):
+    name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
+    email: Email | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _lower(cls, v: str | None) -> str | None:
+        return v.lower() if v else v
+
+
+class AddressIn(Request):
+    label: Annotated[str, StringConstraints(min_length=1, max_length=32)]
+    line1: Text
+    line2: Text | None = None
+    landmark: Text | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    pincode: Pincode
+    lat: Latitude
+    lng: Longitude
+
+
+class AddressPatch(Request):
+    label: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
+    line1: Text | None = None
+    line2: Text | None = None
+    landmark: Text | None = None
+    city: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    pincode: Pincode | None = None
+    lat: Latitude | None = None
+    lng: Longitude | None = None
+
+
+class AddressOut(BaseModel):
+    address_id: str
+    label: str
+    line1: str
+    line2: str | None
+    landmark: str | None
+    city: str
+    pincode: str
+    lat: float
+    lng: float
+    created_at: datetime
+    updated_at: datetime
+
+
+class AddressList(BaseModel):
+    addresses: list[AddressOut]
+
+
+class DeviceIn(Request):
+    token: Annotated[str, StringConstraints(min_length=20, max_length=1024, pattern=r"^[A-Za-z0-9:_\-.]+$")]
+    platform: Platform
+
+
+class DeviceOut(BaseModel):
+    token: str
+    platform: str
+    registered_at: datetime
+
+
+class RolesIn(Request):
+    # JSON has no enums: accept the role's string (strict mode would demand a Role instance).
+    roles: Annotated[list[Annotated[Role, Field(strict=False)]], Field(min_length=1, max_length=4)]
+
+    @field_validator("roles")
+    @classmethod
+    def _unique(cls, v: list[Role]) -> list[Role]:
+        if len(set(v)) != len(v):
+            raise ValueError("roles must not repeat")
+        return v
+
+
+class RolesOut(BaseModel):
+    uid: str
+    roles: list[Role]
+
+
+class DependencyStatus(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    dependencies: dict[str, DependencyStatus]

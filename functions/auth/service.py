@@ -1,0 +1,317 @@
+"""The auth domain's rules: sign-in, sessions, profile, addresses, devices, roles.
+
+No HTTP here: functions take plain values and raise `blinkit.errors.Problem`s. Firebase is imported
+inside the functions that need it, so routes that never call Firebase do not pay for its import.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+from typing import Any
+
+import redis
+
+from auth import store
+from auth.session_store import SessionStore
+from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session, utcnow
+from blinkit.errors import NotFound, Unprocessable
+from blinkit.ids import new_id
+from blinkit.ratelimit import check_rate
+from blinkit.redis_client import get_redis
+from blinkit.security import AuthState, Principal, Role
+from blinkit.settings import get_settings
+
+MAX_ADDRESSES = 10
+MAX_DEVICES = 10
+DEFAULT_ROLES = (Role.CUSTOMER.value,)
+
+
+def session_policy() -> Policy:
+    s = get_settings()
+    return Policy(
+        absolute=timedelta(days=s.session_absolute_days),
+        idle=timedelta(days=s.session_idle_days),
+        touch_every=timedelta(seconds=s.session_touch_seconds),
+    )
+
+
+@lru_cache(maxsize=4)
+def _store_for(client: redis.Redis) -> SessionStore:
+    return SessionStore(client, session_policy())
+
+
+def sessions() -> SessionStore:
+    return _store_for(get_redis())
+
+
+# Sign-in -------------------------------------------------------------------------------------------
+
+
+def _limit_ip(ip: str) -> None:
+    s = get_settings()
+    check_rate(get_redis(), f"auth:rl:ip:{ip}", limit=s.login_rate_per_ip,
+               window_seconds=s.login_rate_window_seconds, what="sign-in attempts from this address")
+
+
+def _limit_user(uid: str) -> None:
+    s = get_settings()
+    check_rate(get_redis(), f"auth:rl:user:{uid}", limit=s.login_rate_per_user,
+               window_seconds=s.login_rate_window_seconds, what="sign-in attempts for this account")
+
+
+def login_with_id_token(id_token: str, device_name: str, platform: str, ip: str) -> dict[str, Any]:
+    from auth import firebase
+
+    _limit_ip(ip)  # before the expensive verification, so a flood costs us little
+    claims = firebase.verify_id_token(id_token, check_revoked=True)
+    return _login(claims, device_name, platform)
+
+
+def login_with_google(google_id_token: str, device_name: str, platform: str, ip: str) -> dict[str, Any]:
+    from auth import firebase
+
+    _limit_ip(ip)
+    id_token = firebase.sign_in_with_google(google_id_token)
+    claims = firebase.verify_id_token(id_token, check_revoked=True)
+    return _login(claims, device_name, platform)
+
+
+def _login(claims: dict[str, Any], device_name: str, platform: str) -> dict[str, Any]:
+    uid = claims["uid"]
+    _limit_user(uid)
+    now = utcnow()
+    provider = (claims.get("firebase") or {}).get("sign_in_provider")
+    user, is_new = store.create_user_if_absent(
+        store.UserRecord(
+            pk=store.user_pk(uid),
+            uid=uid,
+            phone_number=claims.get("phone_number"),
+            email=claims.get("email"),
+            name=claims.get("name"),
+            roles=list(DEFAULT_ROLES),
+            providers=[provider] if provider else [],
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    token = mint_token()
+    session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy())
+    sessions().create(session, hash_token(token), now)
+    return {
+        "session_token": token,
+        "session_id": session.session_id,
+        "expires_at": session.expires_at,
+        "user": user_view(user),
+        "is_new_user": is_new,
+    }
+
+
+def validate_id_token(id_token: str) -> dict[str, Any]:
+    from auth import firebase
+
+    claims = firebase.verify_id_token(id_token, check_revoked=True)
+    return {
+        "valid": True,
+        "uid": claims["uid"],
+        "provider": (claims.get("firebase") or {}).get("sign_in_provider"),
+        "claims": claims,
+    }
+
+
+# Sessions ------------------------------------------------------------------------------------------
+
+
+def bearer_token(headers: dict[str, str] | None) -> str | None:
+    for key, value in (headers or {}).items():
+        if key.lower() == "authorization" and value[:7].lower() == "bearer ":
+            return value[7:].strip()
+    return None
+
+
+def authorize(headers: dict[str, str] | None) -> dict[str, Any]:
+    """The authorizer's verdict for a request's session token (see blinkit.security for why a verdict)."""
+    token = bearer_token(headers)
+    if not token or not looks_like_token(token):
+        return {"auth_state": AuthState.INVALID.value}
+    try:
+        store_ = sessions()
+        token_hash = hash_token(token)
+        session = store_.get(token_hash)
+        now = utcnow()
+        if session is None or not session.is_active(now, store_.policy):
+            return {"auth_state": AuthState.INVALID.value}
+        if session.needs_touch(now, store_.policy) and not store_.touch(token_hash, session, now):
+            return {"auth_state": AuthState.INVALID.value}  # ended between our read and our write
+    except redis.RedisError:
+        return {"auth_state": AuthState.UNAVAILABLE.value}
+    return {
+        "auth_state": AuthState.OK.value,
+        "uid": session.uid,
+        "session_id": session.session_id,
+        "roles": ",".join(session.roles),
+    }
+
+
+def refresh_session(principal: Principal, token: str | None) -> dict[str, Any]:
+    """Rotate the token: a new secret for the same session; the old one stops working at once."""
+    store_ = sessions()
+    old_hash = hash_token(token or "")
+    session = store_.get(old_hash)
+    if session is None or session.session_id != principal.session_id:
+        raise NotFound("The session has already ended", code="session-ended")
+    new_token = mint_token()
+    if not store_.rotate(old_hash, hash_token(new_token), session, utcnow()):
+        raise NotFound("The session has already ended", code="session-ended")
+    return {"session_token": new_token, "session_id": session.session_id, "expires_at": session.expires_at}
+
+
+def list_sessions(principal: Principal) -> list[dict[str, Any]]:
+    found = sorted(sessions().list(principal.uid), key=lambda s: s.created_at, reverse=True)
+    return [_session_view(s, current=s.session_id == principal.session_id) for s in found]
+
+
+def _session_view(s: Session, *, current: bool) -> dict[str, Any]:
+    return {
+        "session_id": s.session_id,
+        "device": {"name": s.device_name, "platform": s.platform},
+        "created_at": s.created_at,
+        "last_seen_at": s.last_seen_at,
+        "expires_at": s.expires_at,
+        "current": current,
+    }
+
+
+def end_session(principal: Principal, session_id: str) -> None:
+    # Only the caller's own index is consulted, so another user's id is simply not found (404).
+    if not sessions().delete(principal.uid, session_id):
+        raise NotFound("No such session")
+
+
+def end_all_sessions(principal: Principal) -> None:
+    from auth import firebase
+
+    sessions().delete_all(principal.uid)
+    firebase.revoke_refresh_tokens(principal.uid)
+
+
+# Profile -------------------------------------------------------------------------------------------
+
+
+def user_view(user: store.UserRecord) -> dict[str, Any]:
+    return {
+        "uid": user.uid,
+        "phone_number": user.phone_number,
+        "email": user.email,
+        "name": user.name,
+        "roles": list(user.roles),
+        "created_at": user.created_at,
+        "updated_at": user.updated_at,
+    }
+
+
+def get_me(principal: Principal) -> dict[str, Any]:
+    user = store.get_user(principal.uid)
+    if user is None:
+        raise NotFound("No such user")
+    return user_view(user)
+
+
+def update_me(principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    if not changes:
+        raise Unprocessable("Send at least one field to change", errors=[{"field": "body", "message": "empty"}])
+    store.update_user(principal.uid, utcnow(), **changes)
+    return get_me(principal)
+
+
+# Addresses -----------------------------------------------------------------------------------------
+
+_REQUIRED_ADDRESS_FIELDS = ("label", "line1", "city", "pincode", "lat", "lng")
+
+
+def address_view(a: store.AddressRecord) -> dict[str, Any]:
+    return {k: getattr(a, k) for k in (
+        "address_id", "label", "line1", "line2", "landmark", "city", "pincode", "lat", "lng", "created_at", "updated_at"
+    )}
+
+
+def list_addresses(principal: Principal) -> list[dict[str, Any]]:
+    return [address_view(a) for a in store.list_addresses(principal.uid)]
+
+
+def add_address(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
+    now = utcnow()
+    address_id = new_id("adr_")
+    record = store.AddressRecord(
+        pk=store.user_pk(principal.uid), sk=store.ADDRESS + address_id, address_id=address_id,
+        created_at=now, updated_at=now, **fields,
+    )
+    store.add_address(record, limit=MAX_ADDRESSES)
+    return address_view(record)
+
+
+def update_address(principal: Principal, address_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    nulled = [k for k in _REQUIRED_ADDRESS_FIELDS if k in changes and changes[k] is None]
+    if nulled:
+        raise Unprocessable("These fields cannot be removed",
+                            errors=[{"field": k, "message": "must not be null"} for k in nulled])
+    if not changes:
+        raise Unprocessable("Send at least one field to change", errors=[{"field": "body", "message": "empty"}])
+    record = store.update_address(principal.uid, address_id, utcnow(), changes)
+    record.refresh(consistent_read=True)
+    return address_view(record)
+
+
+def delete_address(principal: Principal, address_id: str) -> None:
+    store.delete_address(principal.uid, address_id)
+
+
+# Devices -------------------------------------------------------------------------------------------
+
+
+def register_device(principal: Principal, token: str, platform: str) -> dict[str, Any]:
+    record = store.add_device(
+        store.DeviceRecord(pk=store.user_pk(principal.uid), sk=store.device_sk(token), token=token,
+                           platform=platform, registered_at=utcnow()),
+        limit=MAX_DEVICES,
+    )
+    return {"token": record.token, "platform": record.platform, "registered_at": record.registered_at}
+
+
+def remove_device(principal: Principal, token: str) -> None:
+    store.delete_device(principal.uid, token)
+
+
+# Roles ---------------------------------------------------------------------------------------------
+
+
+def set_roles(uid: str, roles: list[str]) -> dict[str, Any]:
+    """Custom claims in Firebase (for clients that read them), the user record, and live sessions."""
+    from auth import firebase
+
+    if store.get_user(uid) is None:
+        raise NotFound("No such user")
+    existing = firebase.get_user(uid).get("custom_claims") or {}
+    firebase.set_custom_claims(uid, {**existing, "roles": roles})
+    store.update_user(uid, utcnow(), roles=roles)
+    sessions().set_roles(uid, tuple(roles))
+    return {"uid": uid, "roles": roles}
+
+
+# Health --------------------------------------------------------------------------------------------
+
+
+def health() -> dict[str, Any]:
+    deps: dict[str, dict[str, Any]] = {}
+    try:
+        get_redis().ping()
+        deps["redis"] = {"status": "ok"}
+    except redis.RedisError as exc:
+        deps["redis"] = {"status": "unavailable", "detail": type(exc).__name__}
+    try:
+        store.get_user("__health__")
+        deps["users_table"] = {"status": "ok"}
+    except Exception as exc:  # any failure to reach the table is what health reports, not raises
+        deps["users_table"] = {"status": "unavailable", "detail": type(exc).__name__}
+    ok = all(d["status"] == "ok" for d in deps.values())
+    return {"status": "ok" if ok else "degraded", "dependencies": deps}

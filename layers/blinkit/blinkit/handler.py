@@ -1,0 +1,56 @@
+"""The Lambda entry point for a domain's FastAPI app: Mangum plus correlation ids, logs and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI
+
+from blinkit.context import REQUEST_ID_HEADER, request_id_from_event, request_id_var
+from blinkit.observability import logger, metrics
+
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def _ensure_event_loop() -> None:
+    # Mangum calls asyncio.get_event_loop() on every event; on Python 3.12 that fails in a thread
+    # without a loop and after any asyncio.run() has closed the previous one.
+    try:
+        loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not loop.is_closed():
+            return
+    except RuntimeError:
+        pass
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
+    from mangum import Mangum
+
+    adapter = Mangum(app, lifespan="off", api_gateway_base_path="/")
+
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        request_id = request_id_from_event(event)
+        token = request_id_var.set(request_id)
+        logger.append_keys(service=service, request_id=request_id)
+        logger.set_correlation_id(request_id)
+        metrics.set_default_dimensions(service=service)
+        http = (event.get("requestContext") or {}).get("http") or {}
+        try:
+            _ensure_event_loop()
+            response = adapter(event, context)
+        finally:
+            request_id_var.reset(token)
+        response.setdefault("headers", {})[REQUEST_ID_HEADER] = request_id
+        logger.info(
+            "request",
+            method=http.get("method"),
+            path=http.get("path"),
+            status=response.get("statusCode"),
+        )
+        return response
+
+    return handler

@@ -1,0 +1,85 @@
+"""Who is calling: the verdict the Lambda authorizer passed on, as FastAPI dependencies.
+
+HTTP APIs can only turn an authorizer's "no" into a bare 403 and its failure into a 500, so the
+authorizer resolves the session and passes a verdict (`auth_state`) instead; `enforce_verdict` (run by
+every app before routing) answers 401 or 503 as problem+json for anything but "ok". See docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPBearer
+
+from blinkit.context import authorizer_context
+from blinkit.errors import Forbidden, Problem, ServiceUnavailable, Unauthorized
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"
+    ADMIN = "admin"
+    STORE_STAFF = "store_staff"
+    DELIVERY_PARTNER = "delivery_partner"
+
+
+class AuthState(StrEnum):
+    OK = "ok"
+    INVALID = "invalid"  # unknown, expired, idle or rotated-out token
+    UNAVAILABLE = "unavailable"  # the session store could not be asked: fail closed
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    uid: str
+    session_id: str
+    roles: frozenset[str]
+    store_id: str | None = None
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def verdict_problem(context: dict[str, Any] | None) -> Problem | None:
+    """The problem to answer for an authorizer verdict, or None when the request may proceed."""
+    if context is None:
+        return None  # a public route: API Gateway ran no authorizer
+    state = context.get("auth_state")
+    if state == AuthState.OK and context.get("uid"):
+        return None
+    if state == AuthState.UNAVAILABLE:
+        return ServiceUnavailable("Sessions cannot be checked right now; try again shortly")
+    return Unauthorized("The session token is missing, invalid or expired")
+
+
+_bearer = HTTPBearer(auto_error=False, description="Session token from POST /auth/login")
+
+
+def current_principal(request: Request, _: Any = Depends(_bearer)) -> Principal:
+    context = authorizer_context(request.scope.get("aws.event"))
+    if context is None:
+        raise Unauthorized()  # a protected route reached without an authorizer: refuse, never guess
+    problem = verdict_problem(context)
+    if problem:
+        raise problem
+    roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
+    return Principal(
+        uid=context["uid"],
+        session_id=context.get("session_id", ""),
+        roles=roles,
+        store_id=context.get("store_id") or None,
+    )
+
+
+def require_role(*roles: Role | str):
+    """Dependency factory: the caller must hold at least one of `roles` (403 otherwise)."""
+    wanted = {str(r) for r in roles}
+
+    def _check(principal: Principal = Depends(current_principal)) -> Principal:
+        if not principal.roles.intersection(wanted):
+            raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}")
+        return principal
+
+    return _check

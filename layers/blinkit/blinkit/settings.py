@@ -1,0 +1,63 @@
+"""Typed settings, read once per process from the environment.
+
+The template sets these variables in AWS; `local/` sets the same names on one machine, so production
+code never knows where it runs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Stage = Literal["local", "test", "dev", "prod"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    stage: Stage = "local"
+    service_name: str = Field("blinkit", alias="POWERTOOLS_SERVICE_NAME")
+    aws_region: str = Field("ap-south-1", alias="AWS_REGION")
+
+    # Tables and caches (names come from the template).
+    users_table: str = "UsersTable"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_timeout_seconds: float = 0.5
+
+    # Sessions.
+    session_absolute_days: int = Field(30, ge=1)
+    session_idle_days: int = Field(7, ge=1)
+    session_touch_seconds: int = Field(60, ge=1)  # last_seen_at is written at most this often
+
+    # Login rate limits (fixed windows in Redis).
+    login_rate_per_ip: int = Field(30, ge=1)
+    login_rate_per_user: int = Field(10, ge=1)
+    login_rate_window_seconds: int = Field(60, ge=1)
+
+    # Request limits.
+    max_body_bytes: int = Field(16 * 1024, ge=1024)
+
+    # Signs pagination cursors. In AWS the template passes a generated per-stack value.
+    cursor_secret: str = "local-cursor-secret"
+
+    # Firebase. In AWS the service account JSON lives in Secrets Manager; the web API key (needed for
+    # Identity Toolkit's signInWithIdp) in SSM. Locally the emulator needs neither.
+    firebase_project_id: str = "demo-blinkit"
+    firebase_auth_emulator_host: str | None = None
+    firebase_credentials_secret: str | None = None
+    firebase_web_api_key_parameter: str | None = None
+    firebase_web_api_key: str = "local-emulator-key"
+
+    @model_validator(mode="after")
+    def _no_emulator_in_prod(self) -> Settings:
+        if self.stage == "prod" and self.firebase_auth_emulator_host:
+            raise ValueError("FIREBASE_AUTH_EMULATOR_HOST must not be set when STAGE is prod")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

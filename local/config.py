@@ -1,0 +1,35 @@
+"""What the local stack sets where AWS would: template parameters and environment overrides.
+
+Everything else (table names, queue URLs, state machine ARNs) is resolved from template.yaml.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATE = ROOT / "template.yaml"
+STATE_DIR = ROOT / ".local"  # ports of a running `make run`, the email outbox, logs (git-ignored)
+
+PARAMETERS: dict[str, str] = {
+    "Stage": "dev",
+    "VpcId": "vpc-local",
+    "PrivateSubnetIds": "subnet-local-a,subnet-local-b",
+    "FirebaseProjectId": "demo-blinkit",
+    "FirebaseCredentialsSecretArn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:local-firebase",
+}
+
+
+def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str = "local") -> dict[str, str]:
+    """Overrides for values that only exist in AWS (the cache endpoint, secrets) or differ locally."""
+    return {
+        "STAGE": stage,
+        "REDIS_URL": redis_url,
+        "FIREBASE_AUTH_EMULATOR_HOST": firebase_emulator_host,
+        "FIREBASE_PROJECT_ID": PARAMETERS["FirebaseProjectId"],
+        # The emulator needs neither the service account nor the web API key.
+        "FIREBASE_CREDENTIALS_SECRET": "",
+        "FIREBASE_WEB_API_KEY_PARAMETER": "",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_DEV": "false",
+    }

@@ -1,0 +1,100 @@
+"""The real template on moto, a real Redis and the Firebase emulator, in-process: what integration tests use.
+
+`stack` starts once per test session; `api` gives each test an empty Redis database and empty tables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import redis
+
+from local.config import PARAMETERS, TEMPLATE, local_environment
+from local.gateway import Gateway, Reply
+from local.stack import LocalStack
+
+# Tests own database 13 of the Redis they are given, so they never touch the developer's data.
+TEST_REDIS_DB = 13
+
+
+def _test_redis_url() -> str:
+    base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    return base.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}" if base.count("/") >= 3 else base + f"/{TEST_REDIS_DB}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = _test_redis_url()
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:  # a missing Redis is a broken set-up, never a reason to skip
+        raise RuntimeError(f"tests need a Redis server at {url} (set REDIS_URL): {exc}") from exc
+    return url
+
+
+@pytest.fixture(scope="session")
+def stack(firebase_emulator: Any, redis_url: str) -> Iterator[LocalStack]:
+    from blinkit.redis_client import reset_redis
+    from blinkit.settings import get_settings
+
+    env = local_environment(redis_url=redis_url, firebase_emulator_host=firebase_emulator.host, stage="test")
+    with LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS) as running:
+        get_settings.cache_clear()
+        reset_redis()
+        yield running
+    get_settings.cache_clear()
+    reset_redis()
+
+
+class Api:
+    """Requests through the local gateway (authorizer included), with JSON conveniences."""
+
+    def __init__(self, gateway: Gateway) -> None:
+        self.gateway = gateway
+
+    def request(
+        self, method: str, path: str, *, json_body: Any = None, token: str | None = None,
+        headers: dict[str, str] | None = None, raw: bytes | None = None, query: str = "", ip: str = "127.0.0.1",
+    ) -> Reply:
+        sent = {"content-type": "application/json", **(headers or {})}
+        if token:
+            sent["authorization"] = f"Bearer {token}"
+        body = raw if raw is not None else (json.dumps(json_body).encode() if json_body is not None else b"")
+        return self.gateway.handle(method, path, query, sent, body, ip)
+
+    def get(self, path: str, **kw: Any) -> Reply:
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("POST", path, json_body=json_body, **kw)
+
+    def patch(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("PATCH", path, json_body=json_body, **kw)
+
+    def put(self, path: str, json_body: Any = None, **kw: Any) -> Reply:
+        return self.request("PUT", path, json_body=json_body, **kw)
+
+    def delete(self, path: str, **kw: Any) -> Reply:
+        return self.request("DELETE", path, **kw)
+
+
+def _empty_tables() -> None:
+    dynamodb = boto3.client("dynamodb")
+    for name in dynamodb.list_tables()["TableNames"]:
+        keys = [k["AttributeName"] for k in dynamodb.describe_table(TableName=name)["Table"]["KeySchema"]]
+        for page in dynamodb.get_paginator("scan").paginate(TableName=name, ProjectionExpression=",".join(keys)):
+            for item in page["Items"]:
+                dynamodb.delete_item(TableName=name, Key={k: item[k] for k in keys})
+
+
+@pytest.fixture
+def api(stack: LocalStack, redis_url: str, firebase: Any) -> Api:
+    redis.Redis.from_url(redis_url).flushdb()
+    _empty_tables()
+    assert stack.functions is not None
+    return Api(Gateway(stack.template, stack.functions))

@@ -29,7 +29,9 @@ def _ensure_event_loop() -> None:
 def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
     from mangum import Mangum
 
-    adapter = Mangum(app, lifespan="off", api_gateway_base_path="/")
+    # problem+json is text: without it Mangum would base64 every error body.
+    text_types = ["application/json", "application/problem+json", "text/plain", "text/html"]
+    adapter = Mangum(app, lifespan="off", api_gateway_base_path="/", text_mime_types=text_types)
 
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

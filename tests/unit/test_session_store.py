@@ -1,0 +1,87 @@
+"""The Redis session store against a real Redis: create, touch, rotate, list, delete, roles."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import redis
+
+from auth.session_store import SessionStore, index_key, session_key
+from auth.sessions import Policy, hash_token, mint_token, new_session
+
+POLICY = Policy(absolute=timedelta(days=30), idle=timedelta(days=7), touch_every=timedelta(minutes=1))
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def store(redis_url):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+    client.flushdb()
+    yield SessionStore(client, POLICY)
+    client.flushdb()
+
+
+def start(store: SessionStore, uid: str = "u1", sid: str = "ses_1") -> str:
+    token = mint_token()
+    store.create(new_session(sid, uid, "Pixel", "android", ("customer",), NOW, POLICY), hash_token(token), NOW)
+    return token
+
+
+def test_create_stores_only_the_hash_with_a_ttl(store):
+    token = start(store)
+    assert store.r.exists(session_key(hash_token(token)))
+    assert not any(token in key for key in store.r.keys("*"))
+    assert 0 < store.r.ttl(session_key(hash_token(token))) <= 7 * 86400
+    assert store.get(hash_token(token)).uid == "u1"
+
+
+def test_touch_updates_last_seen_and_never_resurrects_a_deleted_session(store):
+    token = start(store)
+    later = NOW + timedelta(minutes=5)
+    assert store.touch(hash_token(token), store.get(hash_token(token)), later)
+    assert store.get(hash_token(token)).last_seen_at == later
+    stale = store.get(hash_token(token))
+    store.delete("u1", "ses_1")
+    assert not store.touch(hash_token(token), stale, later)
+    assert not store.r.exists(session_key(hash_token(token)))
+
+
+def test_rotate_moves_the_session_to_the_new_hash_only(store):
+    old = start(store)
+    new = mint_token()
+    session = store.get(hash_token(old))
+    assert store.rotate(hash_token(old), hash_token(new), session, NOW)
+    assert store.get(hash_token(old)) is None
+    assert store.get(hash_token(new)).session_id == "ses_1"
+    assert store.r.hget(index_key("u1"), "ses_1") == hash_token(new)
+    assert not store.rotate(hash_token(old), hash_token(mint_token()), session, NOW)  # second use fails
+
+
+def test_list_prunes_sessions_that_expired_in_redis(store):
+    a = start(store, sid="ses_a")
+    start(store, sid="ses_b")
+    store.r.delete(session_key(hash_token(a)))  # as if its TTL ran out
+    assert [s.session_id for s in store.list("u1")] == ["ses_b"]
+    assert store.r.hkeys(index_key("u1")) == ["ses_b"]
+
+
+def test_delete_all_ends_every_session_of_one_user_only(store):
+    start(store, sid="ses_a")
+    start(store, sid="ses_b")
+    other = start(store, uid="u2", sid="ses_c")
+    assert store.delete_all("u1") == 2
+    assert store.list("u1") == []
+    assert store.get(hash_token(other)) is not None
+
+
+def test_delete_by_id_is_scoped_to_the_owner(store):
+    other = start(store, uid="u2", sid="ses_c")
+    assert not store.delete("u1", "ses_c")
+    assert store.get(hash_token(other)) is not None
+
+
+def test_set_roles_updates_live_sessions(store):
+    token = start(store)
+    assert store.set_roles("u1", ("admin", "customer")) == 1
+    assert store.get(hash_token(token)).roles == ("admin", "customer")

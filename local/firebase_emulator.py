@@ -174,6 +174,13 @@ class FirebaseAuthEmulator:
 
     # --- REST helpers ---------------------------------------------------------------------------------
 
+    @classmethod
+    def attach(cls, host: str, project_id: str = "demo-blinkit") -> FirebaseAuthEmulator:
+        """A client for an emulator another process started (e.g. `make run`); stop() leaves it running."""
+        client = cls(port=int(host.rsplit(":", 1)[1]), project_id=project_id, workdir=Path(tempfile.gettempdir()))
+        client._client = httpx.Client(base_url=client.base_url, timeout=10.0)
+        return client
+
     @property
     def http(self) -> httpx.Client:
         if self._client is None:

@@ -1,6 +1,6 @@
 """The real template on moto, a real Redis and the Firebase emulator, in-process: what integration tests use.
 
-`stack` starts once per test session; `api` gives each test an empty Redis database and empty tables.
+`project_stack` starts once per test module; `api` gives each test an empty Redis database and empty tables.
 """
 
 from __future__ import annotations
@@ -37,8 +37,10 @@ def redis_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def stack(firebase_emulator: Any, redis_url: str) -> Iterator[LocalStack]:
+# Module scope: the stack's moto mock ends with the module that used it, so tests that start their
+# own mock (tests/local, tests/unit) never run inside it. Starting one costs well under a second.
+@pytest.fixture(scope="module")
+def project_stack(firebase_emulator: Any, redis_url: str) -> Iterator[LocalStack]:
     from blinkit.redis_client import reset_redis
     from blinkit.settings import get_settings
 
@@ -93,8 +95,8 @@ def _empty_tables() -> None:
 
 
 @pytest.fixture
-def api(stack: LocalStack, redis_url: str, firebase: Any) -> Api:
+def api(project_stack: LocalStack, redis_url: str, firebase: Any) -> Api:
     redis.Redis.from_url(redis_url).flushdb()
     _empty_tables()
-    assert stack.functions is not None
-    return Api(Gateway(stack.template, stack.functions))
+    assert project_stack.functions is not None
+    return Api(Gateway(project_stack.template, project_stack.functions))

@@ -1,0 +1,203 @@
+"""`python -m local <command>`: the docker-free stand-in for `sam local`.
+
+Add a command by writing `add_arguments(parser)` and `run(args) -> exit code`, then registering
+them with `@command(name, help)`; `build_parser()` turns the registry into subcommands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+DEFAULT_TEMPLATE = "template.yaml"
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    add_arguments: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(
+    name: str, help: str, add_arguments: Callable[[argparse.ArgumentParser], None]
+) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    def register(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        COMMANDS[name] = Command(name, help, add_arguments, run)
+        return run
+
+    return register
+
+
+def add_stack_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options every stack-starting command shares (template, overrides)."""
+    parser.add_argument("--template", "-t", default=DEFAULT_TEMPLATE, help="SAM template (default: %(default)s)")
+    parser.add_argument(
+        "--env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment override for the functions (repeatable); wins over the template",
+    )
+    parser.add_argument(
+        "--env-vars",
+        type=Path,
+        help='JSON file as for `sam local invoke --env-vars`: {"Parameters": {...}, "<FunctionId>": {...}}',
+    )
+    parser.add_argument(
+        "--parameter-overrides",
+        nargs="*",
+        default=[],
+        metavar="NAME=VALUE",
+        help="template parameter values (defaults come from the template)",
+    )
+    parser.add_argument("--verbose", "-v", action="store_true", help="debug logs on stderr")
+
+
+def _pairs(items: list[str], what: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"{what} must look like NAME=VALUE, got {item!r}")
+        out[name] = value
+    return out
+
+
+def env_overrides(args: argparse.Namespace, function_id: str | None = None) -> dict[str, str]:
+    overrides: dict[str, str] = {}
+    if args.env_vars:
+        doc = json.loads(args.env_vars.read_text())
+        overrides.update({k: str(v) for k, v in (doc.get("Parameters") or {}).items()})
+        if function_id:
+            overrides.update({k: str(v) for k, v in (doc.get(function_id) or {}).items()})
+    overrides.update(_pairs(args.env, "--env"))
+    return overrides
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if not verbose:  # botocore and moto are chatty at INFO
+        for name in ("botocore", "boto3", "moto", "urllib3"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+# ---- invoke -----------------------------------------------------------------------------------
+
+
+def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("function", help="logical id of the function in the template")
+    parser.add_argument("--event", "-e", help="event JSON file ('-' for stdin); default: {}")
+    add_stack_arguments(parser)
+
+
+@command("invoke", "invoke one function once with an event (twin of `sam local invoke`)", _invoke_arguments)
+def run_invoke(args: argparse.Namespace) -> int:
+    from local.lambdas import LambdaError
+    from local.stack import LocalStack
+
+    _configure_logging(args.verbose)
+    if args.event == "-":
+        event: Any = json.load(sys.stdin)
+    elif args.event:
+        event = json.loads(Path(args.event).read_text())
+    else:
+        event = {}
+    stack = LocalStack(
+        args.template,
+        env_overrides=env_overrides(args, args.function),
+        parameter_overrides=_pairs(args.parameter_overrides, "--parameter-overrides"),
+        only_functions=[args.function],
+    )
+    with stack:
+        assert stack.functions is not None
+        # Like `sam local invoke`: the function's own prints are logs (stderr); stdout is the result.
+        with contextlib.redirect_stdout(sys.stderr):
+            try:
+                result = stack.functions.invoke(args.function, event)
+            except LambdaError as exc:
+                error = exc.payload()
+                code = 1
+            else:
+                error, code = None, 0
+    print(json.dumps(error if error is not None else result))
+    return code
+
+
+# ---- run, token -------------------------------------------------------------------------------
+
+
+def _run_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="default: %(default)s")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--emulator-port", type=int, default=None, help="Firebase Auth emulator (default: free port)")
+    parser.add_argument("--verbose", "-v", action="store_true")
+
+
+@command("run", "start the whole system locally: API on --port, /docs, emulator, seeded demo users", _run_arguments)
+def run_server(args: argparse.Namespace) -> int:
+    from local.server import serve
+
+    _configure_logging(args.verbose)
+    serve(args.port, args.host, args.emulator_port)
+    return 0
+
+
+def _token_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", default="customer", help="customer, admin, staff or partner")
+    parser.add_argument("--id-token", action="store_true", help="print the Firebase ID token instead")
+
+
+@command("token", "print a fresh session token for a demo user of the running stack", _token_arguments)
+def run_token(args: argparse.Namespace) -> int:
+    from local.server import session_token
+
+    try:
+        print(session_token(args.user, id_token_only=args.id_token))
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# ---- entry point ------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for cmd in COMMANDS.values():
+        cmd.add_arguments(sub.add_parser(cmd.name, help=cmd.help, description=cmd.help))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from local.template import TemplateError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args)
+    except (KeyError, TemplateError, FileNotFoundError) as exc:
+        # A wrong name or path is the caller's mistake: one line, not a traceback.
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

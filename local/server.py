@@ -1,0 +1,126 @@
+"""`make run`: the whole system on one machine, no Docker, no AWS account.
+
+Starts (or reuses) Redis, the Firebase Auth emulator, the template's resources on in-process moto,
+the queue pump, the HTTP gateway with /docs, and seeds demo users. Ports and demo users are written
+to .local/stack.json so `python -m local token` can find them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from local.config import PARAMETERS, STATE_DIR, TEMPLATE, local_environment
+
+log = logging.getLogger("local.server")
+STATE_FILE = STATE_DIR / "stack.json"
+
+
+@contextlib.contextmanager
+def redis_server() -> Iterator[str]:
+    """REDIS_URL when set; otherwise an embedded Redis (fakeredis with Lua) on a free port."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    from fakeredis import TcpFakeServer
+
+    server = TcpFakeServer(("127.0.0.1", 0), server_type="redis")
+    thread = threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True)
+    thread.start()
+    host, port = server.server_address[:2]
+    log.warning("REDIS_URL is not set: using an embedded Redis on %s:%s (data is lost on exit)", host, port)
+    try:
+        yield f"redis://{host}:{port}/0"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class Running:
+    api_url: str
+    emulator: Any
+    stack: Any
+    users: dict[str, str]
+
+
+@contextlib.contextmanager
+def local_system(port: int, *, emulator_port: int | None = None, seed: bool = True) -> Iterator[Running]:
+    from local.firebase_emulator import FirebaseAuthEmulator
+    from local.stack import LocalStack
+
+    with contextlib.ExitStack() as stack_of:
+        redis_url = stack_of.enter_context(redis_server())
+        emulator = stack_of.enter_context(FirebaseAuthEmulator(port=emulator_port, project_id="demo-blinkit"))
+        env = local_environment(redis_url=redis_url, firebase_emulator_host=emulator.host)
+        stack = stack_of.enter_context(LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS))
+        # Importable only now: the stack put the layer and the functions on sys.path, as Lambda does.
+        from blinkit.redis_client import reset_redis
+        from blinkit.settings import get_settings
+
+        get_settings.cache_clear()
+        reset_redis()
+        users: dict[str, str] = {}
+        if seed:
+            from local.seed import seed_users
+
+            users = seed_users(emulator)
+        assert stack.pump is not None
+        stack.pump.start()
+        stack_of.callback(stack.pump.stop)
+        running = Running(f"http://127.0.0.1:{port}", emulator, stack, users)
+        STATE_DIR.mkdir(exist_ok=True)
+        STATE_FILE.write_text(json.dumps({
+            "api_url": running.api_url,
+            "emulator_host": emulator.host,
+            "project_id": emulator.project_id,
+            "users": users,
+        }, indent=2))
+        stack_of.callback(STATE_FILE.unlink, missing_ok=True)
+        yield running
+
+
+def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None) -> None:
+    import uvicorn
+
+    from local.gateway import Gateway, asgi_app
+    from local.seed import DEMO_USERS
+
+    with local_system(port, emulator_port=emulator_port) as running:
+        assert running.stack.functions is not None
+        gateway = Gateway(running.stack.template, running.stack.functions)
+        routes = len(gateway.routes)
+        print(f"\nBlinkit Clone is running on {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
+        print(f"Firebase Auth emulator: http://{running.emulator.host}")
+        print("Demo users (phone sign-in through the emulator):")
+        for user in DEMO_USERS:
+            print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}")
+        print("Get a session token:   .venv/bin/python -m local token --user customer")
+        print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me\n", flush=True)
+        uvicorn.run(asgi_app(gateway), host=host, port=port, log_level="warning")
+
+
+def session_token(user_key: str, *, id_token_only: bool = False) -> str:
+    """A fresh session token (or the Firebase ID token) for a demo user of a running `make run`."""
+    import httpx
+
+    from local.firebase_emulator import FirebaseAuthEmulator
+    from local.seed import demo_user
+
+    if not STATE_FILE.exists():
+        raise RuntimeError("the local stack is not running: start it with `make run` first")
+    state = json.loads(STATE_FILE.read_text())
+    emulator = FirebaseAuthEmulator.attach(state["emulator_host"], state["project_id"])
+    _, id_token = emulator.sign_in_with_phone(demo_user(user_key).phone)
+    if id_token_only:
+        return id_token
+    reply = httpx.post(f"{state['api_url']}/auth/login", timeout=30,
+                       json={"id_token": id_token, "device": {"name": "local token command", "platform": "web"}})
+    reply.raise_for_status()
+    return str(reply.json()["session_token"])

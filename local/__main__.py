@@ -107,6 +107,23 @@ def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
     add_stack_arguments(parser)
 
 
+def _project_defaults(template: str) -> tuple[dict[str, str], dict[str, str]]:
+    """For the project's own template: the local parameters and environment `make run` uses.
+
+    Redis comes from REDIS_URL (default: the standard local port); Firebase from a running emulator
+    named by FIREBASE_AUTH_EMULATOR_HOST (`make run` prints its address).
+    """
+    from local.config import PARAMETERS, TEMPLATE, local_environment
+
+    if Path(template).resolve() != TEMPLATE:
+        return {}, {}
+    env = local_environment(
+        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        firebase_emulator_host=os.environ.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
+    )
+    return env, dict(PARAMETERS)
+
+
 @command("invoke", "invoke one function once with an event (twin of `sam local invoke`)", _invoke_arguments)
 def run_invoke(args: argparse.Namespace) -> int:
     from local.lambdas import LambdaError
@@ -119,12 +136,10 @@ def run_invoke(args: argparse.Namespace) -> int:
         event = json.loads(Path(args.event).read_text())
     else:
         event = {}
-    stack = LocalStack(
-        args.template,
-        env_overrides=env_overrides(args, args.function),
-        parameter_overrides=_pairs(args.parameter_overrides, "--parameter-overrides"),
-        only_functions=[args.function],
-    )
+    env, parameters = _project_defaults(args.template)
+    env.update(env_overrides(args, args.function))
+    parameters.update(_pairs(args.parameter_overrides, "--parameter-overrides"))
+    stack = LocalStack(args.template, env_overrides=env, parameter_overrides=parameters, only_functions=[args.function])
     with stack:
         assert stack.functions is not None
         # Like `sam local invoke`: the function's own prints are logs (stderr); stdout is the result.

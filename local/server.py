@@ -14,12 +14,14 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from local.config import PARAMETERS, STATE_DIR, TEMPLATE, local_environment
 
 log = logging.getLogger("local.server")
-STATE_FILE = STATE_DIR / "stack.json"
+# Where a running stack tells other commands its ports; tests point it elsewhere to run beside `make run`.
+STATE_FILE = Path(os.environ.get("BLINKIT_LOCAL_STATE", STATE_DIR / "stack.json"))
 
 
 @contextlib.contextmanager
@@ -75,7 +77,7 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
         stack.pump.start()
         stack_of.callback(stack.pump.stop)
         running = Running(f"http://127.0.0.1:{port}", emulator, stack, users)
-        STATE_DIR.mkdir(exist_ok=True)
+        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
         STATE_FILE.write_text(json.dumps({
             "api_url": running.api_url,
             "emulator_host": emulator.host,

@@ -152,8 +152,8 @@ def add_address(address: AddressRecord, *, limit: int) -> None:
             )
             tx.save(address, condition=AddressRecord.sk.does_not_exist())
     except TransactWriteError as exc:
-        if _failed(exc, 1):  # the profile's counter condition (the put is item 0)
-            raise Conflict(f"At most {limit} addresses are allowed; delete one first", code="limit-reached") from exc
+        if _failed(exc, 1):  # the profile's condition (the put is item 0): no profile, or the limit
+            _raise_limit_or_missing(address.pk, f"At most {limit} addresses are allowed; delete one first", exc)
         raise
 
 
@@ -207,12 +207,18 @@ def add_device(device: DeviceRecord, *, limit: int) -> DeviceRecord:
                                    DeviceRecord.registered_at.set(device.registered_at)])
             return device
         if _failed(exc, 1):
-            raise Conflict(f"At most {limit} devices are allowed; remove one first", code="limit-reached") from exc
+            _raise_limit_or_missing(device.pk, f"At most {limit} devices are allowed; remove one first", exc)
         raise
 
 
 def delete_device(uid: str, token: str) -> None:
     _delete_counted(DeviceRecord(pk=user_pk(uid), sk=device_sk(token)), UserRecord.device_count, "device")
+
+
+def _raise_limit_or_missing(pk: str, limit_detail: str, cause: Exception) -> None:
+    if get_user(pk.removeprefix("USER#")) is None:
+        raise NotFound("No such user") from cause
+    raise Conflict(limit_detail, code="limit-reached") from cause
 
 
 def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:

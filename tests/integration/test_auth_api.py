@@ -392,3 +392,13 @@ def test_health_reports_dependencies(api):
     assert reply.status == 200
     assert reply.json() == {"status": "ok", "dependencies": {"redis": {"status": "ok", "detail": None},
                                                              "users_table": {"status": "ok", "detail": None}}}
+
+
+def test_a_session_whose_user_record_is_gone_gets_404_not_a_limit_error(api, customer):
+    from auth import store
+
+    store.UserRecord(pk=store.user_pk(customer.uid), sk=store.PROFILE).delete()
+    assert_problem(api.post("/users/me/addresses", ADDRESS, token=customer.session_token), 404)
+    device = {"token": FCM_TOKEN, "platform": "ios"}
+    assert_problem(api.post("/users/me/devices", device, token=customer.session_token), 404)
+    assert_problem(api.get("/users/me", token=customer.session_token), 404)

@@ -1,0 +1,381 @@
+"""template.yaml stays honest: every function is logged, least-privileged, routed once and has a sample event.
+
+These read the template the way the local stack does (`local.template.Template`), so a rule checked here
+is a rule about what both AWS and `make run` deploy. The last tests invoke two samples for real.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import typing
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import BaseModel
+
+from local.template import LAYER_TYPES, TABLE_TYPES, HttpRoute, Template
+
+ROOT = Path(__file__).resolve().parents[2]
+EVENTS = ROOT / "events"
+
+# The routes whose code calls Firebase (token verification, sign-in, revocation, custom claims).
+FIREBASE_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/auth/logout-all", "/admin/users/{uid}/roles"}
+PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health"}
+SECRET_POLICY = "AWSSecretsManagerGetSecretValuePolicy"
+# Path parameters whose shape the API enforces; a sample with another shape would only ever answer 422.
+PATH_PARAM_PATTERNS = {"session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$"}
+
+
+@cache
+def template() -> Template:
+    return Template.load(ROOT / "template.yaml")
+
+
+def function_ids() -> list[str]:
+    return sorted(template().functions)
+
+
+@cache
+def routes_by_function() -> dict[str, list[HttpRoute]]:
+    found: dict[str, list[HttpRoute]] = {fid: [] for fid in template().functions}
+    for route in template().http_routes():
+        found[route.function_id].append(route)
+    return found
+
+
+def route_of(function_id: str) -> HttpRoute | None:
+    routes = routes_by_function()[function_id]
+    return routes[0] if routes else None
+
+
+def event_path(function_id: str) -> Path:
+    """AuthLoginFunction -> events/auth/login.json: folder from the handler's domain, kebab name without
+    the `Function` suffix and the redundant `Auth` prefix (AuthorizerFunction keeps its name)."""
+    domain = template().functions[function_id].handler.split(".", 1)[0]
+    name = re.sub(r"Function$", "", function_id)
+    name = re.sub(r"^Auth(?=[A-Z])", "", name)
+    kebab = re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+    return EVENTS / domain / f"{kebab}.json"
+
+
+def load_event(function_id: str) -> dict[str, Any]:
+    return json.loads(event_path(function_id).read_text())
+
+
+def props(function_id: str) -> dict[str, Any]:
+    return template().functions[function_id].properties
+
+
+def ref(value: Any) -> str | None:
+    return value["Ref"] if isinstance(value, dict) and set(value) == {"Ref"} else None
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def statements(function_id: str) -> Iterator[dict[str, Any]]:
+    """Inline policy statements of a function (SAM policy templates are checked separately)."""
+    for policy in props(function_id).get("Policies") or []:
+        if isinstance(policy, dict) and "Statement" in policy:
+            yield from as_list(policy["Statement"])
+
+
+def policy_templates(function_id: str) -> dict[str, Any]:
+    return {
+        name: args
+        for policy in props(function_id).get("Policies") or []
+        if isinstance(policy, dict) and "Statement" not in policy
+        for name, args in policy.items()
+    }
+
+
+def calls_firebase(function_id: str) -> bool:
+    route = route_of(function_id)
+    return route is not None and route.path in FIREBASE_PATHS
+
+
+# ---- every function ---------------------------------------------------------------------------------
+
+
+def test_the_template_declares_functions() -> None:
+    # Guards the parametrized tests below against silently running on nothing.
+    assert len(function_ids()) >= 2
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_function_has_a_sample_event(function_id: str) -> None:
+    path = event_path(function_id)
+    assert path.is_file(), f"{function_id}: no sample event at {path.relative_to(ROOT)}"
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_function_logs_to_its_own_group_with_retention(function_id: str) -> None:
+    logging_config = props(function_id).get("LoggingConfig") or {}
+    group = ref(logging_config.get("LogGroup"))
+    assert group, f"{function_id}: LoggingConfig.LogGroup must be !Ref of a log group in the template"
+    resource = template().resources.get(group) or {}
+    assert resource.get("Type") == "AWS::Logs::LogGroup", f"{function_id}: {group} is not an AWS::Logs::LogGroup"
+    assert "RetentionInDays" in resource["Properties"], f"{group}: logs must not be kept forever"
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_log_groups_are_not_shared(function_id: str) -> None:
+    group = ref((props(function_id).get("LoggingConfig") or {}).get("LogGroup"))
+    users = [f for f in function_ids() if ref((props(f).get("LoggingConfig") or {}).get("LogGroup")) == group]
+    assert users == [function_id], f"{group} is used by {users}"
+
+
+def test_routes_are_distinct_and_one_per_function() -> None:
+    keys = [route.route_key for route in template().http_routes()]
+    assert len(keys) == len(set(keys)), f"duplicate routes: {sorted(k for k in keys if keys.count(k) > 1)}"
+    many = {fid: [r.route_key for r in rs] for fid, rs in routes_by_function().items() if len(rs) > 1}
+    assert not many, f"one function per route: {many}"
+
+
+# ---- least privilege ----------------------------------------------------------------------------------
+
+
+def _table_of(resource: Any) -> str | None:
+    """The table a DynamoDB resource ARN points at: !GetAtt T.Arn, or an index ARN `${T.Arn}/index/...`."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        logical_id, attribute = resource["Fn::GetAtt"]
+        return str(logical_id) if attribute == "Arn" else None
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        found = re.fullmatch(r"\$\{(\w+)\.Arn\}/index/[\w.*-]+", resource["Fn::Sub"])
+        return found.group(1) if found else None
+    return None
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_dynamodb_access_is_scoped_to_declared_tables(function_id: str) -> None:
+    tables = template().resources_of_type(*TABLE_TYPES)
+    for statement in statements(function_id):
+        actions = [str(a) for a in as_list(statement.get("Action", []))]
+        assert "*" not in actions, f"{function_id}: Action '*'"
+        dynamodb = [a for a in actions if a.lower().startswith("dynamodb:")]
+        if not dynamodb:
+            continue
+        assert not any("*" in a for a in dynamodb), f"{function_id}: wildcard DynamoDB action in {dynamodb}"
+        for resource in as_list(statement.get("Resource")):
+            assert resource != "*", f"{function_id}: {dynamodb} on Resource '*'"
+            table = _table_of(resource)
+            assert table in tables, f"{function_id}: {dynamodb} must target !GetAtt <Table>.Arn, got {resource!r}"
+    for name, args in policy_templates(function_id).items():
+        # SAM's DynamoDB policy templates grant whole action families; inline statements say exactly what.
+        assert not name.startswith("DynamoDB"), f"{function_id}: use an inline statement instead of {name}"
+        assert not (isinstance(args, dict) and "TableName" in args), f"{function_id}: {name} on a table"
+    for policy in props(function_id).get("Policies") or []:
+        assert not (isinstance(policy, str) and "dynamodb" in policy.lower()), f"{function_id}: managed {policy}"
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_only_firebase_callers_get_the_firebase_layer_and_secret(function_id: str) -> None:
+    layers = {ref(layer) for layer in template().functions[function_id].layers}
+    templates = policy_templates(function_id)
+    secret_statements = [
+        s for s in statements(function_id)
+        if any(str(a).lower().startswith("secretsmanager:") for a in as_list(s.get("Action", [])))
+    ]
+    if calls_firebase(function_id):
+        assert "FirebaseLayer" in layers, f"{function_id} calls Firebase but lacks FirebaseLayer"
+        secret = ref((templates.get(SECRET_POLICY) or {}).get("SecretArn"))
+        assert secret == "FirebaseCredentialsSecretArn", f"{function_id} calls Firebase but cannot read its secret"
+    else:
+        assert "FirebaseLayer" not in layers, f"{function_id} does not call Firebase: drop FirebaseLayer"
+        assert SECRET_POLICY not in templates and not secret_statements, f"{function_id}: needs no secret"
+
+
+def test_firebase_callers_are_exactly_the_firebase_routes() -> None:
+    # A renamed path would otherwise quietly turn the test above into "nobody calls Firebase".
+    paths = {route.path for route in template().http_routes() if calls_firebase(route.function_id)}
+    assert paths == FIREBASE_PATHS
+
+
+# ---- the HTTP API ---------------------------------------------------------------------------------------
+
+
+def http_api() -> dict[str, Any]:
+    apis = template().resources_of_type("AWS::Serverless::HttpApi")
+    assert len(apis) == 1, f"expected one HttpApi, found {sorted(apis)}"
+    return next(iter(apis.values()))["Properties"]
+
+
+def test_http_api_writes_access_logs_to_a_group_with_retention() -> None:
+    settings = http_api()["AccessLogSettings"]
+    target = settings["DestinationArn"]
+    assert isinstance(target, dict) and "Fn::GetAtt" in target, "DestinationArn must be !GetAtt <LogGroup>.Arn"
+    group, attribute = target["Fn::GetAtt"]
+    resource = template().resources[group]
+    assert attribute == "Arn" and resource["Type"] == "AWS::Logs::LogGroup"
+    assert "RetentionInDays" in resource["Properties"], f"{group}: access logs must not be kept forever"
+    assert "$context.requestId" in settings["Format"]
+
+
+def test_http_api_throttles_and_allows_cors() -> None:
+    api = http_api()
+    throttling = api["DefaultRouteSettings"]
+    assert "ThrottlingBurstLimit" in throttling and "ThrottlingRateLimit" in throttling
+    cors = api["CorsConfiguration"]
+    assert cors.get("AllowOrigins") and cors.get("AllowMethods")
+    # Browsers must be allowed to send the session token and the correlation id.
+    headers = {h.lower() for h in cors["AllowHeaders"]}
+    assert {"authorization", "content-type", "x-request-id"} <= headers
+
+
+def test_http_api_authorizer_checks_every_request() -> None:
+    auth = http_api()["Auth"]
+    name = auth["DefaultAuthorizer"]
+    authorizer = auth["Authorizers"][name]
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["EnableSimpleResponses"] is True, "the authorizer answers with simple responses"
+    assert authorizer["Identity"]["Headers"] == ["Authorization"]
+    # Caching would keep a logged-out session working until the cache entry expires.
+    assert authorizer["Identity"]["ReauthorizeEvery"] == 0, "authorizer caching must stay off"
+    function_id = authorizer["FunctionArn"]["Fn::GetAtt"][0]
+    assert function_id in template().functions
+    assert route_of(function_id) is None, "the authorizer must not be reachable as a route"
+
+
+def test_only_the_sign_in_routes_and_health_are_public() -> None:
+    public = {route.path for route in template().http_routes() if route.authorizer is None}
+    assert public == PUBLIC_PATHS, f"unexpected public routes: {sorted(public ^ PUBLIC_PATHS)}"
+
+
+# ---- layers ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("layer_id", sorted(template().resources_of_type(*LAYER_TYPES)))
+def test_layer_is_built_by_sam_for_python312(layer_id: str) -> None:
+    resource = template().resources[layer_id]
+    assert (resource.get("Metadata") or {}).get("BuildMethod") == "python3.12"
+    content = template().resolve_path(resource["Properties"]["ContentUri"])
+    assert (content / "requirements.txt").is_file(), f"{layer_id}: SAM installs {content}/requirements.txt"
+    # SAM's build puts the folder's content under python/ itself; a python/ folder would nest it twice.
+    assert not (content / "python").exists(), f"{layer_id}: remove {content}/python"
+
+
+def test_blinkit_layer_has_no_python_folder() -> None:
+    assert not (ROOT / "layers" / "blinkit" / "python").exists()
+
+
+# ---- sample events -------------------------------------------------------------------------------------
+
+
+@cache
+def body_models() -> dict[tuple[str, str], type[BaseModel]]:
+    """(METHOD, path) -> the request model its FastAPI endpoint takes as `body`."""
+    from fastapi.routing import APIRoute
+
+    from auth.api import router
+
+    models: dict[tuple[str, str], type[BaseModel]] = {}
+    for api_route in router.routes:
+        if not isinstance(api_route, APIRoute):
+            continue
+        model = typing.get_type_hints(api_route.endpoint).get("body")
+        for method in api_route.methods:
+            if model is not None:
+                models[(method, api_route.path)] = model
+    return models
+
+
+def _header(event: dict[str, Any], name: str) -> str | None:
+    return {k.lower(): v for k, v in (event.get("headers") or {}).items()}.get(name)
+
+
+@pytest.mark.parametrize("function_id", [f for f in function_ids() if route_of(f)])
+def test_route_sample_is_an_http_api_v2_event_of_its_route(function_id: str) -> None:
+    route = route_of(function_id)
+    assert route is not None
+    event = load_event(function_id)
+    context = event["requestContext"]
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == context["routeKey"] == route.route_key
+    assert context["http"]["method"] == route.method and context["stage"] == "$default"
+    assert event["isBase64Encoded"] is False
+    assert _header(event, "content-type") and _header(event, "x-request-id")
+    # rawPath is a real request to this route; pathParameters are exactly its placeholders' values.
+    names = re.findall(r"\{(\w+)\}", route.path)
+    params = event.get("pathParameters") or {}
+    assert sorted(params) == sorted(names)
+    assert event["rawPath"] == context["http"]["path"] == re.sub(r"\{(\w+)\}", lambda m: params[m.group(1)], route.path)
+    for name, value in params.items():
+        assert re.fullmatch(PATH_PARAM_PATTERNS.get(name, r"[^/{}]+"), value), f"{name}={value!r}"
+    model = body_models().get((route.method, route.path))
+    if model is not None:
+        model.model_validate_json(event["body"])  # the sample must get past validation to reach the code
+    else:
+        assert "body" not in event
+    lambda_context = (context.get("authorizer") or {}).get("lambda")
+    if route.authorizer is None:
+        assert lambda_context is None and _header(event, "authorization") is None
+    else:
+        assert re.fullmatch(r"Bearer bks_\S+", _header(event, "authorization") or "")
+        assert lambda_context["auth_state"] == "ok" and lambda_context["uid"]
+        assert re.fullmatch(PATH_PARAM_PATTERNS["session_id"], lambda_context["session_id"])
+        wanted = {"admin", "customer"} if route.path.startswith("/admin/") else {"customer"}
+        assert set(lambda_context["roles"].split(",")) == wanted
+
+
+@pytest.mark.parametrize("function_id", [f for f in function_ids() if route_of(f) is None])
+def test_authorizer_sample_is_a_request_authorizer_v2_event(function_id: str) -> None:
+    event = load_event(function_id)
+    assert event["version"] == "2.0" and event["type"] == "REQUEST"
+    protected = {r.route_key: r for r in template().http_routes() if r.authorizer is not None}
+    route = protected.get(event["routeKey"])
+    assert route is not None, f"{event['routeKey']} is not a protected route"
+    assert event["requestContext"]["routeKey"] == route.route_key
+    assert event["routeArn"].endswith(f"/$default/{route.method}{route.path}")
+    assert event["identitySource"] == [_header(event, "authorization")]
+    assert "authorizer" not in event["requestContext"], "the authorizer is what produces that context"
+
+
+def test_there_are_no_stray_sample_events() -> None:
+    expected = {event_path(f) for f in function_ids()}
+    found = set(EVENTS.rglob("*.json"))
+    assert found <= expected, f"events for no function: {sorted(str(p.relative_to(ROOT)) for p in found - expected)}"
+
+
+# ---- two samples, invoked for real ------------------------------------------------------------------
+
+
+def invoke(function_id: str, redis_url: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [
+            sys.executable, "-m", "local", "invoke", function_id,
+            "-e", str(event_path(function_id)),
+            "--env", f"REDIS_URL={redis_url}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_invoking_the_health_sample_answers_200_with_redis_ok(redis_url: str) -> None:
+    result = invoke("HealthFunction", redis_url)
+    assert result["statusCode"] == 200, result
+    assert json.loads(result["body"])["dependencies"]["redis"]["status"] == "ok"
+
+
+def test_invoking_the_users_get_me_sample_answers_a_problem(redis_url: str) -> None:
+    # A fresh invoke has empty tables: the authorizer context is accepted, then the user is not found.
+    result = invoke("UsersGetMeFunction", redis_url)
+    assert result["statusCode"] == 404, result
+    assert result["headers"]["content-type"] == "application/problem+json"
+    problem = json.loads(result["body"])
+    assert problem["detail"] == "No such user" and problem["status"] == 404
+    assert problem["request_id"] == result["headers"]["x-request-id"] == _header(load_event("UsersGetMeFunction"),
+                                                                                  "x-request-id")

@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from auth import schemas, service
 from blinkit.context import source_ip
 from blinkit.errors import PROBLEM_JSON
-from blinkit.security import Principal, Role, current_principal, require_role
+from blinkit.security import Principal, Role, current_user, require_role
 
 router = APIRouter()
 
@@ -44,54 +44,54 @@ async def validate_token(body: schemas.ValidateTokenRequest):
 
 @router.post("/auth/refresh-session", tags=["auth"], response_model=schemas.RefreshResponse,
              responses={**COMMON, 404: PROBLEM})
-async def refresh_session(request: Request, principal: Principal = Depends(current_principal)):
+async def refresh_session(request: Request, principal: Principal = Depends(current_user)):
     """Rotate the session token; the one sent stops working immediately."""
     return service.refresh_session(principal, service.bearer_token(dict(request.headers)))
 
 
 @router.get("/auth/sessions", tags=["auth"], response_model=schemas.SessionList, responses=COMMON)
-async def list_sessions(principal: Principal = Depends(current_principal)):
+async def list_sessions(principal: Principal = Depends(current_user)):
     return {"sessions": service.list_sessions(principal)}
 
 
 @router.delete("/auth/sessions/{session_id}", tags=["auth"], status_code=204, responses={**COMMON, 404: PROBLEM})
-async def delete_session(session_id: str = SessionId, principal: Principal = Depends(current_principal)):
+async def delete_session(session_id: str = SessionId, principal: Principal = Depends(current_user)):
     service.end_session(principal, session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout", tags=["auth"], status_code=204, responses=COMMON)
-async def logout(principal: Principal = Depends(current_principal)):
+async def logout(principal: Principal = Depends(current_user)):
     service.end_session(principal, principal.session_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/auth/logout-all", tags=["auth"], status_code=204, responses=COMMON)
-async def logout_all(principal: Principal = Depends(current_principal)):
+async def logout_all(principal: Principal = Depends(current_user)):
     """End every session of the caller and revoke their Firebase refresh tokens."""
     service.end_all_sessions(principal)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.get("/users/me", tags=["users"], response_model=schemas.UserOut, responses=COMMON)
-async def get_me(principal: Principal = Depends(current_principal)):
+async def get_me(principal: Principal = Depends(current_user)):
     return service.get_me(principal)
 
 
 @router.patch("/users/me", tags=["users"], response_model=schemas.UserOut, responses=COMMON)
-async def update_me(body: schemas.UserPatch, principal: Principal = Depends(current_principal)):
+async def update_me(body: schemas.UserPatch, principal: Principal = Depends(current_user)):
     """Change name and/or email; `null` removes a field."""
     return service.update_me(principal, body.model_dump(exclude_unset=True))
 
 
 @router.get("/users/me/addresses", tags=["users"], response_model=schemas.AddressList, responses=COMMON)
-async def list_addresses(principal: Principal = Depends(current_principal)):
+async def list_addresses(principal: Principal = Depends(current_user)):
     return {"addresses": service.list_addresses(principal)}
 
 
 @router.post("/users/me/addresses", tags=["users"], status_code=201, response_model=schemas.AddressOut,
              responses={**COMMON, 409: PROBLEM})
-async def add_address(body: schemas.AddressIn, principal: Principal = Depends(current_principal)):
+async def add_address(body: schemas.AddressIn, principal: Principal = Depends(current_user)):
     """Save a delivery address (at most 10 per user: 409 `limit-reached` beyond)."""
     return service.add_address(principal, body.model_dump())
 
@@ -99,27 +99,27 @@ async def add_address(body: schemas.AddressIn, principal: Principal = Depends(cu
 @router.patch("/users/me/addresses/{address_id}", tags=["users"], response_model=schemas.AddressOut,
               responses={**COMMON, 404: PROBLEM})
 async def update_address(body: schemas.AddressPatch, address_id: str = AddressId,
-                         principal: Principal = Depends(current_principal)):
+                         principal: Principal = Depends(current_user)):
     return service.update_address(principal, address_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/users/me/addresses/{address_id}", tags=["users"], status_code=204,
                responses={**COMMON, 404: PROBLEM})
-async def delete_address(address_id: str = AddressId, principal: Principal = Depends(current_principal)):
+async def delete_address(address_id: str = AddressId, principal: Principal = Depends(current_user)):
     service.delete_address(principal, address_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/users/me/devices", tags=["users"], status_code=201, response_model=schemas.DeviceOut,
              responses={**COMMON, 409: PROBLEM})
-async def register_device(body: schemas.DeviceIn, principal: Principal = Depends(current_principal)):
+async def register_device(body: schemas.DeviceIn, principal: Principal = Depends(current_user)):
     """Register an FCM registration token for push (at most 10; registering one again refreshes it)."""
     return service.register_device(principal, body.token, body.platform)
 
 
 @router.delete("/users/me/devices/{token}", tags=["users"], status_code=204, responses={**COMMON, 404: PROBLEM})
 async def remove_device(token: str = Path(min_length=20, max_length=1024),
-                        principal: Principal = Depends(current_principal)):
+                        principal: Principal = Depends(current_user)):
     service.remove_device(principal, token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -17,6 +17,7 @@ from auth.session_store import SessionStore
 from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session, utcnow
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
+from blinkit.observability import metrics
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
 from blinkit.security import AuthState, Principal, Role
@@ -95,6 +96,9 @@ def _login(claims: dict[str, Any], device_name: str, platform: str) -> dict[str,
             updated_at=now,
         )
     )
+    metrics.add_metric(name="Logins", unit="Count", value=1)
+    if is_new:
+        metrics.add_metric(name="SignUps", unit="Count", value=1)
     token = mint_token()
     session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy())
     sessions().create(session, hash_token(token), now)

@@ -120,17 +120,22 @@ def create_user_if_absent(record: UserRecord) -> tuple[UserRecord, bool]:
     return existing, False
 
 
-def update_user(uid: str, now: datetime, **changes: object) -> UserRecord:
-    record = UserRecord(pk=user_pk(uid), sk=PROFILE)
-    actions = [getattr(UserRecord, k).set(v) if v is not None else getattr(UserRecord, k).remove()
-               for k, v in changes.items()]
-    actions.append(UserRecord.updated_at.set(now))
+def _update_existing(record: Model, changes: dict[str, object], now: datetime, what: str) -> None:
+    """Set the given fields (None removes one) and `updated_at`, only if the item exists (else 404)."""
+    model = type(record)
+    actions = [getattr(model, k).set(v) if v is not None else getattr(model, k).remove() for k, v in changes.items()]
+    actions.append(model.updated_at.set(now))
     try:
-        record.update(actions=actions, condition=UserRecord.pk.exists())
+        record.update(actions=actions, condition=model.sk.exists())
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such user") from exc
+            raise NotFound(f"No such {what}") from exc
         raise
+
+
+def update_user(uid: str, now: datetime, **changes: object) -> UserRecord:
+    record = UserRecord(pk=user_pk(uid), sk=PROFILE)
+    _update_existing(record, changes, now, "user")
     return record
 
 
@@ -142,32 +147,13 @@ def list_addresses(uid: str) -> list[AddressRecord]:
 
 
 def add_address(address: AddressRecord, *, limit: int) -> None:
-    profile = UserRecord(pk=address.pk, sk=PROFILE)
-    try:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.update(
-                profile,
-                actions=[UserRecord.address_count.add(1)],
-                condition=UserRecord.pk.exists() & (UserRecord.address_count < limit),
-            )
-            tx.save(address, condition=AddressRecord.sk.does_not_exist())
-    except TransactWriteError as exc:
-        if _failed(exc, 1):  # the profile's condition (the put is item 0): no profile, or the limit
-            _raise_limit_or_missing(address.pk, f"At most {limit} addresses are allowed; delete one first", exc)
-        raise
+    detail = f"At most {limit} addresses are allowed; delete one first"
+    _insert_counted(address, UserRecord.address_count, limit, detail)
 
 
 def update_address(uid: str, address_id: str, now: datetime, changes: dict[str, object]) -> AddressRecord:
     record = AddressRecord(pk=user_pk(uid), sk=ADDRESS + address_id)
-    actions = [getattr(AddressRecord, k).set(v) if v is not None else getattr(AddressRecord, k).remove()
-               for k, v in changes.items()]
-    actions.append(AddressRecord.updated_at.set(now))
-    try:
-        record.update(actions=actions, condition=AddressRecord.sk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound("No such address") from exc
-        raise
+    _update_existing(record, changes, now, "address")
     return record
 
 
@@ -191,34 +177,34 @@ def list_devices(uid: str) -> list[DeviceRecord]:
 
 def add_device(device: DeviceRecord, *, limit: int) -> DeviceRecord:
     """Register a push token once; registering it again only refreshes its platform and time."""
-    profile = UserRecord(pk=device.pk, sk=PROFILE)
-    try:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.update(
-                profile,
-                actions=[UserRecord.device_count.add(1)],
-                condition=UserRecord.pk.exists() & (UserRecord.device_count < limit),
-            )
-            tx.save(device, condition=DeviceRecord.sk.does_not_exist())
-        return device
-    except TransactWriteError as exc:
-        if _failed(exc, 0):  # already registered (perhaps by a concurrent request): refresh it
-            device.update(actions=[DeviceRecord.platform.set(device.platform),
-                                   DeviceRecord.registered_at.set(device.registered_at)])
-            return device
-        if _failed(exc, 1):
-            _raise_limit_or_missing(device.pk, f"At most {limit} devices are allowed; remove one first", exc)
-        raise
+    detail = f"At most {limit} devices are allowed; remove one first"
+    if not _insert_counted(device, UserRecord.device_count, limit, detail):
+        # Already registered (perhaps by a concurrent request): refresh it, the count stays.
+        device.update(actions=[DeviceRecord.platform.set(device.platform),
+                               DeviceRecord.registered_at.set(device.registered_at)])
+    return device
 
 
 def delete_device(uid: str, token: str) -> None:
     _delete_counted(DeviceRecord(pk=user_pk(uid), sk=device_sk(token)), UserRecord.device_count, "device")
 
 
-def _raise_limit_or_missing(pk: str, limit_detail: str, cause: Exception) -> None:
-    if get_user(pk.removeprefix("USER#")) is None:
-        raise NotFound("No such user") from cause
-    raise Conflict(limit_detail, code="limit-reached") from cause
+def _insert_counted(item: Model, counter: NumberAttribute, limit: int, limit_detail: str) -> bool:
+    """Put `item` and bump the profile's `counter` in one transaction; False if the item already existed."""
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(UserRecord(pk=item.pk, sk=PROFILE), actions=[counter.add(1)],
+                      condition=UserRecord.pk.exists() & (counter < limit))
+            tx.save(item, condition=type(item).sk.does_not_exist())
+        return True
+    except TransactWriteError as exc:
+        if _failed(exc, 0):  # the put (item 0): it exists already
+            return False
+        if _failed(exc, 1):  # the profile (item 1): no profile, or the limit is reached
+            if get_user(item.pk.removeprefix("USER#")) is None:
+                raise NotFound("No such user") from exc
+            raise Conflict(limit_detail, code="limit-reached") from exc
+        raise
 
 
 def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:

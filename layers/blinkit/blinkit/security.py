@@ -57,7 +57,7 @@ def verdict_problem(context: dict[str, Any] | None) -> Problem | None:
 _bearer = HTTPBearer(auto_error=False, description="Session token from POST /auth/login")
 
 
-def current_principal(request: Request, _: Any = Depends(_bearer)) -> Principal:
+def current_user(request: Request, _: Any = Depends(_bearer)) -> Principal:
     context = authorizer_context(request.scope.get("aws.event"))
     if context is None:
         raise Unauthorized()  # a protected route reached without an authorizer: refuse, never guess
@@ -77,7 +77,7 @@ def require_role(*roles: Role | str):
     """Dependency factory: the caller must hold at least one of `roles` (403 otherwise)."""
     wanted = {str(r) for r in roles}
 
-    def _check(principal: Principal = Depends(current_principal)) -> Principal:
+    def _check(principal: Principal = Depends(current_user)) -> Principal:
         if not principal.roles.intersection(wanted):
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}")
         return principal

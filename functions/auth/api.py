@@ -129,7 +129,7 @@ async def remove_device(token: str = Path(min_length=20, max_length=1024),
 async def set_roles(body: schemas.RolesIn, uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
                     _: Principal = Depends(require_role(Role.ADMIN))):
     """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions."""
-    return service.set_roles(uid, [r.value for r in body.roles])
+    return service.set_roles(uid, [r.value for r in body.roles], body.store_id)
 
 
 @router.get("/health", tags=["ops"], response_model=schemas.HealthOut, responses={503: {"model": schemas.HealthOut}})

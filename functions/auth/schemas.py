@@ -49,6 +49,7 @@ class UserOut(BaseModel):
     email: str | None
     name: str | None
     roles: list[Role]
+    store_id: str | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -156,6 +157,8 @@ class DeviceOut(BaseModel):
 class RolesIn(Request):
     # JSON has no enums: accept the role's string (strict mode would demand a Role instance).
     roles: Annotated[list[Annotated[Role, Field(strict=False)]], Field(min_length=1, max_length=4)]
+    store_id: Annotated[str, StringConstraints(pattern=r"^sto_[0-9A-HJKMNP-TV-Z]{26}$")] | None = Field(
+        None, description="Required with store_staff: the dark store they work at")
 
     @field_validator("roles")
     @classmethod
@@ -168,6 +171,7 @@ class RolesIn(Request):
 class RolesOut(BaseModel):
     uid: str
     roles: list[Role]
+    store_id: str | None = None
 
 
 class DependencyStatus(BaseModel):

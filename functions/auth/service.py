@@ -100,7 +100,8 @@ def _login(claims: dict[str, Any], device_name: str, platform: str) -> dict[str,
     if is_new:
         metrics.add_metric(name="SignUps", unit="Count", value=1)
     token = mint_token()
-    session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy())
+    session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy(),
+                          store_id=user.store_id)
     sessions().create(session, hash_token(token), now)
     return {
         "session_token": token,
@@ -149,12 +150,15 @@ def authorize(headers: dict[str, str] | None) -> dict[str, Any]:
             return {"auth_state": AuthState.INVALID.value}  # ended between our read and our write
     except redis.RedisError:
         return {"auth_state": AuthState.UNAVAILABLE.value}
-    return {
+    verdict = {
         "auth_state": AuthState.OK.value,
         "uid": session.uid,
         "session_id": session.session_id,
         "roles": ",".join(session.roles),
     }
+    if session.store_id:
+        verdict["store_id"] = session.store_id
+    return verdict
 
 
 def refresh_session(principal: Principal, token: str | None) -> dict[str, Any]:
@@ -209,6 +213,7 @@ def user_view(user: store.UserRecord) -> dict[str, Any]:
         "email": user.email,
         "name": user.name,
         "roles": list(user.roles),
+        "store_id": user.store_id,
         "created_at": user.created_at,
         "updated_at": user.updated_at,
     }
@@ -289,17 +294,26 @@ def remove_device(principal: Principal, token: str) -> None:
 # Roles ---------------------------------------------------------------------------------------------
 
 
-def set_roles(uid: str, roles: list[str]) -> dict[str, Any]:
-    """Custom claims in Firebase (for clients that read them), the user record, and live sessions."""
+def set_roles(uid: str, roles: list[str], store_id: str | None = None) -> dict[str, Any]:
+    """Custom claims in Firebase (for clients that read them), the user record, and live sessions.
+
+    Store staff work at one dark store, so `store_staff` needs a `store_id`; other roles drop it.
+    """
     from auth import firebase
 
+    if Role.STORE_STAFF.value in roles and not store_id:
+        raise Unprocessable("store_staff needs the store_id of the store they work at",
+                            errors=[{"field": "store_id", "message": "required with store_staff"}])
+    if Role.STORE_STAFF.value not in roles:
+        store_id = None
     if store.get_user(uid) is None:
         raise NotFound("No such user")
     existing = firebase.get_user(uid).get("custom_claims") or {}
-    firebase.set_custom_claims(uid, {**existing, "roles": roles})
-    store.update_user(uid, utcnow(), roles=roles)
-    sessions().set_roles(uid, tuple(roles))
-    return {"uid": uid, "roles": roles}
+    claims = {**existing, "roles": roles, "store_id": store_id}
+    firebase.set_custom_claims(uid, {k: v for k, v in claims.items() if v is not None})
+    store.update_user(uid, utcnow(), roles=roles, store_id=store_id)
+    sessions().set_roles(uid, tuple(roles), store_id)
+    return {"uid": uid, "roles": roles, "store_id": store_id}
 
 
 # Health --------------------------------------------------------------------------------------------

@@ -49,7 +49,9 @@ local hashes = redis.call('HVALS', KEYS[1])
 local n = 0
 for _, hash in ipairs(hashes) do
   local key = ARGV[1] .. hash
-  if redis.call('EXISTS', key) == 1 then redis.call('HSET', key, 'roles', ARGV[2]); n = n + 1 end
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HSET', key, 'roles', ARGV[2], 'store_id', ARGV[3]); n = n + 1
+  end
 end
 return n
 """
@@ -120,5 +122,6 @@ class SessionStore:
     def delete_all(self, uid: str) -> int:
         return int(self._delete_all(keys=[index_key(uid)], args=[SESSION_PREFIX]))
 
-    def set_roles(self, uid: str, roles: tuple[str, ...]) -> int:
-        return int(self._set_roles(keys=[index_key(uid)], args=[SESSION_PREFIX, ",".join(roles)]))
+    def set_roles(self, uid: str, roles: tuple[str, ...], store_id: str | None = None) -> int:
+        args = [SESSION_PREFIX, ",".join(roles), store_id or ""]
+        return int(self._set_roles(keys=[index_key(uid)], args=args))

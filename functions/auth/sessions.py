@@ -44,6 +44,7 @@ class Session:
     device_name: str
     platform: str
     roles: tuple[str, ...] = field(default_factory=tuple)
+    store_id: str | None = None
 
     def idle_deadline(self, policy: Policy) -> datetime:
         return self.last_seen_at + policy.idle
@@ -69,6 +70,7 @@ class Session:
         for key in ("created_at", "last_seen_at", "expires_at"):
             data[key] = data[key].isoformat()
         data["roles"] = ",".join(self.roles)
+        data["store_id"] = self.store_id or ""
         return data
 
     @classmethod
@@ -82,11 +84,13 @@ class Session:
             device_name=data.get("device_name", ""),
             platform=data.get("platform", ""),
             roles=tuple(r for r in data.get("roles", "").split(",") if r),
+            store_id=data.get("store_id") or None,
         )
 
 
 def new_session(
-    session_id: str, uid: str, device_name: str, platform: str, roles: tuple[str, ...], now: datetime, policy: Policy
+    session_id: str, uid: str, device_name: str, platform: str, roles: tuple[str, ...], now: datetime, policy: Policy,
+    store_id: str | None = None,
 ) -> Session:
     return Session(
         session_id=session_id,
@@ -97,6 +101,7 @@ def new_session(
         device_name=device_name,
         platform=platform,
         roles=roles,
+        store_id=store_id,
     )
 
 

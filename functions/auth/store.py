@@ -48,6 +48,7 @@ class UserRecord(Model):
     email = UnicodeAttribute(null=True)
     name = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
+    store_id = UnicodeAttribute(null=True)  # the dark store a store_staff member works at
     providers = ListAttribute(of=UnicodeAttribute, default=list)
     address_count = NumberAttribute(default=0)
     device_count = NumberAttribute(default=0)

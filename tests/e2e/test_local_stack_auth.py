@@ -137,8 +137,10 @@ def test_the_seeded_admin_sets_roles_and_a_customer_cannot(server):
     admin = session_for(demo_user("admin").phone)
     customer = session_for(demo_user("customer").phone)
     staff_uid = server["users"]["staff"]
-    ok = api.put(f"/admin/users/{staff_uid}/roles", headers=admin, json={"roles": ["store_staff", "customer"]})
-    assert ok.status_code == 200 and ok.json()["roles"] == ["store_staff", "customer"]
+    store_id = "sto_" + "0" * 25 + "7"
+    body = {"roles": ["store_staff", "customer"], "store_id": store_id}
+    ok = api.put(f"/admin/users/{staff_uid}/roles", headers=admin, json=body)
+    assert ok.status_code == 200 and ok.json() == {"uid": staff_uid, **body}
     refused = api.put(f"/admin/users/{staff_uid}/roles", headers=customer, json={"roles": ["admin"]})
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
 

@@ -14,6 +14,7 @@ DEVICE = {"name": "Pixel 8", "platform": "android"}
 ADDRESS = {"label": "Home", "line1": "12, 4th Cross, Indiranagar", "city": "Bengaluru", "pincode": "560038",
            "lat": 12.9719, "lng": 77.6412}
 FCM_TOKEN = "fcm-token-" + "a" * 40
+STORE_ID = "sto_" + "0" * 25 + "1"
 
 
 def assert_problem(reply, status: int, code: str | None = None) -> dict:
@@ -329,14 +330,34 @@ def test_device_registration_refuses_bad_input(api, customer, body):
 def test_admin_sets_roles_in_firebase_the_record_and_live_sessions(api, admin, customer):
     from auth import firebase as adapter
 
-    reply = api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff", "customer"]},
-                    token=admin.session_token)
-    assert reply.status == 200 and reply.json() == {"uid": customer.uid, "roles": ["store_staff", "customer"]}
-    assert adapter.get_user(customer.uid)["custom_claims"]["roles"] == ["store_staff", "customer"]
-    assert api.get("/users/me", token=customer.session_token).json()["roles"] == ["store_staff", "customer"]
+    body = {"roles": ["store_staff", "customer"], "store_id": STORE_ID}
+    reply = api.put(f"/admin/users/{customer.uid}/roles", body, token=admin.session_token)
+    assert reply.status == 200 and reply.json() == {"uid": customer.uid, **body}
+    claims = adapter.get_user(customer.uid)["custom_claims"]
+    assert claims["roles"] == ["store_staff", "customer"] and claims["store_id"] == STORE_ID
+    me = api.get("/users/me", token=customer.session_token).json()
+    assert me["roles"] == ["store_staff", "customer"] and me["store_id"] == STORE_ID
     # The live session carries the new roles at once (still not admin, so still refused).
     demote = api.put(f"/admin/users/{admin.uid}/roles", {"roles": ["customer"]}, token=customer.session_token)
     assert_problem(demote, 403)
+
+
+def test_live_sessions_carry_the_staff_store_to_the_authorizer(api, admin, customer):
+    from auth import service
+
+    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"], "store_id": STORE_ID},
+            token=admin.session_token)
+    verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
+    assert verdict["roles"] == "store_staff" and verdict["store_id"] == STORE_ID
+    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["customer"]}, token=admin.session_token)
+    verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
+    assert verdict["roles"] == "customer" and "store_id" not in verdict
+
+
+def test_store_staff_needs_a_store(api, admin, customer):
+    problem = assert_problem(api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"]},
+                                     token=admin.session_token), 422)
+    assert problem["errors"][0]["field"] == "store_id"
 
 
 def test_customer_on_the_admin_route_is_403(api, customer, other_customer):
@@ -349,7 +370,7 @@ def test_roles_for_an_unknown_user_are_404(api, admin):
 
 
 @pytest.mark.parametrize("body", [{"roles": []}, {"roles": ["king"]}, {"roles": "admin"}, {"roles": ["admin", "admin"]},
-                                  {}])
+                                  {}, {"roles": ["store_staff"], "store_id": "store-1"}])
 def test_roles_refuse_bad_input(api, admin, customer, body):
     assert_problem(api.put(f"/admin/users/{customer.uid}/roles", body, token=admin.session_token), 422)
 

@@ -15,12 +15,11 @@ from typing import Any
 
 import httpx
 import pytest
-import redis
 
 from local.config import ROOT
+from tests.plugins.stack import flush_keeping_claim
 
 pytestmark = pytest.mark.e2e
-E2E_REDIS_DB = 14
 
 
 def _free_port() -> int:
@@ -33,9 +32,8 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[dict[str, Any]]:
     port = _free_port()
     state = tmp_path_factory.mktemp("stack") / "stack.json"
-    url = redis_url.rsplit("/", 1)[0] + f"/{E2E_REDIS_DB}"
-    redis.Redis.from_url(url).flushdb()
-    env = {**os.environ, "REDIS_URL": url, "BLINKIT_LOCAL_STATE": str(state)}
+    flush_keeping_claim(redis_url)  # the server shares this run's database; other tests clean up after it
+    env = {**os.environ, "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state)}
     log = (state.parent / "server.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "local", "run", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)

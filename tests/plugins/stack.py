@@ -18,23 +18,33 @@ from local.config import PARAMETERS, TEMPLATE, local_environment
 from local.gateway import Gateway, Reply
 from local.stack import LocalStack
 
-# Tests own database 13 of the Redis they are given, so they never touch the developer's data.
-TEST_REDIS_DB = 13
+# Each test run claims one of databases 1-15 of the Redis it is given (never 0, the developer's), so
+# two runs on one machine (a developer and CI, or parallel workers) never flush each other's data.
+CLAIM_KEY = "blinkit:test-run-claim"
 
 
-def _test_redis_url() -> str:
+def _base_redis_url() -> str:
     base = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-    return base.rsplit("/", 1)[0] + f"/{TEST_REDIS_DB}" if base.count("/") >= 3 else base + f"/{TEST_REDIS_DB}"
+    return base.rsplit("/", 1)[0] if base.count("/") >= 3 else base
 
 
 @pytest.fixture(scope="session")
-def redis_url() -> str:
-    url = _test_redis_url()
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
-    except redis.RedisError as exc:  # a missing Redis is a broken set-up, never a reason to skip
-        raise RuntimeError(f"tests need a Redis server at {url} (set REDIS_URL): {exc}") from exc
-    return url
+def redis_url() -> Iterator[str]:
+    base = _base_redis_url()
+    for db in range(1, 16):
+        url = f"{base}/{db}"
+        client = redis.Redis.from_url(url, socket_connect_timeout=1)
+        try:
+            claimed = client.set(CLAIM_KEY, os.getpid(), nx=True, ex=3600)
+        except redis.RedisError as exc:  # a missing Redis is a broken set-up, never a reason to skip
+            raise RuntimeError(f"tests need a Redis server at {base} (set REDIS_URL): {exc}") from exc
+        if claimed:
+            client.flushdb()
+            client.set(CLAIM_KEY, os.getpid(), ex=3600)
+            yield url
+            client.flushdb()
+            return
+    raise RuntimeError(f"every test database of {base} is claimed by another run; flush stale claims")
 
 
 # Module scope: the stack's moto mock ends with the module that used it, so tests that start their
@@ -85,6 +95,14 @@ class Api:
         return self.request("DELETE", path, **kw)
 
 
+def flush_keeping_claim(url: str) -> None:
+    client = redis.Redis.from_url(url)
+    claim = client.get(CLAIM_KEY)
+    client.flushdb()
+    if claim:
+        client.set(CLAIM_KEY, claim, ex=3600)
+
+
 def _empty_tables() -> None:
     dynamodb = boto3.client("dynamodb")
     for name in dynamodb.list_tables()["TableNames"]:
@@ -96,7 +114,7 @@ def _empty_tables() -> None:
 
 @pytest.fixture
 def api(project_stack: LocalStack, redis_url: str, firebase: Any) -> Api:
-    redis.Redis.from_url(redis_url).flushdb()
+    flush_keeping_claim(redis_url)
     _empty_tables()
     assert project_stack.functions is not None
     return Api(Gateway(project_stack.template, project_stack.functions))

@@ -9,6 +9,7 @@ import redis
 
 from auth.session_store import SessionStore, index_key, session_key
 from auth.sessions import Policy, hash_token, mint_token, new_session
+from tests.plugins.stack import flush_keeping_claim
 
 POLICY = Policy(absolute=timedelta(days=30), idle=timedelta(days=7), touch_every=timedelta(minutes=1))
 NOW = datetime.now(UTC)
@@ -16,10 +17,9 @@ NOW = datetime.now(UTC)
 
 @pytest.fixture
 def store(redis_url):
-    client = redis.Redis.from_url(redis_url, decode_responses=True)
-    client.flushdb()
-    yield SessionStore(client, POLICY)
-    client.flushdb()
+    flush_keeping_claim(redis_url)
+    yield SessionStore(redis.Redis.from_url(redis_url, decode_responses=True), POLICY)
+    flush_keeping_claim(redis_url)
 
 
 def start(store: SessionStore, uid: str = "u1", sid: str = "ses_1") -> str:

@@ -16,12 +16,14 @@ import boto3
 from moto.core.config import default_user_config
 
 from local.template import (
+    BUCKET_TYPE,
     QUEUE_TYPE,
     STATE_MACHINE_TYPES,
     TABLE_TYPES,
     Resolver,
     Template,
     TemplateError,
+    bucket_name,
     load_yaml,
 )
 
@@ -61,6 +63,7 @@ class LocalResources:
     tables: dict[str, str] = field(default_factory=dict)  # logical id -> table name
     queues: dict[str, dict[str, str]] = field(default_factory=dict)  # logical id -> {url, arn, name}
     state_machines: dict[str, str] = field(default_factory=dict)  # logical id -> ARN
+    buckets: dict[str, str] = field(default_factory=dict)  # logical id -> bucket name
 
 
 def enable_state_machine_execution() -> None:
@@ -80,6 +83,11 @@ def create_resources(template: Template, resolver: Resolver, region: str | None 
     for logical_id, resource in template.resources_of_type(*TABLE_TYPES).items():
         if resolver.resource_enabled(logical_id):
             created.tables[logical_id] = _create_table(dynamodb, resolver, logical_id, resource)
+    if template.resources_of_type(BUCKET_TYPE):
+        s3 = boto3.client("s3", region_name=region)
+        for logical_id, resource in template.resources_of_type(BUCKET_TYPE).items():
+            if resolver.resource_enabled(logical_id):
+                created.buckets[logical_id] = _create_bucket(s3, resolver, logical_id, resource)
     for logical_id in _queues_in_dependency_order(template):
         if resolver.resource_enabled(logical_id):
             created.queues[logical_id] = _create_queue(sqs, resolver, logical_id, template.resources[logical_id])
@@ -125,9 +133,27 @@ def _create_table(client: Any, resolver: Resolver, logical_id: str, resource: di
             TableName=name,
             TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]},
         )
-    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
-    resolver.physical[logical_id] = {"Ref": name, "Arn": arn}
+    described = client.describe_table(TableName=name)["Table"]
+    resolver.physical[logical_id] = {"Ref": name, "Arn": described["TableArn"]}
+    if described.get("LatestStreamArn"):
+        resolver.physical[logical_id]["StreamArn"] = described["LatestStreamArn"]
     log.debug("table %s created", name)
+    return name
+
+
+# ---- S3 ---------------------------------------------------------------------------------------
+
+
+def _create_bucket(client: Any, resolver: Resolver, logical_id: str, resource: dict[str, Any]) -> str:
+    """A bucket named after its logical id (kebab case), versioned if the template says so."""
+    props = resolver.resolve(resource.get("Properties") or {}) or {}
+    name = bucket_name(logical_id)  # the template's BucketName is for AWS, as with tables
+    client.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": resolver.region})
+    if (props.get("VersioningConfiguration") or {}).get("Status") == "Enabled":
+        client.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    resolver.physical[logical_id] = {"Ref": name, "Arn": f"arn:aws:s3:::{name}",
+                                     "DomainName": f"{name}.s3.amazonaws.com"}
+    log.debug("bucket %s created", name)
     return name
 
 

@@ -4,8 +4,9 @@
         stack.functions.invoke("AuthFunction", event)
         stack.executor.run("OrderSaga", name="order-1", input={...})
         stack.pump.run_once()
+        stack.streams.run_once()   # DynamoDB stream records to their subscribed functions
 
-Leaving the block stops the pump, stops running executions, ends mock_aws and restores
+Leaving the block stops the pumps, stops running executions, ends mock_aws and restores
 os.environ and sys.path.
 """
 
@@ -18,10 +19,12 @@ from typing import Any
 
 from moto import mock_aws
 
+from local.atomic import serialize_dynamodb_writes
 from local.aws import STEPFUNCTIONS_CONFIG, LocalResources, create_resources
 from local.executor import Executor
 from local.lambdas import DEFAULT_INSTANCES, LocalFunctions
 from local.pump import QueuePump
+from local.streams import StreamPump
 from local.template import Resolver, Template
 
 log = logging.getLogger("local.stack")
@@ -49,11 +52,13 @@ class LocalStack:
         self.functions: LocalFunctions | None = None
         self.executor: Executor | None = None
         self.pump: QueuePump | None = None
+        self.streams: StreamPump | None = None
 
     def start(self) -> LocalStack:
         # In-process moto only: no AWS_ENDPOINT_URL, no threaded server, so no port to collide on.
         self._mock = mock_aws(config=STEPFUNCTIONS_CONFIG)  # type: ignore[arg-type]
         self._mock.start()
+        serialize_dynamodb_writes()  # DynamoDB's conditional writes are atomic; moto's are not under threads
         try:
             self.resources = create_resources(self.template, self.resolver)
             self.functions = LocalFunctions(
@@ -67,12 +72,15 @@ class LocalStack:
             self.pump = QueuePump(
                 self.template, self.functions, self.resolver, retry_delay_seconds=self._retry_delay
             )
+            self.streams = StreamPump(self.template, self.functions, self.resolver)
         except BaseException:
             self.stop()
             raise
         return self
 
     def stop(self) -> None:
+        if self.streams:
+            self.streams.stop()
         if self.pump:
             self.pump.stop()
         if self.executor:

@@ -29,6 +29,7 @@ FUNCTION_TYPES = ("AWS::Serverless::Function", "AWS::Lambda::Function")
 STATE_MACHINE_TYPES = ("AWS::Serverless::StateMachine", "AWS::StepFunctions::StateMachine")
 TABLE_TYPES = ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable")
 QUEUE_TYPE = "AWS::SQS::Queue"
+BUCKET_TYPE = "AWS::S3::Bucket"
 LAYER_TYPES = ("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion")
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 
@@ -360,6 +361,11 @@ NO_VALUE: Any = _NoValue()
 _SUB_VAR = re.compile(r"\$\{([^}]*)\}")
 
 
+def bucket_name(logical_id: str) -> str:
+    """Local bucket names: the logical id in kebab case (S3 names are lower-case): `search-index-bucket`."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", logical_id).lower()
+
+
 def queue_url(name: str, region: str = REGION, account_id: str = ACCOUNT_ID) -> str:
     # Same shape moto answers to in-process; aws.py records the URL moto actually returns anyway.
     return f"https://sqs.{region}.amazonaws.com/{account_id}/{name}"
@@ -462,6 +468,9 @@ class Resolver:
                 "Ref": logical_id,
                 "Arn": arn_prefix.format("dynamodb") + f"table/{logical_id}",
             }
+        elif rtype == BUCKET_TYPE:
+            name = bucket_name(logical_id)
+            values = {"Ref": name, "Arn": f"arn:aws:s3:::{name}", "DomainName": f"{name}.s3.amazonaws.com"}
         elif rtype == QUEUE_TYPE:
             name = self.queue_name(logical_id)
             values = {

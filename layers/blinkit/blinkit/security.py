@@ -29,6 +29,10 @@ class AuthState(StrEnum):
     OK = "ok"
     INVALID = "invalid"  # unknown, expired, idle or rotated-out token
     UNAVAILABLE = "unavailable"  # the session store could not be asked: fail closed
+    # No Authorization header at all. Only routes behind OptionalSessionAuthorizer (which declares no
+    # identity header, so API Gateway calls it for every request) ever see it; `current_user` refuses it
+    # with 401 and `optional_user` turns it into None (a guest).
+    ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +53,8 @@ def verdict_problem(context: dict[str, Any] | None) -> Problem | None:
     state = context.get("auth_state")
     if state == AuthState.OK and context.get("uid"):
         return None
+    if state == AuthState.ANONYMOUS:
+        return None  # no credentials at all: the route decides (current_user refuses, optional_user allows)
     if state == AuthState.UNAVAILABLE:
         return ServiceUnavailable("Sessions cannot be checked right now; try again shortly")
     return Unauthorized("The session token is missing, invalid or expired")
@@ -61,9 +67,30 @@ def current_user(request: Request, _: Any = Depends(_bearer)) -> Principal:
     context = authorizer_context(request.scope.get("aws.event"))
     if context is None:
         raise Unauthorized()  # a protected route reached without an authorizer: refuse, never guess
+    principal = _principal(context)
+    if principal is None:
+        raise Unauthorized()  # anonymous: this route needs a session
+    return principal
+
+
+def optional_user(request: Request, _: Any = Depends(_bearer)) -> Principal | None:
+    """The caller, or None for a request with no Authorization header at all (a guest).
+
+    A token that is present but invalid is still 401 and an unreachable session store still 503: a
+    client whose session expired must hear so, not silently become a guest.
+    """
+    context = authorizer_context(request.scope.get("aws.event"))
+    if context is None:
+        raise Unauthorized()  # reached without an authorizer: refuse, never guess
+    return _principal(context)
+
+
+def _principal(context: dict[str, Any]) -> Principal | None:
     problem = verdict_problem(context)
     if problem:
         raise problem
+    if context.get("auth_state") == AuthState.ANONYMOUS:
+        return None
     roles = frozenset(r for r in str(context.get("roles", "")).split(",") if r)
     return Principal(
         uid=context["uid"],

@@ -24,6 +24,8 @@ class Settings(BaseSettings):
 
     # Tables and caches (names come from the template).
     users_table: str = "UsersTable"
+    catalog_table: str = "CatalogTable"
+    stock_table: str = "StockTable"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_seconds: float = 0.5
 
@@ -37,11 +39,32 @@ class Settings(BaseSettings):
     login_rate_per_user: int = Field(10, ge=1)
     login_rate_window_seconds: int = Field(60, ge=1)
 
+    # Other domains' HTTP APIs, reached through blinkit.service_client.
+    products_service_url: str = "http://127.0.0.1:3000"
+    cart_service_url: str = "http://127.0.0.1:3000"
+    # In AWS the functions cannot be given the API's own URL (the HttpApi depends on every function, so a
+    # function referencing it would be a circular dependency): the template stores it in this SSM
+    # parameter and blinkit.endpoints reads it (cached). Empty (local): the *_service_url values apply.
+    internal_api_url_parameter: str = ""
+
+    # Cart (functions/cart): the table, the view cache, and how it calls the products service.
+    carts_table: str = "CartsTable"
+    cart_view_cache_seconds: int = Field(300, ge=1)
+    products_timeout_seconds: float = Field(1.5, gt=0)
+    products_breaker_failures: int = Field(5, ge=1)
+    products_breaker_window_seconds: float = Field(30.0, gt=0)
+    products_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)
 
     # Signs pagination cursors. In AWS the template passes a generated per-stack value.
     cursor_secret: str = "local-cursor-secret"
+
+    # Product search: the bucket holding the published index, and how often a warm search function
+    # asks Redis whether a newer index exists (0 = on every request).
+    search_index_bucket: str = "search-index-bucket"
+    search_version_check_seconds: float = Field(1.0, ge=0)
 
     # Firebase. In AWS the service account JSON lives in Secrets Manager; the web API key (needed for
     # Identity Toolkit's signInWithIdp) in SSM. Locally the emulator needs neither.

@@ -42,5 +42,11 @@ build: install
 deploy: build
 	$(VENV)/bin/sam deploy --config-env $(ENV)
 
+## bench: search index build/size/load and warm p50/p95 with calls per request, 10k and 100k products;
+##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request
+bench: install
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_search
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_cart
+
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache

@@ -191,6 +191,30 @@ def run_token(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- seed -------------------------------------------------------------------------------------
+
+
+def _seed_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", default="admin", help="demo user whose session creates the catalog (admin)")
+
+
+@command("seed", "load the demo catalog into a running `make run` stack through its admin API", _seed_arguments)
+def run_seed(args: argparse.Namespace) -> int:
+    from local.catalog.data import catalog
+    from local.seed import seed_catalog_over_http
+    from local.server import STATE_FILE, session_token
+
+    try:
+        token = session_token(args.user)
+        api_url = json.loads(STATE_FILE.read_text())["api_url"]
+        counts = seed_catalog_over_http(api_url, token, catalog())
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(counts))
+    return 0
+
+
 # ---- entry point ------------------------------------------------------------------------------
 
 

@@ -20,9 +20,18 @@ PARAMETERS: dict[str, str] = {
 }
 
 
-def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str = "local") -> dict[str, str]:
-    """Overrides for values that only exist in AWS (the cache endpoint, secrets) or differ locally."""
+def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str = "local",
+                      api_url: str | None = None) -> dict[str, str]:
+    """Overrides for values that only exist in AWS (the cache endpoint, secrets) or differ locally.
+
+    `api_url` is where the local gateway listens: services call each other through it (cart → products,
+    auth → cart), as they call the HttpApi in AWS. In AWS that URL comes from an SSM parameter (a function
+    cannot reference its own API in the template); locally the parameter is off and the URLs are direct.
+    """
+    services = {"PRODUCTS_SERVICE_URL": api_url, "CART_SERVICE_URL": api_url} if api_url else {}
     return {
+        **services,
+        "INTERNAL_API_URL_PARAMETER": "",
         "STAGE": stage,
         "REDIS_URL": redis_url,
         "FIREBASE_AUTH_EMULATOR_HOST": firebase_emulator_host,

@@ -54,3 +54,63 @@ def demo_user(key: str) -> DemoUser:
         if user.key == key:
             return user
     raise KeyError(f"no demo user {key!r}; choose one of: {', '.join(u.key for u in DEMO_USERS)}")
+
+
+# ---- the demo catalog -------------------------------------------------------------------------------
+
+
+def seed_catalog(data: dict[str, Any]) -> dict[str, int]:
+    """Write stores, categories, products and stock straight into the tables (BatchWriteItem).
+
+    Runs inside the local stack's process, like `seed_users`: `data` is `local.catalog.data.catalog()`.
+    Records go through the same builders as the create routes, so they look exactly like API-made ones.
+    Returns how many of each kind were written.
+    """
+    from products import service, store
+
+    now = service.now_iso()
+    stores = [service.store_record(s, now) for s in data["stores"]]
+    categories = [service.category_record(c, now) for c in data["categories"]]
+    products = [service.product_record(p, now) for p in data["products"]]
+    stock = [store.new_stock(s["store_id"], s["product_id"], int(s["available"]), now) for s in data["stock"]]
+    store.write_all([*stores, *categories, *products, *stock])
+    service.forget_stores()
+    return {"stores": len(stores), "categories": len(categories), "products": len(products), "stock": len(stock)}
+
+
+def seed_catalog_over_http(api_url: str, token: str, data: dict[str, Any], *, client: Any = None) -> dict[str, int]:
+    """Load the catalog into a RUNNING stack through its admin routes (what `python -m local seed` does).
+
+    The create routes accept an optional id (`store_id`, `category_id`, `product_id`) so the seed keeps its
+    own ids and the stock rows can refer to them. A 409 means "already there" (a second run), so the
+    command can be repeated; stock is PUT, which sets the same count again.
+    """
+    import httpx
+
+    http = client or httpx.Client(base_url=api_url, timeout=30, headers={"Authorization": f"Bearer {token}"})
+    counts = {"stores": 0, "categories": 0, "products": 0, "stock": 0, "existing": 0}
+
+    def send(method: str, path: str, body: dict[str, Any], kind: str) -> None:
+        reply = http.request(method, path, json=body)
+        if reply.status_code == 409:
+            counts["existing"] += 1
+            return
+        if reply.status_code >= 300:
+            raise RuntimeError(f"{method} {path} answered {reply.status_code}: {reply.text[:500]}")
+        counts[kind] += 1
+
+    try:
+        for s in data["stores"]:
+            send("POST", "/stores", s, "stores")
+        # Parents before their children.
+        for c in sorted(data["categories"], key=lambda c: c.get("parent_id") is not None):
+            send("POST", "/categories", {k: v for k, v in c.items() if v is not None}, "categories")
+        for p in data["products"]:
+            send("POST", "/products", {k: v for k, v in p.items() if v is not None}, "products")
+        for row in data["stock"]:
+            send("PUT", f"/stores/{row['store_id']}/stock/{row['product_id']}", {"available": row["available"]},
+                 "stock")
+    finally:
+        if client is None:
+            http.close()
+    return counts

@@ -60,7 +60,8 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
     with contextlib.ExitStack() as stack_of:
         redis_url = stack_of.enter_context(redis_server())
         emulator = stack_of.enter_context(FirebaseAuthEmulator(port=emulator_port, project_id="demo-blinkit"))
-        env = local_environment(redis_url=redis_url, firebase_emulator_host=emulator.host)
+        env = local_environment(redis_url=redis_url, firebase_emulator_host=emulator.host,
+                                api_url=f"http://127.0.0.1:{port}")
         stack = stack_of.enter_context(LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS))
         # Importable only now: the stack put the layer and the functions on sys.path, as Lambda does.
         from blinkit.redis_client import reset_redis
@@ -73,9 +74,16 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
             from local.seed import seed_users
 
             users = seed_users(emulator)
-        assert stack.pump is not None
+            from local.catalog.data import catalog
+            from local.seed import seed_catalog
+
+            seeded = seed_catalog(catalog())
+            log.info("seeded the demo catalog: %s", seeded)
+        assert stack.pump is not None and stack.streams is not None
         stack.pump.start()
         stack_of.callback(stack.pump.stop)
+        stack.streams.start()
+        stack_of.callback(stack.streams.stop)
         running = Running(f"http://127.0.0.1:{port}", emulator, stack, users)
         STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
         STATE_FILE.write_text(json.dumps({

@@ -26,14 +26,16 @@ def _ip(request: Request) -> str:
              responses={**COMMON, 429: PROBLEM})
 async def login(body: schemas.LoginRequest, request: Request):
     """Exchange a Firebase ID token (phone OTP or any Firebase sign-in) for a session token."""
-    return service.login_with_id_token(body.id_token, body.device.name, body.device.platform, _ip(request))
+    return service.login_with_id_token(body.id_token, body.device.name, body.device.platform, _ip(request),
+                                       guest_cart_id=body.guest_cart_id)
 
 
 @router.post("/auth/google", tags=["auth"], status_code=201, response_model=schemas.LoginResponse,
              responses={**COMMON, 429: PROBLEM})
 async def google(body: schemas.GoogleLoginRequest, request: Request):
     """Sign in with a Google ID token (Firebase signInWithIdp), then as login."""
-    return service.login_with_google(body.google_id_token, body.device.name, body.device.platform, _ip(request))
+    return service.login_with_google(body.google_id_token, body.device.name, body.device.platform, _ip(request),
+                                     guest_cart_id=body.guest_cart_id)
 
 
 @router.post("/auth/validate-token", tags=["auth"], response_model=schemas.ValidateTokenResponse, responses=COMMON)

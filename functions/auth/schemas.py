@@ -29,14 +29,20 @@ class Device(Request):
     platform: Platform
 
 
+GuestCartId = Annotated[str, StringConstraints(pattern=r"^gc_[0-9A-HJKMNP-TV-Z]{26}$")]
+GUEST_CART_DOC = "The guest cart (X-Cart-Id) to merge into the user's cart after sign-in"
+
+
 class LoginRequest(Request):
     id_token: IdToken
     device: Device
+    guest_cart_id: GuestCartId | None = Field(None, description=GUEST_CART_DOC)
 
 
 class GoogleLoginRequest(Request):
     google_id_token: IdToken
     device: Device
+    guest_cart_id: GuestCartId | None = Field(None, description=GUEST_CART_DOC)
 
 
 class ValidateTokenRequest(Request):
@@ -60,6 +66,8 @@ class LoginResponse(BaseModel):
     expires_at: datetime = Field(description="Absolute end of the session; idle sessions end sooner")
     user: UserOut
     is_new_user: bool
+    cart_merge: Literal["merged", "failed"] | None = Field(
+        None, description="With guest_cart_id: whether the guest cart was merged (a failure never fails sign-in)")
 
 
 class RefreshResponse(BaseModel):

@@ -17,7 +17,7 @@ from auth.session_store import SessionStore
 from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session, utcnow
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
-from blinkit.observability import metrics
+from blinkit.observability import logger, metrics
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
 from blinkit.security import AuthState, Principal, Role
@@ -61,24 +61,50 @@ def _limit_user(uid: str) -> None:
                window_seconds=s.login_rate_window_seconds, what="sign-in attempts for this account")
 
 
-def login_with_id_token(id_token: str, device_name: str, platform: str, ip: str) -> dict[str, Any]:
+def login_with_id_token(id_token: str, device_name: str, platform: str, ip: str,
+                        guest_cart_id: str | None = None) -> dict[str, Any]:
     from auth import firebase
 
     _limit_ip(ip)  # before the expensive verification, so a flood costs us little
     claims = firebase.verify_id_token(id_token, check_revoked=True)
-    return _login(claims, device_name, platform)
+    return _login(claims, device_name, platform, guest_cart_id)
 
 
-def login_with_google(google_id_token: str, device_name: str, platform: str, ip: str) -> dict[str, Any]:
+def login_with_google(google_id_token: str, device_name: str, platform: str, ip: str,
+                      guest_cart_id: str | None = None) -> dict[str, Any]:
     from auth import firebase
 
     _limit_ip(ip)
     id_token = firebase.sign_in_with_google(google_id_token)
     claims = firebase.verify_id_token(id_token, check_revoked=True)
-    return _login(claims, device_name, platform)
+    return _login(claims, device_name, platform, guest_cart_id)
 
 
-def _login(claims: dict[str, Any], device_name: str, platform: str) -> dict[str, Any]:
+_cart_client: Any = None
+
+
+def _merge_guest_cart(uid: str, guest_cart_id: str) -> str:
+    """Ask the cart service to merge a guest cart into the user's. Never raises: sign-in must not fail
+    because of the cart, so a failure is logged and reported as "failed" (the guest cart stays)."""
+    global _cart_client
+    from blinkit.endpoints import cart_service_url
+    from blinkit.service_client import ServiceClient
+
+    try:
+        if _cart_client is None:
+            _cart_client = ServiceClient("cart", cart_service_url(), timeout_seconds=2.0, retries=1, sign_iam=True)
+        reply = _cart_client.post("/internal/cart/merge", json={"user_id": uid, "guest_cart_id": guest_cart_id})
+        if reply.status_code == 200:
+            return "merged"
+        logger.warning("guest cart merge refused", extra={"status": reply.status_code, "body": reply.text[:300]})
+    except Exception as exc:  # any failure, including the breaker: the session is what matters here
+        logger.warning("guest cart merge failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
+    metrics.add_metric(name="CartMergeFailures", unit="Count", value=1)
+    return "failed"
+
+
+def _login(claims: dict[str, Any], device_name: str, platform: str,
+           guest_cart_id: str | None = None) -> dict[str, Any]:
     uid = claims["uid"]
     _limit_user(uid)
     now = utcnow()
@@ -103,13 +129,16 @@ def _login(claims: dict[str, Any], device_name: str, platform: str) -> dict[str,
     session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy(),
                           store_id=user.store_id)
     sessions().create(session, hash_token(token), now)
-    return {
+    result = {
         "session_token": token,
         "session_id": session.session_id,
         "expires_at": session.expires_at,
         "user": user_view(user),
         "is_new_user": is_new,
     }
+    if guest_cart_id:
+        result["cart_merge"] = _merge_guest_cart(uid, guest_cart_id)
+    return result
 
 
 def validate_id_token(id_token: str) -> dict[str, Any]:
@@ -136,6 +165,10 @@ def bearer_token(headers: dict[str, str] | None) -> str | None:
 
 def authorize(headers: dict[str, str] | None) -> dict[str, Any]:
     """The authorizer's verdict for a request's session token (see blinkit.security for why a verdict)."""
+    if not any(key.lower() == "authorization" for key in (headers or {})):
+        # No credentials at all: a guest. Only OptionalSessionAuthorizer routes get here without the
+        # header (SessionAuthorizer declares it, so API Gateway answers 401 first); they serve guests.
+        return {"auth_state": AuthState.ANONYMOUS.value}
     token = bearer_token(headers)
     if not token or not looks_like_token(token):
         return {"auth_state": AuthState.INVALID.value}

@@ -19,17 +19,41 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from local.template import LAYER_TYPES, TABLE_TYPES, HttpRoute, Template
+from local.template import BUCKET_TYPE, LAYER_TYPES, TABLE_TYPES, HttpRoute, Template
 
 ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 
 # The routes whose code calls Firebase (token verification, sign-in, revocation, custom claims).
 FIREBASE_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/auth/logout-all", "/admin/users/{uid}/roles"}
-PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health"}
+PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health", "/products/search",
+                # The catalog's reads (each path's GET only; writes on the same paths are protected).
+                "/stores", "/stores/serviceable", "/categories", "/products", "/products/category/{category_id}",
+                "/products/{product_id}"}
+# Service-to-service routes: IAM authorization in AWS, never the session authorizer.
+IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge"}
+# Routes that serve guests too: behind OptionalSessionAuthorizer (no identity header), and only they.
+CART_ROUTES = {"GET /cart", "POST /cart/items", "PUT /cart/items/{product_id}", "DELETE /cart/items/{product_id}",
+               "DELETE /cart"}
+# Who the sample event of a protected route acts as (default: a customer; /admin/... an admin).
+ADMIN_SAMPLE = {"admin", "customer"}
+SAMPLE_ROLES = {
+    **{key: ADMIN_SAMPLE for key in (
+        "POST /stores", "PATCH /stores/{store_id}", "POST /categories", "PATCH /categories/{category_id}",
+        "DELETE /categories/{category_id}", "POST /products", "PATCH /products/{product_id}",
+        "DELETE /products/{product_id}")},
+    "PUT /stores/{store_id}/stock/{product_id}": {"store_staff"},
+    "GET /stores/{store_id}/stock/low": {"store_staff"},
+}
+# The input model of each saga job's sample event ("module:Model").
+JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
+                    "ReleaseStockFunction": "products.schemas:ReleaseInput",
+                    "LoadCartFunction": "cart.schemas:LoadCartIn", "ClearCartFunction": "cart.schemas:ClearCartIn"}
 SECRET_POLICY = "AWSSecretsManagerGetSecretValuePolicy"
 # Path parameters whose shape the API enforces; a sample with another shape would only ever answer 422.
-PATH_PARAM_PATTERNS = {"session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$"}
+PATH_PARAM_PATTERNS = {"session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$",
+                       "store_id": r"^sto_[0-9A-HJKMNP-TV-Z]{26}$", "category_id": r"^cat_[0-9A-HJKMNP-TV-Z]{26}$",
+                       "product_id": r"^prd_[0-9A-HJKMNP-TV-Z]{26}$"}
 
 
 @cache
@@ -153,6 +177,18 @@ def _table_of(resource: Any) -> str | None:
     return None
 
 
+# Reading a table's stream is granted on the stream's ARN, and nothing else is.
+STREAM_ACTIONS = {"dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"}
+
+
+def _stream_of(resource: Any) -> str | None:
+    """The table whose stream a resource is: !GetAtt T.StreamArn."""
+    if isinstance(resource, dict) and "Fn::GetAtt" in resource:
+        logical_id, attribute = resource["Fn::GetAtt"]
+        return str(logical_id) if attribute == "StreamArn" else None
+    return None
+
+
 @pytest.mark.parametrize("function_id", function_ids())
 def test_dynamodb_access_is_scoped_to_declared_tables(function_id: str) -> None:
     tables = template().resources_of_type(*TABLE_TYPES)
@@ -163,8 +199,16 @@ def test_dynamodb_access_is_scoped_to_declared_tables(function_id: str) -> None:
         if not dynamodb:
             continue
         assert not any("*" in a for a in dynamodb), f"{function_id}: wildcard DynamoDB action in {dynamodb}"
+        streams = set(dynamodb) & STREAM_ACTIONS
+        assert not streams or streams == set(dynamodb), f"{function_id}: stream actions in their own statement"
         for resource in as_list(statement.get("Resource")):
             assert resource != "*", f"{function_id}: {dynamodb} on Resource '*'"
+            if streams:
+                table = _stream_of(resource)
+                assert table in tables, f"{function_id}: {dynamodb} must target !GetAtt <Table>.StreamArn"
+                spec = tables[table]["Properties"].get("StreamSpecification")
+                assert spec, f"{function_id}: {table} has no stream"
+                continue
             table = _table_of(resource)
             assert table in tables, f"{function_id}: {dynamodb} must target !GetAtt <Table>.Arn, got {resource!r}"
     for name, args in policy_templates(function_id).items():
@@ -173,6 +217,31 @@ def test_dynamodb_access_is_scoped_to_declared_tables(function_id: str) -> None:
         assert not (isinstance(args, dict) and "TableName" in args), f"{function_id}: {name} on a table"
     for policy in props(function_id).get("Policies") or []:
         assert not (isinstance(policy, str) and "dynamodb" in policy.lower()), f"{function_id}: managed {policy}"
+
+
+def _bucket_objects_of(resource: Any) -> str | None:
+    """The bucket whose objects a resource ARN names: `${B.Arn}/<key prefix>` (a prefix, or exact keys)."""
+    if isinstance(resource, dict) and isinstance(resource.get("Fn::Sub"), str):
+        found = re.fullmatch(r"\$\{(\w+)\.Arn\}/[\w./-]+\*?", resource["Fn::Sub"])
+        return found.group(1) if found else None
+    return None
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_s3_access_is_object_level_on_declared_buckets(function_id: str) -> None:
+    buckets = template().resources_of_type(BUCKET_TYPE)
+    for statement in statements(function_id):
+        actions = [str(a) for a in as_list(statement.get("Action", []))]
+        s3 = [a for a in actions if a.lower().startswith("s3:")]
+        if not s3:
+            continue
+        assert not any("*" in a for a in s3), f"{function_id}: wildcard S3 action in {s3}"
+        assert all(a.lower().endswith(("object", "objectversion")) for a in s3), f"{function_id}: {s3}"
+        for resource in as_list(statement.get("Resource")):
+            bucket = _bucket_objects_of(resource)
+            assert bucket in buckets, f"{function_id}: {s3} must target !Sub ${{<Bucket>.Arn}}/<prefix>: {resource!r}"
+    for name in policy_templates(function_id):
+        assert not name.startswith("S3"), f"{function_id}: use an inline statement instead of {name}"
 
 
 @pytest.mark.parametrize("function_id", function_ids())
@@ -243,6 +312,20 @@ def test_http_api_authorizer_checks_every_request() -> None:
     assert route_of(function_id) is None, "the authorizer must not be reachable as a route"
 
 
+def test_guest_routes_use_the_optional_authorizer_without_identity_headers() -> None:
+    auth = http_api()["Auth"]
+    optional = auth["Authorizers"]["OptionalSessionAuthorizer"]
+    default = auth["Authorizers"][auth["DefaultAuthorizer"]]
+    # The same function and response format as the session authorizer; no identity source, so API Gateway
+    # calls it even without an Authorization header (guests), and never caches a verdict.
+    assert optional["FunctionArn"] == default["FunctionArn"]
+    assert optional["AuthorizerPayloadFormatVersion"] == "2.0" and optional["EnableSimpleResponses"] is True
+    assert "Headers" not in optional["Identity"] and optional["Identity"]["ReauthorizeEvery"] == 0
+    routes = {r.route_key for r in template().http_routes()
+              if r.authorizer and r.authorizer.name == "OptionalSessionAuthorizer"}
+    assert routes == CART_ROUTES
+
+
 def test_only_the_sign_in_routes_and_health_are_public() -> None:
     public = {route.path for route in template().http_routes() if route.authorizer is None}
     assert public == PUBLIC_PATHS, f"unexpected public routes: {sorted(public ^ PUBLIC_PATHS)}"
@@ -272,11 +355,13 @@ def test_blinkit_layer_has_no_python_folder() -> None:
 def body_models() -> dict[tuple[str, str], type[BaseModel]]:
     """(METHOD, path) -> the request model its FastAPI endpoint takes as `body`."""
     from fastapi.routing import APIRoute
+    from products.api import router as products_router
 
-    from auth.api import router
+    from auth.api import router as auth_router
+    from cart.api import router as cart_router
 
     models: dict[tuple[str, str], type[BaseModel]] = {}
-    for api_route in router.routes:
+    for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes]:
         if not isinstance(api_route, APIRoute):
             continue
         model = typing.get_type_hints(api_route.endpoint).get("body")
@@ -316,15 +401,32 @@ def test_route_sample_is_an_http_api_v2_event_of_its_route(function_id: str) -> 
     lambda_context = (context.get("authorizer") or {}).get("lambda")
     if route.authorizer is None:
         assert lambda_context is None and _header(event, "authorization") is None
+    elif route.authorizer.name == "AWS_IAM":
+        # API Gateway signs nothing into the lambda context: IAM callers show up as requestContext.authorizer.iam.
+        assert route.path in IAM_PATHS, f"{route.route_key}: IAM auth is for internal routes"
+        assert lambda_context is None and _header(event, "authorization") is None
+        assert context["authorizer"]["iam"]["accountId"]
     else:
         assert re.fullmatch(r"Bearer bks_\S+", _header(event, "authorization") or "")
         assert lambda_context["auth_state"] == "ok" and lambda_context["uid"]
         assert re.fullmatch(PATH_PARAM_PATTERNS["session_id"], lambda_context["session_id"])
-        wanted = {"admin", "customer"} if route.path.startswith("/admin/") else {"customer"}
+        default = ADMIN_SAMPLE if route.path.startswith("/admin/") else {"customer"}
+        wanted = SAMPLE_ROLES.get(route.route_key, default)
         assert set(lambda_context["roles"].split(",")) == wanted
+        if "store_staff" in wanted:  # staff act on their own store
+            assert lambda_context["store_id"] == params["store_id"]
 
 
-@pytest.mark.parametrize("function_id", [f for f in function_ids() if route_of(f) is None])
+def authorizer_ids() -> list[str]:
+    routes = template().http_routes()
+    return sorted({r.authorizer.function_id for r in routes if r.authorizer and r.authorizer.function_id})
+
+
+def stream_events(function_id: str) -> list[dict[str, Any]]:
+    return [e for e in template().functions[function_id].events.values() if e.get("Type") == "DynamoDB"]
+
+
+@pytest.mark.parametrize("function_id", authorizer_ids())
 def test_authorizer_sample_is_a_request_authorizer_v2_event(function_id: str) -> None:
     event = load_event(function_id)
     assert event["version"] == "2.0" and event["type"] == "REQUEST"
@@ -335,6 +437,33 @@ def test_authorizer_sample_is_a_request_authorizer_v2_event(function_id: str) ->
     assert event["routeArn"].endswith(f"/$default/{route.method}{route.path}")
     assert event["identitySource"] == [_header(event, "authorization")]
     assert "authorizer" not in event["requestContext"], "the authorizer is what produces that context"
+
+
+@pytest.mark.parametrize("function_id", [f for f in function_ids() if stream_events(f)])
+def test_stream_consumer_sample_is_a_dynamodb_stream_event_of_its_table(function_id: str) -> None:
+    (event_spec,) = stream_events(function_id)
+    table_id, attribute = event_spec["Properties"]["Stream"]["Fn::GetAtt"]
+    assert attribute == "StreamArn"
+    table = template().resources[table_id]["Properties"]
+    view = table["StreamSpecification"]["StreamViewType"]
+    key_names = sorted(k["AttributeName"] for k in table["KeySchema"])
+    records = load_event(function_id)["Records"]
+    assert records
+    for record in records:
+        assert record["eventSource"] == "aws:dynamodb" and record["eventVersion"] == "1.1" and record["eventID"]
+        assert re.fullmatch(r"arn:aws:dynamodb:[a-z0-9-]+:\d{12}:table/[\w.-]+/stream/[\w:.-]+",
+                            record["eventSourceARN"])
+        data = record["dynamodb"]
+        assert data["StreamViewType"] == view and sorted(data["Keys"]) == key_names
+        assert data["SequenceNumber"].isdigit() and isinstance(data["ApproximateCreationDateTime"], int)
+        name = record["eventName"]
+        assert name in {"INSERT", "MODIFY", "REMOVE"}
+        assert ("NewImage" in data) == (name != "REMOVE" and view in {"NEW_IMAGE", "NEW_AND_OLD_IMAGES"})
+        assert ("OldImage" in data) == (name != "INSERT" and view in {"OLD_IMAGE", "NEW_AND_OLD_IMAGES"})
+        for image in (data.get("NewImage"), data.get("OldImage")):
+            if image is not None:  # DynamoDB JSON, and the item's keys are the record's keys
+                assert all(len(value) == 1 for value in image.values())
+                assert {k: image[k] for k in key_names} == data["Keys"]
 
 
 def test_there_are_no_stray_sample_events() -> None:
@@ -379,3 +508,21 @@ def test_invoking_the_users_get_me_sample_answers_a_problem(redis_url: str) -> N
     assert problem["detail"] == "No such user" and problem["status"] == 404
     assert problem["request_id"] == result["headers"]["x-request-id"] == _header(load_event("UsersGetMeFunction"),
                                                                                   "x-request-id")
+
+
+# ---- products: internal routes and saga jobs ----------------------------------------------------------
+
+
+def test_internal_routes_use_iam_auth() -> None:
+    iam = {r.path for r in template().http_routes() if r.authorizer and r.authorizer.name == "AWS_IAM"}
+    internal = {r.path for r in template().http_routes() if r.path.startswith("/internal/")}
+    assert iam == internal == IAM_PATHS
+
+
+@pytest.mark.parametrize("function_id", sorted(JOB_INPUT_MODELS))
+def test_job_sample_is_its_job_input(function_id: str) -> None:
+    import importlib
+
+    assert route_of(function_id) is None and not template().functions[function_id].events
+    module, _, name = JOB_INPUT_MODELS[function_id].partition(":")
+    getattr(importlib.import_module(module), name).model_validate(load_event(function_id))

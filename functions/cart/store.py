@@ -1,0 +1,312 @@
+"""The carts table: one partition per cart owner, one item per line.
+
+Keys (table `CartsTable`, TTL attribute `expires_at`, epoch seconds):
+    pk = USER#<uid>          a signed-in customer's cart (30 days after its last change)
+    pk = GUEST#<cart_id>     a guest cart, `X-Cart-Id` (24 hours after its last change)
+    sk = META                the header: store_id, line_count, updated_at, expires_at
+    sk = LINE#<product_id>   one line: product_id, quantity, price_at_add, added_at, updated_at, expires_at
+    sk = CLEARED#<order_id>  ClearCart's idempotency marker (expires with the cart's TTL)
+
+DynamoDB deletes expired items late (moto never does), so every read drops items whose `expires_at` has
+passed; a write on an expired cart first removes what is left of it. Quantity changes are atomic:
+- adding to an existing line is one UpdateItem `ADD quantity :q` whose condition keeps the result within
+  the limit (so 20 concurrent adds of one item end with the exact sum, never above the limit);
+- a new line is one transaction: the header's `line_count` (`< 50`, same store) `ADD 1` and the line's put
+  (`attribute_not_exists`); a concurrent add of the same new line loses the put and falls back to ADD.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from blinkit.settings import get_settings
+
+META = "META"
+LINE = "LINE#"
+CLEARED = "CLEARED#"
+MAX_LINES = 50
+USER_TTL_SECONDS = 30 * 24 * 3600
+GUEST_TTL_SECONDS = 24 * 3600
+
+
+class CartItem(Model):
+    """Every item of the table (header, line, marker): the attributes of each kind are nullable."""
+
+    class Meta:
+        table_name = get_settings().carts_table
+        region = get_settings().aws_region
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    store_id = UnicodeAttribute(null=True)
+    line_count = NumberAttribute(null=True)
+    product_id = UnicodeAttribute(null=True)
+    quantity = NumberAttribute(null=True)
+    price_at_add = NumberAttribute(null=True)
+    added_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose cart: `USER#<uid>` or `GUEST#<cart_id>`."""
+
+    pk: str
+    guest_cart_id: str | None = None
+
+    @classmethod
+    def user(cls, uid: str) -> Owner:
+        return cls(f"USER#{uid}")
+
+    @classmethod
+    def guest(cls, cart_id: str) -> Owner:
+        return cls(f"GUEST#{cart_id}", cart_id)
+
+    @property
+    def ttl_seconds(self) -> int:
+        return GUEST_TTL_SECONDS if self.guest_cart_id else USER_TTL_SECONDS
+
+
+@dataclass(frozen=True)
+class Line:
+    product_id: str
+    quantity: int
+    price_at_add: int
+    added_at: datetime
+    updated_at: datetime
+
+
+@dataclass
+class Cart:
+    owner: Owner
+    store_id: str | None = None
+    line_count: int = 0  # the header's counter, which may include expired lines
+    updated_at: datetime | None = None
+    lines: list[Line] = field(default_factory=list)
+    expired: list[str] = field(default_factory=list)  # product ids of expired lines still stored
+    header_expired: bool = False
+
+    @property
+    def exists(self) -> bool:
+        return self.store_id is not None and not self.header_expired
+
+    def line(self, product_id: str) -> Line | None:
+        return next((line for line in self.lines if line.product_id == product_id), None)
+
+
+class LineLimit(Exception):
+    """The line's quantity condition failed: it would exceed `limit` (or the line is gone)."""
+
+
+class NewLineRefused(Exception):
+    """The header refused a new line: the cart is full or holds another store's lines."""
+
+
+def _connection() -> Connection:
+    return Connection(region=get_settings().aws_region)
+
+
+def now_epoch() -> int:
+    return int(time.time())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def line_sk(product_id: str) -> str:
+    return LINE + product_id
+
+
+def _failed(error: TransactWriteError, position: int) -> bool:
+    reasons = error.cancellation_reasons
+    reason = reasons[position] if position < len(reasons) else None
+    return reason is not None and reason.code == "ConditionalCheckFailed"
+
+
+# Reads ----------------------------------------------------------------------------------------------
+
+
+def load(owner: Owner) -> Cart:
+    """The whole cart in one strongly consistent Query, expired items left out."""
+    now = now_epoch()
+    cart = Cart(owner)
+    for item in CartItem.query(owner.pk, consistent_read=True):
+        live = item.expires_at is None or int(item.expires_at) > now
+        if item.sk == META:
+            cart.store_id = item.store_id
+            cart.line_count = int(item.line_count or 0)
+            cart.updated_at = item.updated_at
+            cart.header_expired = not live
+        elif item.sk.startswith(LINE):
+            if not live:
+                cart.expired.append(str(item.product_id))
+                continue
+            cart.lines.append(Line(str(item.product_id), int(item.quantity or 0), int(item.price_at_add or 0),
+                                   item.added_at or _utcnow(), item.updated_at or _utcnow()))
+    if cart.header_expired:  # the whole cart lapsed: whatever lines remain are leftovers
+        cart.expired.extend(line.product_id for line in cart.lines)
+        cart.lines = []
+    cart.lines.sort(key=lambda line: line.added_at)
+    return cart
+
+
+# Writes ---------------------------------------------------------------------------------------------
+
+
+def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int:
+    """ADD to an existing live line, keeping it ≤ limit. Returns the new quantity.
+
+    Raises LineLimit when the result would exceed `limit`, and KeyError when the line does not exist.
+    """
+    now = _utcnow()
+    record = CartItem(pk=owner.pk, sk=line_sk(product_id))
+    condition = (CartItem.sk.exists() & (CartItem.expires_at > now_epoch())
+                 & (CartItem.quantity <= limit - quantity))
+    try:
+        record.update(
+            actions=[CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
+                     CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+            condition=condition,
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        current = _get_line(owner, product_id)
+        if current is None:
+            raise KeyError(product_id) from exc
+        raise LineLimit(product_id) from exc
+    touch(owner)
+    return int(record.quantity)
+
+
+def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, price: int) -> bool:
+    """A new line and the header's count in one transaction. False when the line already exists.
+
+    Raises NewLineRefused when the cart is full or holds another store's lines.
+    """
+    now = _utcnow()
+    expires = now_epoch() + owner.ttl_seconds
+    header = CartItem(pk=owner.pk, sk=META)
+    line = CartItem(pk=owner.pk, sk=line_sk(product_id), product_id=product_id, quantity=quantity,
+                    price_at_add=price, added_at=now, updated_at=now, expires_at=expires)
+    header_ok = CartItem.pk.does_not_exist() | (
+        (CartItem.line_count < MAX_LINES) & ((CartItem.store_id == store_id) | (CartItem.line_count == 0))
+    )
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            # pynamodb sends puts before updates: the line is position 0, the header 1.
+            tx.save(line, condition=CartItem.sk.does_not_exist())
+            tx.update(header, actions=[CartItem.line_count.add(1), CartItem.store_id.set(store_id),
+                                       CartItem.updated_at.set(now), CartItem.expires_at.set(expires)],
+                      condition=header_ok)
+    except TransactWriteError as exc:
+        if _failed(exc, 0):
+            return False
+        if _failed(exc, 1):
+            raise NewLineRefused(owner.pk) from exc
+        raise
+    return True
+
+
+def set_quantity(owner: Owner, product_id: str, quantity: int) -> bool:
+    """Set a live line's quantity. False when there is no such line."""
+    now = _utcnow()
+    record = CartItem(pk=owner.pk, sk=line_sk(product_id))
+    try:
+        record.update(actions=[CartItem.quantity.set(quantity), CartItem.updated_at.set(now),
+                               CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+                      condition=CartItem.sk.exists() & (CartItem.expires_at > now_epoch()))
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    touch(owner)
+    return True
+
+
+def remove_line(owner: Owner, product_id: str, *, expired_ok: bool = False) -> bool:
+    """Delete a line and decrement the header's count together. False when there is no such line."""
+    line = CartItem(pk=owner.pk, sk=line_sk(product_id))
+    condition = CartItem.sk.exists()
+    if not expired_ok:
+        condition = condition & (CartItem.expires_at > now_epoch())
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.delete(line, condition=condition)
+            tx.update(CartItem(pk=owner.pk, sk=META), actions=[CartItem.line_count.add(-1)],
+                      condition=CartItem.pk.exists())
+    except TransactWriteError as exc:
+        if _failed(exc, 0):
+            return False
+        if _failed(exc, 1):  # a line without a header (should not happen): delete the line alone
+            try:
+                line.delete(condition=CartItem.sk.exists())
+            except DeleteError:
+                return False
+            return True
+        raise
+    return True
+
+
+def touch(owner: Owner) -> None:
+    """Refresh the header's TTL and time after a line changed (best effort: the line write is what counts)."""
+    try:
+        CartItem(pk=owner.pk, sk=META).update(
+            actions=[CartItem.updated_at.set(_utcnow()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+            condition=CartItem.pk.exists(),
+        )
+    except UpdateError as exc:
+        if exc.cause_response_code != "ConditionalCheckFailedException":
+            raise
+
+
+def clear(owner: Owner) -> int:
+    """Delete every item of the cart (header, lines, markers excepted). Returns how many lines went."""
+    keys = [(item.pk, item.sk) for item in CartItem.query(owner.pk, consistent_read=True,
+                                                          attributes_to_get=["pk", "sk"])
+            if not item.sk.startswith(CLEARED)]
+    with CartItem.batch_write() as batch:
+        for pk, sk in keys:
+            batch.delete(CartItem(pk=pk, sk=sk))
+    return sum(1 for _, sk in keys if sk.startswith(LINE))
+
+
+def mark_cleared(owner: Owner, order_id: str) -> bool:
+    """Record that ClearCart ran for `order_id`. False when it had already run."""
+    marker = CartItem(pk=owner.pk, sk=CLEARED + order_id, updated_at=_utcnow(),
+                      expires_at=now_epoch() + owner.ttl_seconds)
+    try:
+        marker.save(condition=CartItem.sk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def was_cleared(owner: Owner, order_id: str) -> bool:
+    try:
+        CartItem.get(owner.pk, CLEARED + order_id, consistent_read=True)
+    except CartItem.DoesNotExist:
+        return False
+    return True
+
+
+def _get_line(owner: Owner, product_id: str) -> CartItem | None:
+    try:
+        item = CartItem.get(owner.pk, line_sk(product_id), consistent_read=True)
+    except CartItem.DoesNotExist:
+        return None
+    if item.expires_at is not None and int(item.expires_at) <= now_epoch():
+        return None
+    return item

@@ -1,0 +1,1 @@
+"""The products domain: dark stores, serviceability, categories, products, per-store stock and reservations."""

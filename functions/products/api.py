@@ -1,0 +1,162 @@
+"""HTTP shapes of the products domain. Each route is deployed as its own Lambda function (template.yaml).
+
+Search (`GET /products/search`) lives in `products.search.api`; the app includes that router first so the
+literal path wins over `/products/{product_id}`.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+
+from blinkit.errors import PROBLEM_JSON
+from blinkit.idempotency import Idempotency, idempotency
+from blinkit.security import Principal, Role, current_user, require_role
+from products import schemas, service
+from products.schemas import CATEGORY_ID, PRODUCT_ID, STORE_ID
+
+router = APIRouter()
+
+PROBLEM = {"model": None, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
+COMMON = {400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM}
+AUTHED = {**COMMON, 401: PROBLEM, 403: PROBLEM}
+StoreIdPath = Path(pattern=STORE_ID, description="A dark store (sto_...)")
+CategoryIdPath = Path(pattern=CATEGORY_ID)
+ProductIdPath = Path(pattern=PRODUCT_ID)
+StoreIdQuery = Query(None, pattern=STORE_ID, description="Adds that store's `available` and `in_stock`")
+Limit = Query(20, ge=1, le=100)
+Cursor = Query(None, min_length=1, max_length=2048, description="`next_cursor` of the previous page")
+admin_only = require_role(Role.ADMIN)
+
+
+# Stores ---------------------------------------------------------------------------------------------
+
+
+@router.get("/stores", tags=["stores"], response_model=schemas.StoreList, responses=COMMON)
+async def list_stores():
+    """Active dark stores."""
+    return {"stores": service.list_stores()}
+
+
+@router.get("/stores/serviceable", tags=["stores"], response_model=schemas.ServiceableOut,
+            responses={**COMMON, 404: PROBLEM})
+async def serviceable(lat: float = Query(ge=-90, le=90), lng: float = Query(ge=-180, le=180)):
+    """The nearest open store that delivers to the point, its distance and an ETA (404 `not-serviceable`)."""
+    return service.serviceable(lat, lng)
+
+
+@router.post("/stores", tags=["stores"], status_code=201, response_model=schemas.StoreOut,
+             responses={**AUTHED, 409: PROBLEM})
+async def create_store(body: schemas.StoreIn, _: Principal = Depends(admin_only),
+                       idem: Idempotency = Depends(idempotency("POST /stores"))):
+    return idem.run(body, lambda: service.create_store(body.model_dump()), model=schemas.StoreOut)
+
+
+@router.patch("/stores/{store_id}", tags=["stores"], response_model=schemas.StoreOut,
+              responses={**AUTHED, 404: PROBLEM})
+async def update_store(body: schemas.StorePatch, store_id: str = StoreIdPath, _: Principal = Depends(admin_only)):
+    return service.update_store(store_id, body.model_dump(exclude_unset=True))
+
+
+# Categories -----------------------------------------------------------------------------------------
+
+
+@router.get("/categories", tags=["categories"], response_model=schemas.CategoryTree, responses=COMMON)
+async def category_tree():
+    """Top-level categories with their subcategories, by sort order."""
+    return {"categories": service.category_tree()}
+
+
+@router.post("/categories", tags=["categories"], status_code=201, response_model=schemas.CategoryOut,
+             responses={**AUTHED, 409: PROBLEM})
+async def create_category(body: schemas.CategoryIn, _: Principal = Depends(admin_only),
+                          idem: Idempotency = Depends(idempotency("POST /categories"))):
+    return idem.run(body, lambda: service.create_category(body.model_dump()), model=schemas.CategoryOut)
+
+
+@router.patch("/categories/{category_id}", tags=["categories"], response_model=schemas.CategoryOut,
+              responses={**AUTHED, 404: PROBLEM, 409: PROBLEM})
+async def update_category(body: schemas.CategoryPatch, category_id: str = CategoryIdPath,
+                          _: Principal = Depends(admin_only)):
+    return service.update_category(category_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/categories/{category_id}", tags=["categories"], status_code=204,
+               responses={**AUTHED, 404: PROBLEM, 409: PROBLEM})
+async def delete_category(category_id: str = CategoryIdPath, _: Principal = Depends(admin_only)):
+    """Delete an empty category (409 `category-not-empty` while it has products or subcategories)."""
+    service.delete_category(category_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Products -------------------------------------------------------------------------------------------
+
+
+@router.get("/products", tags=["products"], response_model=schemas.ProductPage, responses={**COMMON, 404: PROBLEM})
+async def list_products(store_id: str | None = StoreIdQuery,
+                        category_id: str | None = Query(None, pattern=CATEGORY_ID),
+                        limit: int = Limit, cursor: str | None = Cursor):
+    """Active products, by name within a category, else in creation order."""
+    return service.list_products(category_id=category_id, store_id=store_id, limit=limit, cursor=cursor)
+
+
+@router.get("/products/category/{category_id}", tags=["products"], response_model=schemas.ProductPage,
+            responses={**COMMON, 404: PROBLEM})
+async def list_category_products(category_id: str = CategoryIdPath, store_id: str | None = StoreIdQuery,
+                                 limit: int = Limit, cursor: str | None = Cursor):
+    return service.list_products(category_id=category_id, store_id=store_id, limit=limit, cursor=cursor)
+
+
+@router.get("/products/{product_id}", tags=["products"], response_model=schemas.ProductOut,
+            response_model_exclude_none=False, responses={**COMMON, 404: PROBLEM})
+async def get_product(product_id: str = ProductIdPath, store_id: str | None = StoreIdQuery):
+    return service.get_product(product_id, store_id)
+
+
+@router.post("/products", tags=["products"], status_code=201, response_model=schemas.ProductOut,
+             responses={**AUTHED, 409: PROBLEM})
+async def create_product(body: schemas.ProductIn, _: Principal = Depends(admin_only),
+                         idem: Idempotency = Depends(idempotency("POST /products"))):
+    return idem.run(body, lambda: service.create_product(body.model_dump()), model=schemas.ProductOut)
+
+
+@router.patch("/products/{product_id}", tags=["products"], response_model=schemas.ProductOut,
+              responses={**AUTHED, 404: PROBLEM, 409: PROBLEM})
+async def update_product(body: schemas.ProductPatch, product_id: str = ProductIdPath,
+                         _: Principal = Depends(admin_only)):
+    return service.update_product(product_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/products/{product_id}", tags=["products"], status_code=204, responses={**AUTHED, 404: PROBLEM})
+async def delete_product(product_id: str = ProductIdPath, _: Principal = Depends(admin_only)):
+    """Soft delete: the product is deactivated and disappears from listings and public reads."""
+    service.deactivate_product(product_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# Stock ----------------------------------------------------------------------------------------------
+
+
+@router.put("/stores/{store_id}/stock/{product_id}", tags=["stock"], response_model=schemas.StockOut,
+            responses={**AUTHED, 404: PROBLEM})
+async def set_stock(body: schemas.StockIn, store_id: str = StoreIdPath, product_id: str = ProductIdPath,
+                    principal: Principal = Depends(current_user)):
+    """Set the units on the shelf (admin, or staff of this store)."""
+    return service.set_stock(principal, store_id, product_id, body.available)
+
+
+@router.get("/stores/{store_id}/stock/low", tags=["stock"], response_model=schemas.LowStockPage,
+            responses={**AUTHED, 404: PROBLEM})
+async def low_stock(store_id: str = StoreIdPath, threshold: int = Query(5, ge=0, le=100_000),
+                    limit: int = Limit, cursor: str | None = Cursor, principal: Principal = Depends(current_user)):
+    """Products with at most `threshold` units at this store, fewest first (admin, or staff of this store)."""
+    return service.low_stock(principal, store_id, threshold, limit, cursor)
+
+
+# Internal -------------------------------------------------------------------------------------------
+
+
+@router.post("/internal/products/batch", tags=["internal"], response_model=schemas.BatchOut,
+             responses={**COMMON, 404: PROBLEM})
+async def batch(body: schemas.BatchIn):
+    """Details, price and stock of up to 100 products at one store, for the cart (IAM-authorised)."""
+    return service.batch_products(body.store_id, body.product_ids)

@@ -1,0 +1,153 @@
+"""Saga steps of the order: reserve and release stock. Each is its own Lambda function (no HTTP event).
+
+Both are idempotent through the per-order reservation record (`RESERVATION#<order_id>` in the stock table):
+
+* ReserveStock writes the reservation (only if absent) and takes each quantity off its stock row (only if
+  `available >= quantity`) in ONE transaction, so a reservation is all or nothing and stock never goes
+  below zero, however many orders race for the last units. On shortage it raises `OutOfStock`, whose
+  message is JSON naming every short item with what was asked and what is available. A repeated call for
+  the same order finds the reservation and reserves nothing more.
+* ReleaseStock flips the reservation RESERVED → RELEASED (conditionally) and adds each quantity back in one
+  transaction: whoever wins that condition gives the stock back; every other call is a no-op.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import Any
+
+from pydantic import ValidationError
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from blinkit.observability import logger, metrics
+from products import store
+from products.schemas import ReleaseInput, ReserveInput
+from products.service import now_iso
+from products.store import ReservationRecord, ReservedItem, StockRecord
+
+RESERVED, RELEASED = "RESERVED", "RELEASED"
+MAX_ATTEMPTS = 5  # transaction conflicts (another order touching the same rows) are retried with jitter
+
+
+class OutOfStock(Exception):
+    """Some items of the order are not available in the wanted quantity; nothing was reserved."""
+
+    def __init__(self, order_id: str, store_id: str, short: list[dict[str, Any]]) -> None:
+        self.order_id, self.store_id, self.short = order_id, store_id, short
+        super().__init__(json.dumps({"order_id": order_id, "store_id": store_id, "items": short}))
+
+
+class InvalidJobInput(ValueError):
+    """The job's input does not have the documented shape."""
+
+
+def _parse(model: type[ReserveInput] | type[ReleaseInput], event: Any) -> Any:
+    try:
+        return model.model_validate(event)
+    except ValidationError as exc:
+        raise InvalidJobInput(str(exc)) from exc
+
+
+def reservation_view(r: ReservationRecord, **extra: Any) -> dict[str, Any]:
+    return {
+        "order_id": r.order_id,
+        "store_id": r.store_id,
+        "status": r.status,
+        "items": [{"product_id": i.product_id, "quantity": int(i.quantity)} for i in r.items],
+        "created_at": r.created_at,
+        "released_at": r.released_at,
+        **extra,
+    }
+
+
+def _reasons(error: TransactWriteError) -> list[str | None]:
+    return [reason.code if reason is not None else None for reason in (error.cancellation_reasons or [])]
+
+
+def _backoff(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not cryptography
+
+
+def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = _parse(ReserveInput, event)
+    existing = store.get_reservation(request.order_id)
+    if existing is not None:
+        return reservation_view(existing, reserved_now=False)
+    now = now_iso()
+    record = ReservationRecord(
+        pk=store.reservation_pk(request.order_id), order_id=request.order_id, store_id=request.store_id,
+        items=[ReservedItem(product_id=i.product_id, quantity=i.quantity) for i in request.items],
+        status=RESERVED, created_at=now,
+    )
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            with TransactWrite(connection=store._connection()) as tx:
+                # pynamodb sends puts before updates: the reservation is position 0, item k is position k + 1.
+                tx.save(record, condition=ReservationRecord.pk.does_not_exist())
+                for item in request.items:
+                    row = StockRecord(pk=store.store_pk(request.store_id), sk=store.stock_sk(item.product_id))
+                    tx.update(row, actions=[StockRecord.available.add(-item.quantity), StockRecord.updated_at.set(now)],
+                              condition=StockRecord.available >= item.quantity)
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            if reasons and reasons[0] == "ConditionalCheckFailed":  # a concurrent call for this order won
+                found = store.get_reservation(request.order_id)
+                if found is not None:
+                    return reservation_view(found, reserved_now=False)
+            if "ConditionalCheckFailed" in reasons[1:]:
+                short = _shortages(request)
+                if short:
+                    metrics.add_metric(name="StockReservationsShort", unit="Count", value=1)
+                    raise OutOfStock(request.order_id, request.store_id, short) from exc
+            # A transaction conflict, or stock that came back between our write and our read: try again.
+            logger.info("reservation retried", order_id=request.order_id, reasons=reasons, attempt=attempt)
+            _backoff(attempt)
+            continue
+        metrics.add_metric(name="StockReserved", unit="Count", value=1)
+        return reservation_view(record, reserved_now=True)
+    raise RuntimeError(f"could not reserve stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")
+
+
+def _shortages(request: ReserveInput) -> list[dict[str, Any]]:
+    """Every item the store cannot supply now, read with one (consistent) BatchGetItem."""
+    available = store.get_stock_many(request.store_id, [i.product_id for i in request.items], consistent=True)
+    return [
+        {"product_id": i.product_id, "requested": i.quantity, "available": available.get(i.product_id, 0)}
+        for i in request.items
+        if available.get(i.product_id, 0) < i.quantity
+    ]
+
+
+def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = _parse(ReleaseInput, event)
+    for attempt in range(MAX_ATTEMPTS):
+        found = store.get_reservation(request.order_id)
+        if found is None:
+            return {"order_id": request.order_id, "released": False, "reason": "no-reservation"}
+        if found.status != RESERVED:
+            return {**reservation_view(found), "released": False, "reason": "already-released"}
+        now = now_iso()
+        try:
+            with TransactWrite(connection=store._connection()) as tx:
+                tx.update(found, condition=ReservationRecord.status == RESERVED,
+                          actions=[ReservationRecord.status.set(RELEASED), ReservationRecord.released_at.set(now)])
+                for item in found.items:
+                    row = StockRecord(pk=store.store_pk(found.store_id), sk=store.stock_sk(item.product_id))
+                    tx.update(row, actions=[StockRecord.available.add(int(item.quantity)),
+                                            StockRecord.store_id.set(found.store_id),
+                                            StockRecord.product_id.set(item.product_id),
+                                            StockRecord.updated_at.set(now)])
+        except TransactWriteError as exc:
+            reasons = _reasons(exc)
+            logger.info("release retried", order_id=request.order_id, reasons=reasons, attempt=attempt)
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                continue  # released concurrently: the next read reports it
+            _backoff(attempt)
+            continue
+        metrics.add_metric(name="StockReleased", unit="Count", value=1)
+        found.status, found.released_at = RELEASED, now
+        return {**reservation_view(found), "released": True}
+    raise RuntimeError(f"could not release stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")

@@ -1,0 +1,181 @@
+"""Where the published index lives and how a search function keeps its copy fresh.
+
+Storage: one object `search/index.json.z` in the versioned `SearchIndexBucket`; each publish is a new
+S3 object version, and old versions expire by lifecycle rule. The *pointer* names the current one:
+`<version>@<s3 version id>`, where `<version>` starts with the build time in milliseconds so pointers
+compare in time order. It is kept in Redis (`products:search:version`, what readers ask) and durably
+in S3 (`search/CURRENT`, what readers fall back to when Redis is down or has lost the key).
+
+Publishing is a compare-and-set on the Redis pointer (a Lua script): an incremental publish
+succeeds only if the pointer is still the one its changes were applied to; a full rebuild only if
+it is newer than the pointer. The indexer retries a lost race from the new pointer.
+
+Reading: `IndexCache.current()` returns the decoded index kept in this container, asking Redis for
+the pointer at most every `search_version_check_seconds` and downloading only when it changed.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from functools import lru_cache
+from typing import Any
+
+import redis
+
+from blinkit.observability import logger
+from blinkit.redis_client import get_redis
+from blinkit.settings import get_settings
+from products.search.index import SearchIndex, build
+
+VERSION_KEY = "products:search:version"
+INDEX_KEY = "search/index.json.z"
+POINTER_KEY = "search/CURRENT"
+
+# KEYS[1] pointer; ARGV[1] new pointer; ARGV[2] the base it was built on, or '*' for "if newer".
+# A missing key accepts anything (Redis lost it; S3 still has the durable pointer).
+_PUBLISH = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  if ARGV[2] == '*' then
+    if current >= ARGV[1] then return current end
+  elseif current ~= ARGV[2] then
+    return current
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return ARGV[1]
+"""
+
+
+class PublishConflict(Exception):
+    """Someone published another index since the base this one was built on."""
+
+    def __init__(self, current: str) -> None:
+        super().__init__(f"the search index pointer moved to {current}")
+        self.current = current
+
+
+@lru_cache(maxsize=1)
+def s3() -> Any:
+    import boto3
+
+    return boto3.client("s3", region_name=get_settings().aws_region)
+
+
+def new_version() -> str:
+    """`<13-digit epoch ms>-<random>`: sorts by build start time; two builds in one ms still differ."""
+    return f"{int(time.time() * 1000):013d}-{secrets.token_hex(4)}"
+
+
+def split_pointer(pointer: str) -> tuple[str, str | None]:
+    version, _, s3_version = pointer.partition("@")
+    return version, s3_version or None
+
+
+# ---- the pointer --------------------------------------------------------------------------------
+
+
+def read_pointer() -> str | None:
+    """Redis first (one GET); the durable S3 copy when Redis is down or empty."""
+    try:
+        value = get_redis().get(VERSION_KEY)
+        if value:
+            return str(value)
+    except redis.RedisError as exc:
+        logger.warning("search pointer: Redis unavailable, reading S3", error=str(exc))
+    return read_durable_pointer()
+
+
+def read_durable_pointer() -> str | None:
+    try:
+        body = s3().get_object(Bucket=get_settings().search_index_bucket, Key=POINTER_KEY)["Body"].read()
+    except s3().exceptions.NoSuchKey:
+        return None
+    return body.decode().strip() or None
+
+
+# ---- publishing ---------------------------------------------------------------------------------
+
+
+def publish(index: SearchIndex, *, base: str | None) -> str:
+    """Upload the index and move the pointer to it. `base` None means "only if newer" (full rebuild).
+
+    Raises PublishConflict when an incremental publish lost a race.
+    """
+    blob = index.to_bytes()
+    bucket = get_settings().search_index_bucket
+    put = s3().put_object(Bucket=bucket, Key=INDEX_KEY, Body=blob, ContentType="application/zlib",
+                          Metadata={"search-version": index.version})
+    pointer = f"{index.version}@{put.get('VersionId') or ''}".rstrip("@")
+    try:
+        moved = str(get_redis().eval(_PUBLISH, 1, VERSION_KEY, pointer, base or "*"))
+    except redis.RedisError as exc:
+        # Without Redis there is no compare-and-set: last writer wins on the durable pointer. The
+        # search functions read that pointer while Redis is down, so the edit is still served.
+        logger.warning("search publish without Redis", error=str(exc))
+        moved = pointer
+    if moved != pointer:
+        raise PublishConflict(moved)
+    s3().put_object(Bucket=bucket, Key=POINTER_KEY, Body=pointer.encode(), ContentType="text/plain")
+    CACHE.remember(index, pointer)
+    logger.info("search index published", version=index.version, products=len(index), bytes=len(blob))
+    return pointer
+
+
+def load(pointer: str) -> SearchIndex:
+    _, s3_version = split_pointer(pointer)
+    kwargs = {"VersionId": s3_version} if s3_version else {}
+    blob = s3().get_object(Bucket=get_settings().search_index_bucket, Key=INDEX_KEY, **kwargs)["Body"].read()
+    return SearchIndex.from_bytes(blob)
+
+
+def empty_index() -> SearchIndex:
+    return build([], {}, version="0000000000000-empty")
+
+
+# ---- the per-container copy -----------------------------------------------------------------------
+
+
+class IndexCache:
+    """The decoded index of this container, refreshed when the published pointer changes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.index: SearchIndex | None = None
+        self.pointer: str | None = None
+        self.checked_at = float("-inf")
+        self.loads = 0
+        self.clock = time.monotonic
+
+    def current(self) -> SearchIndex:
+        interval = get_settings().search_version_check_seconds
+        with self._lock:
+            now = self.clock()
+            if self.index is not None and now - self.checked_at < interval:
+                return self.index
+            pointer = read_pointer()
+            self.checked_at = now
+            if pointer is None:
+                if self.index is None:
+                    logger.warning("no search index has been published yet")
+                    self.index = empty_index()
+                return self.index
+            if pointer != self.pointer or self.index is None:
+                self.index = load(pointer)
+                self.pointer = pointer
+                self.loads += 1
+            return self.index
+
+    def remember(self, index: SearchIndex, pointer: str) -> None:
+        """Keep an index this process just published (the indexer loads its base from here)."""
+        with self._lock:
+            self.index, self.pointer = index, pointer
+
+    def forget(self) -> None:
+        with self._lock:
+            self.index, self.pointer, self.checked_at = None, None, float("-inf")
+
+
+CACHE = IndexCache()

@@ -1,0 +1,494 @@
+"""The products domain's rules: stores and serviceability, categories, products, per-store stock.
+
+No HTTP here: functions take plain values and raise `blinkit.errors.Problem`s. Reads on request paths are
+Queries, GetItems and BatchGetItems; never a Scan.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from blinkit.cursor import decode_cursor, encode_cursor
+from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.ids import new_id
+from blinkit.security import Principal, Role
+from blinkit.settings import get_settings
+from products import geo, hours, store
+from products.store import CategoryRecord, ProductRecord, StoreRecord
+
+STORES_CACHE_SECONDS = 60.0
+# Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
+SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
+                      "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def now_iso() -> str:
+    return utcnow().isoformat()
+
+
+def _conditional_failed(exc: PutError | UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _field_problem(field: str, message: str, code: str) -> Unprocessable:
+    return Unprocessable(message, code=code, errors=[{"field": field, "message": message, "code": code}])
+
+
+# Stores ---------------------------------------------------------------------------------------------
+
+
+def store_view(r: StoreRecord) -> dict[str, Any]:
+    fees = r.fees
+    return {
+        "store_id": r.store_id,
+        "name": r.name,
+        "address": r.address,
+        "city": r.city,
+        "lat": float(r.lat),
+        "lng": float(r.lng),
+        "radius_km": float(r.radius_km),
+        "opening_hours": {"open": r.opening_hours.open, "close": r.opening_hours.close},
+        "timezone": r.timezone,
+        "is_active": bool(r.is_active),
+        "fees": {name: (getattr(fees, name) if name.startswith("late_night_") and name != "late_night_fee"
+                        else int(getattr(fees, name))) for name in FEE_FIELDS},
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
+
+
+FEE_FIELDS = ("delivery_fee", "free_delivery_threshold", "small_cart_fee", "small_cart_threshold", "handling_fee",
+              "late_night_fee", "late_night_start", "late_night_end", "minimum_order", "max_tip")
+
+
+def store_record(data: dict[str, Any], now: str) -> StoreRecord:
+    fields = dict(data)
+    fields["store_id"] = fields.get("store_id") or new_id("sto_")
+    fields["opening_hours"] = store.OpeningHours(**fields["opening_hours"])
+    fields["fees"] = store.Fees(**fields["fees"])
+    fields.setdefault("created_at", now)
+    fields.setdefault("updated_at", now)
+    return store.new_store(**fields)
+
+
+def create_store(data: dict[str, Any]) -> dict[str, Any]:
+    record = store_record(data, now_iso())
+    try:
+        record.save(condition=StoreRecord.pk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failed(exc):
+            raise Conflict("A store with this id exists already", code="already-exists") from exc
+        raise
+    forget_stores()
+    return store_view(record)
+
+
+def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    _no_nulls(changes, nullable=())
+    record = StoreRecord(pk=store.store_pk(store_id), sk=store.STORE)
+    actions = []
+    for name, value in changes.items():
+        if name == "opening_hours":
+            value = store.OpeningHours(**value)
+        elif name == "fees":
+            value = store.Fees(**value)
+        actions.append(getattr(StoreRecord, name).set(value))
+    actions.append(StoreRecord.updated_at.set(now_iso()))
+    try:
+        record.update(actions=actions, condition=StoreRecord.pk.exists())
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            raise NotFound("No such store") from exc
+        raise
+    forget_stores()
+    return store_view(record)
+
+
+def list_stores() -> list[dict[str, Any]]:
+    return [store_view(r) for r in sorted(store.list_stores(), key=lambda r: r.name) if r.is_active]
+
+
+def require_store(store_id: str) -> StoreRecord:
+    found = store.get_store(store_id)
+    if found is None:
+        raise NotFound("No such store")
+    return found
+
+
+# The handful of stores, cached per Lambda instance: serviceability is the hottest route of the app.
+_stores_lock = threading.Lock()
+_stores_cache: tuple[float, list[dict[str, Any]]] | None = None
+
+
+def cached_stores() -> list[dict[str, Any]]:
+    global _stores_cache
+    with _stores_lock:
+        if _stores_cache is None or _stores_cache[0] <= time.monotonic():
+            _stores_cache = (time.monotonic() + STORES_CACHE_SECONDS, [store_view(r) for r in store.list_stores()])
+        return _stores_cache[1]
+
+
+def forget_stores() -> None:
+    global _stores_cache
+    with _stores_lock:
+        _stores_cache = None
+
+
+def nearest_serviceable(
+    stores: Iterable[dict[str, Any]], lat: float, lng: float, now: datetime
+) -> tuple[dict[str, Any], float] | None:
+    """The nearest store that is active, open at `now` (its own timezone) and whose radius covers the point."""
+    best: tuple[dict[str, Any], float] | None = None
+    for s in stores:
+        if not s["is_active"]:
+            continue
+        distance = geo.haversine_km(lat, lng, s["lat"], s["lng"])
+        if distance > s["radius_km"]:
+            continue
+        if not hours.is_open(s["opening_hours"]["open"], s["opening_hours"]["close"], s["timezone"], now):
+            continue
+        if best is None or distance < best[1]:
+            best = (s, distance)
+    return best
+
+
+def serviceable(lat: float, lng: float, now: datetime | None = None, stores: list[dict[str, Any]] | None = None
+                ) -> dict[str, Any]:
+    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or utcnow())
+    if found is None:
+        raise NotFound("No open store delivers to this location right now", code="not-serviceable")
+    chosen, distance = found
+    return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": geo.eta_minutes(distance)}
+
+
+# Categories -----------------------------------------------------------------------------------------
+
+
+def category_view(r: CategoryRecord) -> dict[str, Any]:
+    return {
+        "category_id": r.category_id,
+        "name": r.name,
+        "slug": r.slug,
+        "parent_id": r.parent_id,
+        "image": r.image,
+        "sort_order": int(r.sort_order),
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def category_tree() -> list[dict[str, Any]]:
+    views = [category_view(r) for r in store.list_categories()]
+
+    def order(c: dict[str, Any]) -> tuple[int, str]:
+        return c["sort_order"], c["name"].lower()
+
+    top = sorted((c for c in views if c["parent_id"] is None), key=order)
+    known = {c["category_id"] for c in top}
+    children: dict[str, list[dict[str, Any]]] = {}
+    for c in views:
+        if c["parent_id"] is not None and c["parent_id"] in known:
+            children.setdefault(c["parent_id"], []).append(c)
+    return [{**c, "children": sorted(children.get(c["category_id"], []), key=order)} for c in top]
+
+
+def _check_parent(parent_id: str, category_id: str | None) -> None:
+    if parent_id == category_id:
+        raise _field_problem("parent_id", "A category cannot be its own parent", "invalid-parent")
+    parent = store.get_category(parent_id)
+    if parent is None:
+        raise _field_problem("parent_id", "No such parent category", "unknown-parent")
+    if parent.parent_id is not None:
+        raise _field_problem("parent_id", "Categories nest two levels deep: the parent must be top-level",
+                             "invalid-parent")
+
+
+def _check_slug(slug: str, category_id: str | None) -> None:
+    if any(c.slug == slug and c.category_id != category_id for c in store.list_categories()):
+        raise Conflict(f"The slug {slug!r} is taken", code="slug-taken")
+
+
+def category_record(data: dict[str, Any], now: str) -> CategoryRecord:
+    fields = {k: v for k, v in data.items() if v is not None}
+    fields["category_id"] = fields.get("category_id") or new_id("cat_")
+    fields.setdefault("created_at", now)
+    fields.setdefault("updated_at", now)
+    return store.new_category(**fields)
+
+
+def create_category(data: dict[str, Any]) -> dict[str, Any]:
+    if data.get("parent_id"):
+        _check_parent(data["parent_id"], data.get("category_id"))
+    _check_slug(data["slug"], None)
+    record = category_record(data, now_iso())
+    try:
+        record.save(condition=CategoryRecord.pk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failed(exc):
+            raise Conflict("A category with this id exists already", code="already-exists") from exc
+        raise
+    return category_view(record)
+
+
+def update_category(category_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    _no_nulls(changes, nullable=("parent_id", "image"))
+    current = store.get_category(category_id)
+    if current is None:
+        raise NotFound("No such category")
+    if changes.get("parent_id"):
+        _check_parent(changes["parent_id"], category_id)
+        if any(c.parent_id == category_id for c in store.list_categories()):
+            raise _field_problem("parent_id", "A category with subcategories cannot become one", "invalid-parent")
+    if changes.get("slug"):
+        _check_slug(changes["slug"], category_id)
+    actions = [getattr(CategoryRecord, k).set(v) if v is not None else getattr(CategoryRecord, k).remove()
+               for k, v in changes.items()]
+    actions.append(CategoryRecord.updated_at.set(now_iso()))
+    try:
+        current.update(actions=actions, condition=CategoryRecord.pk.exists())
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            raise NotFound("No such category") from exc
+        raise
+    return category_view(current)
+
+
+def delete_category(category_id: str) -> None:
+    current = store.get_category(category_id)
+    if current is None:
+        raise NotFound("No such category")
+    if store.category_has_products(category_id):
+        raise Conflict("The category still has products; move or delete them first", code="category-not-empty")
+    if any(c.parent_id == category_id for c in store.list_categories()):
+        raise Conflict("The category still has subcategories; delete them first", code="category-not-empty")
+    current.delete()
+
+
+# Products -------------------------------------------------------------------------------------------
+
+
+def discount_percent(mrp: int, price: int) -> int:
+    return (mrp - price) * 100 // mrp if mrp > 0 else 0
+
+
+def product_summary(r: ProductRecord, stock: dict[str, int] | None = None) -> dict[str, Any]:
+    mrp, price = int(r.mrp), int(r.price)
+    view = {
+        "product_id": r.product_id,
+        "name": r.name,
+        "brand": r.brand,
+        "category_id": r.category_id,
+        "unit": r.unit,
+        "mrp": mrp,
+        "price": price,
+        "discount_percent": discount_percent(mrp, price),
+        "image": r.images[0] if r.images else None,
+        "max_per_order": int(r.max_per_order),
+    }
+    if stock is not None:
+        available = stock.get(r.product_id, 0)
+        view.update(available=available, in_stock=available > 0)
+    return view
+
+
+def product_view(r: ProductRecord, stock: dict[str, int] | None = None) -> dict[str, Any]:
+    return {
+        **product_summary(r, stock),
+        "images": list(r.images or []),
+        "tags": list(r.tags or []),
+        "description": r.description,
+        "is_active": bool(r.is_active),
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+    }
+
+
+def product_record(data: dict[str, Any], now: str) -> ProductRecord:
+    fields = {k: v for k, v in data.items() if v is not None}
+    fields["product_id"] = fields.get("product_id") or new_id("prd_")
+    fields.setdefault("created_at", now)
+    fields.setdefault("updated_at", now)
+    return store.new_product(**fields)
+
+
+def _require_category(category_id: str) -> None:
+    if store.get_category(category_id) is None:
+        raise _field_problem("category_id", "No such category", "unknown-category")
+
+
+def create_product(data: dict[str, Any]) -> dict[str, Any]:
+    _require_category(data["category_id"])
+    record = product_record(data, now_iso())
+    try:
+        record.save(condition=ProductRecord.pk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failed(exc):
+            raise Conflict("A product with this id exists already", code="already-exists") from exc
+        raise
+    return product_view(record)
+
+
+def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    _no_nulls(changes, nullable=("description",))
+    current = store.get_product(product_id, consistent=True)
+    if current is None:
+        raise NotFound("No such product")
+    mrp = changes.get("mrp", int(current.mrp))
+    price = changes.get("price", int(current.price))
+    if price > mrp:
+        raise _field_problem("price", "price must not exceed mrp", "price-above-mrp")
+    if "category_id" in changes and changes["category_id"] != current.category_id:
+        _require_category(changes["category_id"])
+    actions = [getattr(ProductRecord, k).set(v) if v is not None else getattr(ProductRecord, k).remove()
+               for k, v in changes.items()]
+    if "name" in changes or "category_id" in changes:
+        name = changes.get("name", current.name)
+        actions += [ProductRecord.cat_pk.set(changes.get("category_id", current.category_id)),
+                    ProductRecord.cat_sk.set(store.category_sort_key(name, product_id))]
+    actions.append(ProductRecord.updated_at.set(now_iso()))
+    try:
+        # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
+        current.update(actions=actions, condition=ProductRecord.updated_at == current.updated_at)
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict") from exc
+        raise
+    return product_view(current)
+
+
+def deactivate_product(product_id: str) -> None:
+    record = ProductRecord(pk=store.product_pk(product_id), sk=store.PRODUCT)
+    try:
+        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(now_iso())],
+                      condition=ProductRecord.pk.exists())
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            raise NotFound("No such product") from exc
+        raise
+
+
+def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] | None:
+    if store_id is None:
+        return None
+    require_store(store_id)
+    return store.get_stock_many(store_id, product_ids) if product_ids else {}
+
+
+def get_product(product_id: str, store_id: str | None) -> dict[str, Any]:
+    record = store.get_product(product_id)
+    if record is None or not record.is_active:
+        raise NotFound("No such product")
+    return product_view(record, _stock_for(store_id, [product_id]))
+
+
+def _page_key(cursor: str | None, scope: str) -> dict[str, Any] | None:
+    decoded = decode_cursor(cursor, get_settings().cursor_secret)
+    if decoded is None:
+        return None
+    if decoded.get("s") != scope or not isinstance(decoded.get("k"), dict):
+        raise BadRequest("The cursor belongs to another listing", code="invalid-cursor")
+    return decoded["k"]
+
+
+def list_products(*, category_id: str | None, store_id: str | None, limit: int, cursor: str | None
+                  ) -> dict[str, Any]:
+    """One page of active products, by name within a category (ByCategory) or by id overall (ByType)."""
+    if store_id is not None:
+        require_store(store_id)
+    scope = f"category:{category_id}" if category_id else "all"
+    last_key = _page_key(cursor, scope)
+    active = ProductRecord.is_active == True  # noqa: E712
+    if category_id:
+        if store.get_category(category_id) is None:
+            raise NotFound("No such category")
+        results = ProductRecord.by_category.query(category_id, filter_condition=active, limit=limit,
+                                                  last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES)
+    else:
+        results = ProductRecord.by_type.query(store.PRODUCT, filter_condition=active, limit=limit,
+                                              last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES)
+    records = list(results)
+    stock = store.get_stock_many(store_id, [r.product_id for r in records]) if store_id and records else None
+    if store_id and stock is None:
+        stock = {}
+    next_key = results.last_evaluated_key if len(records) == limit else None
+    return {
+        "products": [product_summary(r, stock) for r in records],
+        "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
+    }
+
+
+def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
+    """Details, price and stock of up to 100 products for the cart: one BatchGetItem per table."""
+    require_store(store_id)
+    found = store.get_products_many(product_ids)
+    stock = store.get_stock_many(store_id, list(found)) if found else {}
+    products = []
+    for pid in product_ids:
+        record = found.get(pid)
+        if record is None:
+            continue
+        view = product_summary(record, stock)
+        del view["category_id"]
+        products.append({**view, "is_active": bool(record.is_active)})
+    return {"store_id": store_id, "products": products, "unknown": [pid for pid in product_ids if pid not in found]}
+
+
+# Stock ----------------------------------------------------------------------------------------------
+
+
+def authorize_store(principal: Principal, store_id: str) -> None:
+    """Admins manage every store; store staff only the store they work at."""
+    if Role.ADMIN in principal.roles:
+        return
+    if Role.STORE_STAFF in principal.roles and principal.store_id == store_id:
+        return
+    raise Forbidden("Only an admin or the staff of this store may do this")
+
+
+def stock_view(r: store.StockRecord) -> dict[str, Any]:
+    return {"store_id": r.store_id, "product_id": r.product_id, "available": int(r.available),
+            "updated_at": r.updated_at}
+
+
+def set_stock(principal: Principal, store_id: str, product_id: str, available: int) -> dict[str, Any]:
+    authorize_store(principal, store_id)
+    require_store(store_id)
+    if store.get_product(product_id) is None:
+        raise NotFound("No such product")
+    return stock_view(store.set_stock(store_id, product_id, available, now_iso()))
+
+
+def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, cursor: str | None
+              ) -> dict[str, Any]:
+    authorize_store(principal, store_id)
+    require_store(store_id)
+    scope = f"low:{store_id}:{threshold}"
+    results = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))
+    rows = list(results)
+    names = {pid: r.name for pid, r in store.get_products_many([r.product_id for r in rows]).items()} if rows else {}
+    next_key = results.last_evaluated_key if len(rows) == limit else None
+    return {
+        "items": [{**stock_view(r), "name": names.get(r.product_id)} for r in rows],
+        "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
+    }
+
+
+# Helpers --------------------------------------------------------------------------------------------
+
+
+def _no_nulls(changes: dict[str, Any], *, nullable: tuple[str, ...]) -> None:
+    """PATCH bodies may send `null` only to clear an optional field."""
+    bad = [k for k, v in changes.items() if v is None and k not in nullable]
+    if bad:
+        raise Problem("These fields cannot be removed", status=422, code="validation-error",
+                      errors=[{"field": k, "message": "may not be null", "code": "null-not-allowed"} for k in bad])

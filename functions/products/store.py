@@ -1,0 +1,372 @@
+"""The products domain's two tables.
+
+`CatalogTable` (single table, stream on: the search indexer consumes it)
+    STORE#<id>    / STORE      a dark store
+    CATEGORY#<id> / CATEGORY   a category (parent_id for subcategories)
+    PRODUCT#<id>  / PRODUCT    a product
+  GSI `ByType` (gsi1pk = entity, gsi1sk = id): list one kind without a Scan.
+  GSI `ByCategory` (cat_pk = category_id, cat_sk = lower(name)#id): a category's products by name.
+
+`StockTable`
+    STORE#<store_id>     / PRODUCT#<product_id>   available units (never below zero)
+    RESERVATION#<order>  / RESERVATION            what an order reserved (makes reserve/release idempotent)
+  GSI `LowStock` (store_id, available): a store's rows by count; reservations have no `available`,
+  so the index is sparse and holds stock rows only.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.connection import Connection
+from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from blinkit.settings import get_settings
+
+STORE, CATEGORY, PRODUCT, RESERVATION = "STORE", "CATEGORY", "PRODUCT", "RESERVATION"
+BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum keys per request
+
+
+def store_pk(store_id: str) -> str:
+    return f"STORE#{store_id}"
+
+
+def category_pk(category_id: str) -> str:
+    return f"CATEGORY#{category_id}"
+
+
+def product_pk(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def stock_sk(product_id: str) -> str:
+    return f"PRODUCT#{product_id}"
+
+
+def reservation_pk(order_id: str) -> str:
+    return f"RESERVATION#{order_id}"
+
+
+def category_sort_key(name: str, product_id: str) -> str:
+    return f"{name.lower()}#{product_id}"
+
+
+class _Catalog:
+    table_name = get_settings().catalog_table
+    region = get_settings().aws_region
+
+
+class _Stock:
+    table_name = get_settings().stock_table
+    region = get_settings().aws_region
+
+
+_connection_lock = threading.Lock()
+_shared_connection: Connection | None = None
+
+
+def _connection() -> Connection:
+    """One connection (one botocore client) per process for transactions: creating botocore clients
+    concurrently from several threads is not thread-safe, and a client per call is wasted work anyway."""
+    global _shared_connection
+    if _shared_connection is None:
+        with _connection_lock:
+            if _shared_connection is None:
+                connection = Connection(region=get_settings().aws_region)
+                _ = connection.client  # build the botocore client now, under the lock
+                _shared_connection = connection
+    return _shared_connection
+
+
+# Catalog --------------------------------------------------------------------------------------------
+
+
+class _ByType(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "ByType"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class StoreByType(_ByType):
+    pass
+
+
+class CategoryByType(_ByType):
+    pass
+
+
+class ProductByType(_ByType):
+    pass
+
+
+class ProductByCategory(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "ByCategory"
+        projection = AllProjection()
+
+    cat_pk = UnicodeAttribute(hash_key=True)
+    cat_sk = UnicodeAttribute(range_key=True)
+
+
+class OpeningHours(MapAttribute):
+    open = UnicodeAttribute()  # "HH:MM" in the store's timezone
+    close = UnicodeAttribute()  # earlier than `open` means the store closes after midnight
+
+
+class Fees(MapAttribute):
+    """What the order bill charges at this store, in paise (times are "HH:MM" store-local)."""
+
+    delivery_fee = NumberAttribute(default=0)
+    free_delivery_threshold = NumberAttribute(default=0)
+    small_cart_fee = NumberAttribute(default=0)
+    small_cart_threshold = NumberAttribute(default=0)
+    handling_fee = NumberAttribute(default=0)
+    late_night_fee = NumberAttribute(default=0)
+    late_night_start = UnicodeAttribute(default="23:00")
+    late_night_end = UnicodeAttribute(default="06:00")
+    minimum_order = NumberAttribute(default=0)
+    max_tip = NumberAttribute(default=0)
+
+
+class StoreRecord(Model):
+    class Meta(_Catalog):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=STORE)
+    entity = UnicodeAttribute(default=STORE)
+    gsi1pk = UnicodeAttribute(default=STORE)
+    gsi1sk = UnicodeAttribute()
+    by_type = StoreByType()
+
+    store_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    address = UnicodeAttribute()
+    city = UnicodeAttribute()
+    lat = NumberAttribute()
+    lng = NumberAttribute()
+    radius_km = NumberAttribute()
+    opening_hours = OpeningHours()
+    timezone = UnicodeAttribute(default="Asia/Kolkata")
+    is_active = BooleanAttribute(default=True)
+    fees = Fees()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class CategoryRecord(Model):
+    class Meta(_Catalog):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=CATEGORY)
+    entity = UnicodeAttribute(default=CATEGORY)
+    gsi1pk = UnicodeAttribute(default=CATEGORY)
+    gsi1sk = UnicodeAttribute()
+    by_type = CategoryByType()
+
+    category_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    slug = UnicodeAttribute()
+    parent_id = UnicodeAttribute(null=True)
+    image = UnicodeAttribute(null=True)
+    sort_order = NumberAttribute(default=0)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class ProductRecord(Model):
+    class Meta(_Catalog):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PRODUCT)
+    entity = UnicodeAttribute(default=PRODUCT)
+    gsi1pk = UnicodeAttribute(default=PRODUCT)
+    gsi1sk = UnicodeAttribute()
+    cat_pk = UnicodeAttribute()
+    cat_sk = UnicodeAttribute()
+    by_type = ProductByType()
+    by_category = ProductByCategory()
+
+    product_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    brand = UnicodeAttribute()
+    category_id = UnicodeAttribute()
+    unit = UnicodeAttribute()
+    mrp = NumberAttribute()
+    price = NumberAttribute()
+    images = ListAttribute(of=UnicodeAttribute, default=list)
+    tags = ListAttribute(of=UnicodeAttribute, default=list)
+    description = UnicodeAttribute(null=True)
+    max_per_order = NumberAttribute(default=10)
+    is_active = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+def new_store(**fields: Any) -> StoreRecord:
+    return StoreRecord(pk=store_pk(fields["store_id"]), gsi1sk=fields["store_id"], **fields)
+
+
+def new_category(**fields: Any) -> CategoryRecord:
+    return CategoryRecord(pk=category_pk(fields["category_id"]), gsi1sk=fields["category_id"], **fields)
+
+
+def new_product(**fields: Any) -> ProductRecord:
+    pid = fields["product_id"]
+    return ProductRecord(pk=product_pk(pid), gsi1sk=pid, cat_pk=fields["category_id"],
+                         cat_sk=category_sort_key(fields["name"], pid), **fields)
+
+
+def get_store(store_id: str) -> StoreRecord | None:
+    try:
+        return StoreRecord.get(store_pk(store_id), STORE)
+    except DoesNotExist:
+        return None
+
+
+def get_category(category_id: str) -> CategoryRecord | None:
+    try:
+        return CategoryRecord.get(category_pk(category_id), CATEGORY)
+    except DoesNotExist:
+        return None
+
+
+def get_product(product_id: str, *, consistent: bool = False) -> ProductRecord | None:
+    try:
+        return ProductRecord.get(product_pk(product_id), PRODUCT, consistent_read=consistent)
+    except DoesNotExist:
+        return None
+
+
+def list_stores() -> list[StoreRecord]:
+    """Every store (active or not): one Query on ByType, a handful of items."""
+    return list(StoreRecord.by_type.query(STORE))
+
+
+def list_categories() -> list[CategoryRecord]:
+    return list(CategoryRecord.by_type.query(CATEGORY))
+
+
+def list_active_products() -> Iterator[ProductRecord]:
+    """Every active product, paging through ByType (for index builds, never a request path)."""
+    yield from ProductRecord.by_type.query(PRODUCT, filter_condition=ProductRecord.is_active == True)  # noqa: E712
+
+
+def category_has_products(category_id: str) -> bool:
+    return any(True for _ in ProductRecord.by_category.query(category_id, limit=1, attributes_to_get=["pk"]))
+
+
+def get_products_many(product_ids: Iterable[str]) -> dict[str, ProductRecord]:
+    """BatchGetItem in chunks of 100 (pynamodb pages and retries unprocessed keys); missing ids are absent."""
+    keys = [(product_pk(pid), PRODUCT) for pid in dict.fromkeys(product_ids)]
+    return {record.product_id: record for record in ProductRecord.batch_get(keys)} if keys else {}
+
+
+# Stock ----------------------------------------------------------------------------------------------
+
+
+class LowStockIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "LowStock"
+        projection = AllProjection()
+
+    store_id = UnicodeAttribute(hash_key=True)
+    available = NumberAttribute(range_key=True)
+
+
+class StockRecord(Model):
+    class Meta(_Stock):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    store_id = UnicodeAttribute()
+    product_id = UnicodeAttribute()
+    available = NumberAttribute()
+    updated_at = UnicodeAttribute()
+    low_stock = LowStockIndex()
+
+
+class ReservedItem(MapAttribute):
+    product_id = UnicodeAttribute()
+    quantity = NumberAttribute()
+
+
+class ReservationRecord(Model):
+    class Meta(_Stock):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=RESERVATION)
+    order_id = UnicodeAttribute()
+    store_id = UnicodeAttribute()
+    items = ListAttribute(of=ReservedItem)
+    status = UnicodeAttribute()  # RESERVED | RELEASED
+    created_at = UnicodeAttribute()
+    released_at = UnicodeAttribute(null=True)
+
+
+def new_stock(store_id: str, product_id: str, available: int, updated_at: str) -> StockRecord:
+    return StockRecord(pk=store_pk(store_id), sk=stock_sk(product_id), store_id=store_id, product_id=product_id,
+                       available=available, updated_at=updated_at)
+
+
+def get_stock_many(store_id: str, product_ids: list[str], *, consistent: bool = False) -> dict[str, int]:
+    """product_id → available at `store_id`, by BatchGetItem in chunks of 100; rows that do not exist are absent."""
+    keys = [(store_pk(store_id), stock_sk(pid)) for pid in dict.fromkeys(product_ids)]
+    if not keys:
+        return {}
+    rows = StockRecord.batch_get(keys, consistent_read=consistent, attributes_to_get=["product_id", "available"])
+    return {row.product_id: int(row.available) for row in rows}
+
+
+def set_stock(store_id: str, product_id: str, available: int, updated_at: str) -> StockRecord:
+    record = new_stock(store_id, product_id, available, updated_at)
+    record.save()
+    return record
+
+
+def low_stock(store_id: str, threshold: int, *, limit: int, last_key: dict[str, Any] | None):
+    """Stock rows of a store with available <= threshold, fewest first (one Query on LowStock)."""
+    return StockRecord.low_stock.query(store_id, StockRecord.available <= threshold, limit=limit,
+                                       last_evaluated_key=last_key)
+
+
+def get_reservation(order_id: str) -> ReservationRecord | None:
+    try:
+        return ReservationRecord.get(reservation_pk(order_id), RESERVATION, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+# Batch writes (seeding) ----------------------------------------------------------------------------
+
+
+def write_all(records: Iterable[Model]) -> int:
+    """BatchWriteItem in chunks of 25 per model class (pynamodb retries unprocessed items)."""
+    by_model: dict[type[Model], list[Model]] = {}
+    for record in records:
+        by_model.setdefault(type(record), []).append(record)
+    count = 0
+    for model, items in by_model.items():
+        with model.batch_write() as batch:
+            for item in items:
+                batch.save(item)
+                count += 1
+    return count

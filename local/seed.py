@@ -17,12 +17,13 @@ class DemoUser:
     name: str
     email: str
     roles: tuple[str, ...]
+    works_at_first_store: bool = False  # store staff belong to a dark store
 
 
 DEMO_USERS = (
     DemoUser("customer", "+919000000001", "Priya Sharma", "priya@example.com", ("customer",)),
     DemoUser("admin", "+919000000002", "Arjun Mehta", "arjun@example.com", ("admin", "customer")),
-    DemoUser("staff", "+919000000003", "Kavita Nair", "kavita@example.com", ("store_staff",)),
+    DemoUser("staff", "+919000000003", "Kavita Nair", "kavita@example.com", ("store_staff",), True),
     DemoUser("partner", "+919000000004", "Imran Khan", "imran@example.com", ("delivery_partner",)),
 )
 
@@ -34,17 +35,20 @@ def seed_users(emulator: Any) -> dict[str, str]:
     """
     from auth import firebase, store
     from auth.sessions import utcnow
+    from local.catalog.data import STORES
 
     uids = {}
     for user in DEMO_USERS:
         uid, _ = emulator.sign_in_with_phone(user.phone)  # creates the account on first sign-in
         now = utcnow()
+        store_id = STORES[0]["store_id"] if user.works_at_first_store else None
         record = store.UserRecord(
             pk=store.user_pk(uid), uid=uid, phone_number=user.phone, name=user.name, email=user.email,
-            roles=list(user.roles), providers=["phone"], created_at=now, updated_at=now,
+            roles=list(user.roles), store_id=store_id, providers=["phone"], created_at=now, updated_at=now,
         )
         record.save()
-        firebase.set_custom_claims(uid, {"roles": list(user.roles)})
+        claims = {"roles": list(user.roles), "store_id": store_id}
+        firebase.set_custom_claims(uid, {k: v for k, v in claims.items() if v})
         uids[user.key] = uid
     return uids
 

@@ -109,8 +109,11 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None) 
         print(f"\nBlinkit Clone is running on {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
         print(f"Firebase Auth emulator: http://{running.emulator.host}")
         print("Demo users (phone sign-in through the emulator):")
+        from local.catalog.data import STORES
+
         for user in DEMO_USERS:
-            print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}")
+            where = f"  (works at {STORES[0]['name']}, {STORES[0]['store_id']})" if user.works_at_first_store else ""
+            print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}{where}")
         print("Get a session token:   .venv/bin/python -m local token --user customer")
         print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me\n", flush=True)
         uvicorn.run(asgi_app(gateway), host=host, port=port, log_level="warning")

@@ -134,12 +134,11 @@ def test_the_seeded_admin_sets_roles_and_a_customer_cannot(server):
 
     admin = session_for(demo_user("admin").phone)
     customer = session_for(demo_user("customer").phone)
-    staff_uid = server["users"]["staff"]
-    store_id = "sto_" + "0" * 25 + "7"
-    body = {"roles": ["store_staff", "customer"], "store_id": store_id}
-    ok = api.put(f"/admin/users/{staff_uid}/roles", headers=admin, json=body)
-    assert ok.status_code == 200 and ok.json() == {"uid": staff_uid, **body}
-    refused = api.put(f"/admin/users/{staff_uid}/roles", headers=customer, json={"roles": ["admin"]})
+    partner_uid = server["users"]["partner"]
+    body = {"roles": ["delivery_partner", "customer"], "store_id": None}
+    ok = api.put(f"/admin/users/{partner_uid}/roles", headers=admin, json={"roles": body["roles"]})
+    assert ok.status_code == 200 and ok.json() == {"uid": partner_uid, **body}
+    refused = api.put(f"/admin/users/{partner_uid}/roles", headers=customer, json={"roles": ["admin"]})
     assert refused.status_code == 403 and refused.headers["content-type"] == "application/problem+json"
 
 
@@ -162,3 +161,19 @@ def test_docs_and_openapi_cover_every_route(server):
     assert "swagger" in httpx.get(server["api"] + "/docs", timeout=30).text.lower()
     assert spec["paths"]["/health"]["get"].get("security") is None
     assert spec["paths"]["/users/me"]["get"]["security"] == [{"HTTPBearer": []}]
+
+
+def test_the_demo_staff_member_manages_stock_at_their_store(server):
+    from local.catalog.data import STOCK, STORES
+
+    env = {**os.environ, "BLINKIT_LOCAL_STATE": server["state_file"]}
+    token = subprocess.run([sys.executable, "-m", "local", "token", "--user", "staff"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=60, check=True).stdout.strip()
+    staff = {"Authorization": f"Bearer {token}"}
+    home, other = STORES[0]["store_id"], STORES[1]["store_id"]
+    product = next(s["product_id"] for s in STOCK if s["store_id"] == home)
+    ok = httpx.put(f"{server['api']}/stores/{home}/stock/{product}", json={"available": 42}, headers=staff, timeout=30)
+    assert ok.status_code == 200, ok.text
+    refused = httpx.put(f"{server['api']}/stores/{other}/stock/{product}", json={"available": 1}, headers=staff,
+                        timeout=30)
+    assert refused.status_code == 403

@@ -92,7 +92,8 @@ def _merge_guest_cart(uid: str, guest_cart_id: str) -> str:
 
     try:
         if _cart_client is None:
-            _cart_client = ServiceClient("cart", cart_service_url(), timeout_seconds=2.0, retries=1, sign_iam=True)
+            # No retries: a merge is not idempotent, and a retry after a partial merge could add twice.
+            _cart_client = ServiceClient("cart", cart_service_url(), timeout_seconds=2.0, retries=0, sign_iam=True)
         reply = _cart_client.post("/internal/cart/merge", json={"user_id": uid, "guest_cart_id": guest_cart_id})
         if reply.status_code == 200:
             return "merged"

@@ -44,6 +44,7 @@ deploy: build
 
 ## bench: search index build/size/load and warm p50/p95 with calls per request, 10k and 100k products;
 ##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request
+bench: export POWERTOOLS_METRICS_DISABLED = true
 bench: install
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_search
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_cart

@@ -29,3 +29,7 @@ def products_service_url() -> str:
 
 def cart_service_url() -> str:
     return _internal_api_url() or get_settings().cart_service_url
+
+
+def auth_service_url() -> str:
+    return _internal_api_url() or get_settings().auth_service_url

@@ -32,6 +32,9 @@ def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
     # problem+json is text: without it Mangum would base64 every error body.
     text_types = ["application/json", "application/problem+json", "text/plain", "text/html"]
     adapter = Mangum(app, lifespan="off", api_gateway_base_path="/", text_mime_types=text_types)
+    # Once per process: a Lambda runs one domain. (Locally all domains share one process and one
+    # Metrics, so local EMF lines carry whichever domain loaded last; AWS is unaffected.)
+    metrics.set_default_dimensions(service=service)
 
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
@@ -39,7 +42,6 @@ def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
         token = request_id_var.set(request_id)
         logger.append_keys(service=service, request_id=request_id)
         logger.set_correlation_id(request_id)
-        metrics.set_default_dimensions(service=service)
         http = (event.get("requestContext") or {}).get("http") or {}
         try:
             _ensure_event_loop()

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     # Other domains' HTTP APIs, reached through blinkit.service_client.
     products_service_url: str = "http://127.0.0.1:3000"
     cart_service_url: str = "http://127.0.0.1:3000"
+    auth_service_url: str = "http://127.0.0.1:3000"
     # In AWS the functions cannot be given the API's own URL (the HttpApi depends on every function, so a
     # function referencing it would be a circular dependency): the template stores it in this SSM
     # parameter and blinkit.endpoints reads it (cached). Empty (local): the *_service_url values apply.
@@ -54,6 +55,13 @@ class Settings(BaseSettings):
     products_breaker_failures: int = Field(5, ge=1)
     products_breaker_window_seconds: float = Field(30.0, gt=0)
     products_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+
+    # Orders (functions/orders): the table, the saga, the notifications queue and the stock compensation
+    # that a cancel runs (the products domain's ReleaseStock job function).
+    orders_table: str = "OrdersTable"
+    order_saga_arn: str = ""
+    notifications_queue_url: str = ""
+    release_stock_function: str = "ReleaseStockFunction"
 
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)

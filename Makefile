@@ -43,11 +43,13 @@ deploy: build
 	$(VENV)/bin/sam deploy --config-env $(ENV)
 
 ## bench: search index build/size/load and warm p50/p95 with calls per request, 10k and 100k products;
-##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request
+##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request;
+##        checkout (POST /orders to PLACED) p50/p95 and state transitions per order
 bench: export POWERTOOLS_METRICS_DISABLED = true
 bench: install
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_search
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_cart
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_checkout
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache

@@ -25,10 +25,12 @@ def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str
     """Overrides for values that only exist in AWS (the cache endpoint, secrets) or differ locally.
 
     `api_url` is where the local gateway listens: services call each other through it (cart → products,
-    auth → cart), as they call the HttpApi in AWS. In AWS that URL comes from an SSM parameter (a function
-    cannot reference its own API in the template); locally the parameter is off and the URLs are direct.
+    auth → cart, orders → auth and products), as they call the HttpApi in AWS. In AWS that URL comes from
+    an SSM parameter (a function cannot reference its own API in the template); locally the parameter is off
+    and the URLs are direct.
     """
-    services = {"PRODUCTS_SERVICE_URL": api_url, "CART_SERVICE_URL": api_url} if api_url else {}
+    services = {"PRODUCTS_SERVICE_URL": api_url, "CART_SERVICE_URL": api_url,
+                "AUTH_SERVICE_URL": api_url} if api_url else {}
     return {
         **services,
         "INTERNAL_API_URL_PARAMETER": "",

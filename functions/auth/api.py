@@ -105,6 +105,14 @@ async def update_address(body: schemas.AddressPatch, address_id: str = AddressId
     return service.update_address(principal, address_id, body.model_dump(exclude_unset=True))
 
 
+@router.get("/internal/users/{uid}/addresses/{address_id}", tags=["internal"], response_model=schemas.AddressOut,
+            responses={404: PROBLEM, 422: PROBLEM})
+async def internal_get_address(address_id: str = AddressId,
+                               uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")):
+    """One address of a user, for the orders domain's checkout snapshot (IAM-authorised)."""
+    return service.get_address(uid, address_id)
+
+
 @router.delete("/users/me/addresses/{address_id}", tags=["users"], status_code=204,
                responses={**COMMON, 404: PROBLEM})
 async def delete_address(address_id: str = AddressId, principal: Principal = Depends(current_user)):

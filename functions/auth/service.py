@@ -282,6 +282,14 @@ def list_addresses(principal: Principal) -> list[dict[str, Any]]:
     return [address_view(a) for a in store.list_addresses(principal.uid)]
 
 
+def get_address(uid: str, address_id: str) -> dict[str, Any]:
+    """One saved address of a user (the orders domain snapshots it at checkout; IAM-authorised)."""
+    found = store.get_address(uid, address_id)
+    if found is None:
+        raise NotFound("No such address", code="unknown-address")
+    return address_view(found)
+
+
 def add_address(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
     address_id = new_id("adr_")

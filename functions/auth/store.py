@@ -147,6 +147,13 @@ def list_addresses(uid: str) -> list[AddressRecord]:
     return list(AddressRecord.query(user_pk(uid), AddressRecord.sk.startswith(ADDRESS), consistent_read=True))
 
 
+def get_address(uid: str, address_id: str) -> AddressRecord | None:
+    try:
+        return AddressRecord.get(user_pk(uid), ADDRESS + address_id)
+    except AddressRecord.DoesNotExist:
+        return None
+
+
 def add_address(address: AddressRecord, *, limit: int) -> None:
     detail = f"At most {limit} addresses are allowed; delete one first"
     _insert_counted(address, UserRecord.address_count, limit, detail)

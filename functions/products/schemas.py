@@ -316,7 +316,8 @@ class BatchOut(BaseModel):
 
 
 class ReserveItem(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid")
+    # extra="ignore": the order saga passes LoadCart's lines as they are (with price, name, ...).
+    model_config = ConfigDict(strict=True, extra="ignore")
 
     product_id: ProductId
     quantity: Quantity

@@ -73,9 +73,8 @@ def test_seed_over_http_keeps_the_seed_ids_and_can_run_twice(api, admin):
 
 # Last in the module: the next test would otherwise spend seconds wiping its 2,000 rows.
 def test_seed_catalog_writes_the_whole_catalog_the_api_then_serves(api):
-    from products import service
-
     from local.seed import seed_catalog
+    from products import service
 
     data = catalog()
     counts = seed_catalog(data)

@@ -91,11 +91,10 @@ def main() -> int:
 
         get_settings.cache_clear()
         reset_redis()
+        from local.catalog import generate_catalog
         from products import store
         from products.search import snapshot
         from products.search.index import SearchIndex, build, category_map
-
-        from local.catalog import generate_catalog
 
         assert stack.functions is not None
         counter = Counter()

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from products.schemas import CategoryIn, ProductIn, StoreIn
 
 from local.catalog import CATEGORIES, PRODUCTS, STOCK, STORES, catalog, generate_catalog
 from local.catalog.data import make_id, slugify
+from products.schemas import CategoryIn, ProductIn, StoreIn
 
 ID = re.compile(r"^(sto|cat|prd)_[0-9A-HJKMNP-TV-Z]{26}$")
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from products.search import query
 from products.search.index import (
     SearchIndex,

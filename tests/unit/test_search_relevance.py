@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
-from products.search import query
-from products.search.index import SearchIndex, build, category_map
 
 from local.catalog import catalog
+from products.search import query
+from products.search.index import SearchIndex, build, category_map
 
 # (query, a product name that must be among the first 3 results)
 CASES = [

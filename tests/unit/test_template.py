@@ -31,7 +31,7 @@ PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health"
                 "/stores", "/stores/serviceable", "/categories", "/products", "/products/category/{category_id}",
                 "/products/{product_id}"}
 # Service-to-service routes: IAM authorization in AWS, never the session authorizer.
-IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge"}
+IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge", "/internal/users/{uid}/addresses/{address_id}"}
 # Routes that serve guests too: behind OptionalSessionAuthorizer (no identity header), and only they.
 CART_ROUTES = {"GET /cart", "POST /cart/items", "PUT /cart/items/{product_id}", "DELETE /cart/items/{product_id}",
                "DELETE /cart"}
@@ -48,10 +48,14 @@ SAMPLE_ROLES = {
 # The input model of each saga job's sample event ("module:Model").
 JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
                     "ReleaseStockFunction": "products.schemas:ReleaseInput",
-                    "LoadCartFunction": "cart.schemas:LoadCartIn", "ClearCartFunction": "cart.schemas:ClearCartIn"}
+                    "LoadCartFunction": "cart.schemas:LoadCartIn", "ClearCartFunction": "cart.schemas:ClearCartIn",
+                    "PriceOrderFunction": "orders.schemas:PriceOrderIn",
+                    "CreateOrderFunction": "orders.schemas:CreateOrderIn",
+                    "MarkOrderFailedFunction": "orders.schemas:MarkOrderFailedIn"}
 SECRET_POLICY = "AWSSecretsManagerGetSecretValuePolicy"
 # Path parameters whose shape the API enforces; a sample with another shape would only ever answer 422.
-PATH_PARAM_PATTERNS = {"session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$",
+PATH_PARAM_PATTERNS = {"order_id": r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
+                       "session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$",
                        "store_id": r"^sto_[0-9A-HJKMNP-TV-Z]{26}$", "category_id": r"^cat_[0-9A-HJKMNP-TV-Z]{26}$",
                        "product_id": r"^prd_[0-9A-HJKMNP-TV-Z]{26}$"}
 
@@ -355,13 +359,14 @@ def test_blinkit_layer_has_no_python_folder() -> None:
 def body_models() -> dict[tuple[str, str], type[BaseModel]]:
     """(METHOD, path) -> the request model its FastAPI endpoint takes as `body`."""
     from fastapi.routing import APIRoute
-    from products.api import router as products_router
 
     from auth.api import router as auth_router
     from cart.api import router as cart_router
+    from orders.api import router as orders_router
+    from products.api import router as products_router
 
     models: dict[tuple[str, str], type[BaseModel]] = {}
-    for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes]:
+    for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes, *orders_router.routes]:
         if not isinstance(api_route, APIRoute):
             continue
         model = typing.get_type_hints(api_route.endpoint).get("body")
@@ -526,3 +531,86 @@ def test_job_sample_is_its_job_input(function_id: str) -> None:
     assert route_of(function_id) is None and not template().functions[function_id].events
     module, _, name = JOB_INPUT_MODELS[function_id].partition(":")
     getattr(importlib.import_module(module), name).model_validate(load_event(function_id))
+
+
+# ---- orders: the saga's state machine and the notifications queue --------------------------------------
+
+SAGA = "OrderSagaStateMachine"
+SAGA_FILE = ROOT / "statemachine" / "order_saga.asl.json"
+
+
+def saga_definition() -> dict[str, Any]:
+    return typing.cast(dict[str, Any], json.loads(SAGA_FILE.read_text()))
+
+
+def test_the_saga_is_a_standard_state_machine_defined_in_its_own_file() -> None:
+    saga = template().resources[SAGA]
+    assert saga["Type"] == "AWS::Serverless::StateMachine"
+    props = saga["Properties"]
+    assert props["Type"] == "STANDARD" and props["DefinitionUri"] == "statemachine/order_saga.asl.json"
+    used = set(re.findall(r"\$\{(\w+)\}", SAGA_FILE.read_text()))
+    assert used == set(props["DefinitionSubstitutions"]), "every substitution is used, and only those"
+
+
+def test_the_saga_may_invoke_exactly_its_task_functions_and_send_to_the_notifications_queue() -> None:
+    props = template().resources[SAGA]["Properties"]
+    invoked = {sub["Fn::GetAtt"][0] for sub in props["DefinitionSubstitutions"].values()
+               if isinstance(sub, dict) and "Fn::GetAtt" in sub}
+    granted, queues, statements_ = set(), set(), []
+    for policy in props["Policies"]:
+        (name, args), = policy.items()
+        if name == "LambdaInvokePolicy":
+            granted.add(ref(args["FunctionName"]))
+        elif name == "SQSSendMessagePolicy":
+            queues.add(args["QueueName"]["Fn::GetAtt"][0])
+        else:
+            assert name == "Statement", f"unexpected policy {name}"
+            statements_.extend(as_list(args))
+    assert granted == invoked and all(f in template().functions for f in granted)
+    assert queues == {"NotificationsQueue"}
+    for statement in statements_:  # only log delivery, which has no resource-level permissions
+        assert all(str(a).startswith("logs:") and "*" not in str(a) for a in as_list(statement["Action"]))
+
+
+def test_the_saga_logs_to_a_group_with_retention_and_is_traced() -> None:
+    props = template().resources[SAGA]["Properties"]
+    assert props["Tracing"]["Enabled"] is True
+    (destination,) = props["Logging"]["Destinations"]
+    group, attribute = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"]
+    resource = template().resources[group]
+    assert attribute == "Arn" and resource["Type"] == "AWS::Logs::LogGroup"
+    assert "RetentionInDays" in resource["Properties"]
+
+
+def test_failed_saga_executions_raise_an_alarm() -> None:
+    alarms = [r["Properties"] for r in template().resources_of_type("AWS::CloudWatch::Alarm").values()]
+    assert any(a["Namespace"] == "AWS/States" and a["MetricName"] == "ExecutionsFailed"
+               and ref(a["Dimensions"][0]["Value"]) == SAGA for a in alarms)
+
+
+def test_saga_catches_name_exception_classes_and_compensations_retry_harder() -> None:
+    states = saga_definition()["States"]
+    caught = {e for s in states.values() for c in s.get("Catch", []) for e in c["ErrorEquals"]}
+    assert {"CartEmpty", "OutOfStock", "NotServiceable", "BelowMinimum"} <= caught
+    def attempts(name: str) -> int:
+        return max(r["MaxAttempts"] for r in states[name]["Retry"])
+    forward = max(attempts(s) for s in ("LoadCart", "ReserveStock", "PriceOrder", "CreateOrder"))
+    assert attempts("ReleaseStock") > forward and attempts("MarkOrderFailed") > forward
+    assert states["CompensationFailed"]["Type"] == "Fail"
+    assert {c["Next"] for c in states["ReleaseStock"]["Catch"]} == {"CompensationFailed"}
+
+
+def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:
+    queue = template().resources["NotificationsQueue"]["Properties"]
+    dlq = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert template().resources[dlq]["Type"] == "AWS::SQS::Queue"
+    assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+
+
+@pytest.mark.parametrize("function_id", function_ids())
+def test_sqs_sends_target_the_notifications_queue_only(function_id: str) -> None:
+    for statement in statements(function_id):
+        actions = [str(a) for a in as_list(statement.get("Action", []))]
+        if any(a.lower().startswith("sqs:") for a in actions):
+            assert actions == ["sqs:SendMessage"], f"{function_id}: {actions}"
+            assert statement["Resource"] == {"Fn::GetAtt": ["NotificationsQueue", "Arn"]}

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     order_saga_arn: str = ""
     notifications_queue_url: str = ""
     release_stock_function: str = "ReleaseStockFunction"
+    load_cart_function: str = "LoadCartFunction"
 
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)

@@ -1,0 +1,1 @@
+"""The orders domain: checkout saga, itemised bill and ETA, and the order lifecycle."""

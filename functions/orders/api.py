@@ -1,0 +1,73 @@
+"""HTTP shapes of the orders domain. Each route is deployed as its own Lambda function (template.yaml)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Header, Path, Query
+from fastapi.responses import JSONResponse
+
+from blinkit.errors import PROBLEM_JSON, BadRequest
+from blinkit.idempotency import HEADER, REPLAYED_HEADER
+from blinkit.security import Principal, current_user
+from orders import schemas, service
+
+router = APIRouter()
+
+PROBLEM = {"model": None, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
+COMMON = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM}
+OrderIdPath = Path(pattern=schemas.ORDER_ID)
+Limit = Query(20, ge=1, le=100)
+StatusName = r"^(PENDING|PLACED|CONFIRMED|PACKED|OUT_FOR_DELIVERY|ARRIVED|DELIVERED|CANCELLED|FAILED)$"
+
+
+@router.post("/orders/quote", tags=["orders"], response_model=schemas.QuoteOut, responses=COMMON)
+async def quote(body: schemas.QuoteIn, principal: Principal = Depends(current_user)):
+    """The bill and ETA of the caller's cart delivered to one of their addresses; changes nothing."""
+    return service.quote(principal, body.address_id, body.tip)
+
+
+@router.post("/orders", tags=["orders"], status_code=202, response_model=schemas.OrderAccepted,
+             responses={**COMMON, 409: PROBLEM})
+async def create_order(body: schemas.OrderIn, principal: Principal = Depends(current_user),
+                       key: str | None = Header(None, alias=HEADER, min_length=1, max_length=255,
+                                                pattern=r"^[\x21-\x7e]+$",
+                                                description="Required: makes retries of the checkout safe")):
+    """Start a checkout of the caller's cart: 202 with the PENDING order; the saga places or fails it."""
+    if key is None:
+        raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
+    accepted, replayed = service.create_order(principal, body, key)
+    return JSONResponse(accepted, status_code=202, headers={REPLAYED_HEADER: "true"} if replayed else None)
+
+
+@router.get("/orders", tags=["orders"], response_model=schemas.OrderPage, responses=COMMON)
+async def list_orders(limit: int = Limit, cursor: str | None = Query(None, max_length=2000),
+                      principal: Principal = Depends(current_user)):
+    return service.list_mine(principal, limit, cursor)
+
+
+@router.get("/orders/{order_id}", tags=["orders"], response_model=schemas.OrderOut,
+            responses={**COMMON, 404: PROBLEM})
+async def get_order(order_id: str = OrderIdPath, principal: Principal = Depends(current_user)):
+    return service.get_order(principal, order_id)
+
+
+@router.post("/orders/{order_id}/cancel", tags=["orders"], response_model=schemas.OrderOut,
+             responses={**COMMON, 404: PROBLEM, 409: PROBLEM})
+async def cancel_order(body: schemas.CancelIn, order_id: str = OrderIdPath,
+                       principal: Principal = Depends(current_user)):
+    return service.cancel(principal, order_id, body.reason)
+
+
+@router.patch("/orders/{order_id}/status", tags=["orders"], response_model=schemas.OrderOut,
+              responses={**COMMON, 404: PROBLEM, 409: PROBLEM})
+async def set_status(body: schemas.StatusIn, order_id: str = OrderIdPath,
+                     principal: Principal = Depends(current_user)):
+    return service.change_status(principal, order_id, body.status, version=body.version)
+
+
+@router.get("/admin/orders", tags=["admin"], response_model=schemas.OrderPage, responses=COMMON)
+async def admin_orders(status: str | None = Query(None, pattern=StatusName),
+                       store_id: str | None = Query(None, pattern=schemas.STORE_ID), limit: int = Limit,
+                       cursor: str | None = Query(None, max_length=2000),
+                       principal: Principal = Depends(current_user)):
+    """Orders by store and/or status: admin, or store staff for their own store."""
+    return service.admin_list(principal, status, store_id, limit, cursor)

@@ -1,0 +1,276 @@
+"""The itemised bill, the delivery ETA and the store's local time. Pure: no HTTP, no AWS, no clock.
+
+Decisions at the edges:
+- Every amount is integer paise. Floats are refused (never rounded) so that a stray float from a client
+  or a mis-typed setting fails loudly instead of costing someone a paisa; DynamoDB's integral `Decimal`s
+  are accepted.
+- Thresholds are strict "below": item total 19899 pays delivery, 19900 does not; 9899 pays the
+  small-cart fee, 9900 does not; 4899 is `BelowMinimum`, 4900 is accepted.
+- The late-night window is half-open, [start, end): with the defaults 23:00:00 is charged,
+  05:59:59.999999 is charged, 06:00:00 is not. When start > end the window crosses midnight; when
+  start < end it does not; start == end means "no late-night window".
+- Fees apply to the item total only (the tip never lifts a cart over a threshold or the minimum).
+- The tip is checked before the minimum: it is the caller's input, independent of the cart.
+- `savings` is sum of (mrp - price) * quantity, a line whose mrp is missing or below its price counting as 0
+  (a catalog glitch must not show as negative savings). It is shown, never charged: `total` is the sum
+  of the `bill` amounts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from decimal import Decimal
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from blinkit.errors import Problem, Unprocessable
+
+# Settings ---------------------------------------------------------------------------------------------
+
+DEFAULT_FEES: dict[str, Any] = {
+    "delivery_fee": 2500,
+    "free_delivery_threshold": 19900,
+    "small_cart_fee": 2000,
+    "small_cart_threshold": 9900,
+    "handling_fee": 400,
+    "late_night_fee": 1500,
+    "late_night_start": "23:00",
+    "late_night_end": "06:00",
+    "minimum_order": 4900,
+    "max_tip": 10000,
+}
+
+
+def _paise(value: Any, name: str) -> int:
+    """An amount in integer paise; refuses floats, fractions, bools and negatives."""
+    if isinstance(value, bool):  # bool is an int subclass: True must not become 1 paisa
+        raise ValueError(f"{name} must be an integer amount in paise, not {value!r}")
+    if isinstance(value, Decimal):  # what DynamoDB hands back for numbers
+        if value != value.to_integral_value():
+            raise ValueError(f"{name} must be whole paise, not {value}")
+        value = int(value)
+    if not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer amount in paise, not {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {value}")
+    return value
+
+
+def _clock(value: Any, name: str) -> time:
+    """Parse "HH:MM" (or a `time`) into a naive `time`: the window is compared in store local time."""
+    if isinstance(value, time):
+        return value.replace(tzinfo=None)
+    try:
+        return time.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"{name} must be a time like '23:00', not {value!r}") from None
+
+
+@dataclass(frozen=True, slots=True)
+class StoreFees:
+    """A store's pricing settings (the store record's `fees`), all amounts in paise."""
+
+    delivery_fee: int = 2500
+    free_delivery_threshold: int = 19900
+    small_cart_fee: int = 2000
+    small_cart_threshold: int = 9900
+    handling_fee: int = 400
+    late_night_fee: int = 1500
+    late_night_start: time = time(23, 0)
+    late_night_end: time = time(6, 0)
+    minimum_order: int = 4900
+    max_tip: int = 10000
+
+    @classmethod
+    def from_store(cls, fees: Mapping[str, Any] | None) -> StoreFees:
+        """From a store's `fees` dict; missing keys (or a missing dict) take the defaults."""
+        merged = {**DEFAULT_FEES, **{k: v for k, v in (fees or {}).items() if v is not None}}
+        amounts = {k: _paise(merged[k], k) for k in DEFAULT_FEES if k not in ("late_night_start", "late_night_end")}
+        return cls(
+            **amounts,
+            late_night_start=_clock(merged["late_night_start"], "late_night_start"),
+            late_night_end=_clock(merged["late_night_end"], "late_night_end"),
+        )
+
+    def is_late_night(self, local_time: time) -> bool:
+        """Whether `local_time` (store local time) is inside [late_night_start, late_night_end)."""
+        t = local_time.replace(tzinfo=None)  # an aware time cannot be compared with the naive edges
+        start, end = self.late_night_start, self.late_night_end
+        if start == end:
+            return False  # no window configured
+        if start < end:
+            return start <= t < end
+        return t >= start or t < end  # crosses midnight
+
+
+# Errors -----------------------------------------------------------------------------------------------
+
+
+class InvalidTip(Unprocessable):
+    """The tip is outside 0..max_tip (422)."""
+
+    code = "invalid-tip"
+
+    def __init__(self, tip: Any, max_tip: int) -> None:
+        self.tip = tip
+        self.max_tip = max_tip
+        message = f"The tip must be a whole amount in paise between 0 and {max_tip}"
+        super().__init__(
+            message,
+            errors=[{"field": "tip", "message": message, "code": "invalid-tip"}],
+            extra={"max_tip": max_tip},
+        )
+
+
+class BelowMinimum(Problem):
+    """The item total is below the store's minimum order (422); the saga's `BELOW_MINIMUM`."""
+
+    status, code = 422, "below-minimum"
+    reason: ClassVar[str] = "BELOW_MINIMUM"  # the saga's failure reason code
+
+    def __init__(self, item_total: int, minimum: int) -> None:
+        self.item_total = item_total
+        self.minimum = minimum
+        self.shortfall = minimum - item_total
+        super().__init__(
+            f"The minimum order is {minimum} paise; add items worth {self.shortfall} paise more",
+            extra={"item_total": item_total, "minimum_order": minimum, "shortfall": self.shortfall},
+        )
+
+
+# The bill ---------------------------------------------------------------------------------------------
+
+# (code, label) in the order the bill is shown; only charged entries (and always the item total) appear.
+ITEM_TOTAL = ("item_total", "Item total")
+DELIVERY_FEE = ("delivery_fee", "Delivery fee")
+SMALL_CART_FEE = ("small_cart_fee", "Small cart fee")
+HANDLING_FEE = ("handling_fee", "Handling fee")
+LATE_NIGHT_FEE = ("late_night_fee", "Late night fee")
+TIP = ("tip", "Delivery partner tip")
+BILL_ORDER: tuple[str, ...] = tuple(c for c, _ in (ITEM_TOTAL, DELIVERY_FEE, SMALL_CART_FEE, HANDLING_FEE,
+                                                   LATE_NIGHT_FEE, TIP))
+
+
+@dataclass(frozen=True, slots=True)
+class Bill:
+    """A priced order. `bill` entries are `{code, label, amount}`; `total` is the sum of their amounts."""
+
+    lines: list[dict[str, Any]]
+    bill: list[dict[str, Any]]
+    item_total: int
+    savings: int
+    total: int
+    late_night: bool = False  # whether the late-night window applied (for logs and tests)
+
+    def amount(self, code: str) -> int:
+        """The amount charged under `code` (0 when not charged)."""
+        return next((entry["amount"] for entry in self.bill if entry["code"] == code), 0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lines": [dict(line) for line in self.lines],
+            "bill": [dict(entry) for entry in self.bill],
+            "item_total": self.item_total,
+            "savings": self.savings,
+            "total": self.total,
+        }
+
+
+def _price_line(line: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
+    """One cart line → (the bill line with `line_total`, its savings)."""
+    quantity = _paise(line["quantity"], "quantity")  # same integer rules as money
+    if quantity < 1:
+        raise ValueError(f"quantity must be at least 1, not {quantity}")
+    price = _paise(line["price"], "price")
+    mrp = _paise(line["mrp"], "mrp") if line.get("mrp") is not None else price
+    priced = {**line, "quantity": quantity, "price": price, "mrp": mrp, "line_total": price * quantity}
+    return priced, max(0, mrp - price) * quantity
+
+
+def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time) -> Bill:
+    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`.
+
+    Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total below the
+    minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before pricing).
+    Malformed lines (floats, negatives, quantity < 1) are a programming error: `ValueError`.
+    """
+    try:
+        tip = _paise(tip, "tip")  # a float, bool or negative tip is the client's mistake: 422, not 500
+    except ValueError:
+        raise InvalidTip(tip, fees.max_tip) from None
+    if tip > fees.max_tip:
+        raise InvalidTip(tip, fees.max_tip)
+
+    priced: list[dict[str, Any]] = []
+    savings = 0
+    for line in lines:
+        bill_line, saved = _price_line(line)
+        priced.append(bill_line)
+        savings += saved
+    item_total = sum(line["line_total"] for line in priced)
+    if item_total < fees.minimum_order:
+        raise BelowMinimum(item_total, fees.minimum_order)
+
+    late_night = fees.is_late_night(local_time)
+    charges: list[tuple[tuple[str, str], int]] = [
+        (ITEM_TOTAL, item_total),
+        (DELIVERY_FEE, fees.delivery_fee if item_total < fees.free_delivery_threshold else 0),
+        (SMALL_CART_FEE, fees.small_cart_fee if item_total < fees.small_cart_threshold else 0),
+        (HANDLING_FEE, fees.handling_fee),
+        (LATE_NIGHT_FEE, fees.late_night_fee if late_night else 0),
+        (TIP, tip),
+    ]
+    # The item total always shows; a fee set to 0 by a store (or not due) is left out, not shown as ₹0.
+    bill = [{"code": code, "label": label, "amount": amount}
+            for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount > 0]
+    return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
+                total=sum(entry["amount"] for entry in bill), late_night=late_night)
+
+
+# ETA --------------------------------------------------------------------------------------------------
+
+EARTH_RADIUS_KM = 6371.0  # mean Earth radius; the error against the ellipsoid is far below the road factor
+ROAD_FACTOR = 1.3  # roads are longer than the straight line
+RIDER_SPEED_KMH = 15.0
+ASSIGNMENT_MINUTES = 2.0
+ETA_RANGE_MINUTES = 5
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle (haversine) distance in km."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi, dlmb = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))  # min(): rounding can push a past 1
+
+
+def estimate_eta(store_lat: float, store_lng: float, lat: float, lng: float, line_count: int) -> dict[str, int]:
+    """Minutes to the door as `{"min", "max"}`: pick-and-pack + travel + assignment, max = min + 5.
+
+    Pick-and-pack is 2 + 0.1 per line, computed in tenths so that e.g. 30 lines is exactly 3 minutes
+    (0.1 * 30 is 3.0000000000000004 in floats, which ceil() would turn into a whole extra minute);
+    the total is also rounded to 1e-9 before ceil() so travel-time float noise cannot add a minute either.
+    """
+    if line_count < 0:
+        raise ValueError(f"line_count must not be negative, not {line_count}")
+    pick_and_pack = (20 + line_count) / 10
+    travel = distance_km(store_lat, store_lng, lat, lng) * ROAD_FACTOR / RIDER_SPEED_KMH * 60
+    minimum = math.ceil(round(pick_and_pack + travel + ASSIGNMENT_MINUTES, 9))
+    return {"min": minimum, "max": minimum + ETA_RANGE_MINUTES}
+
+
+# Store time -------------------------------------------------------------------------------------------
+
+
+def store_local_time(now_utc: datetime, timezone: str) -> time:
+    """The store's wall-clock time (naive) for a UTC instant; a naive `now_utc` is taken as UTC.
+
+    Needs the IANA database: the system's or the `tzdata` package (an unknown zone raises
+    `zoneinfo.ZoneInfoNotFoundError`, a configuration error, never a client one).
+    """
+    if now_utc.tzinfo is None:
+        now_utc = now_utc.replace(tzinfo=UTC)  # the project's convention: time is UTC
+    return now_utc.astimezone(ZoneInfo(timezone)).time()

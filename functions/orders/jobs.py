@@ -1,0 +1,135 @@
+"""Saga steps owned by the orders domain (each its own Lambda function; statemachine/order_saga.asl.json).
+
+- `PriceOrder {order_id, cart: {store_id, lines}}` → `{store_id, lines, bill, item_total, savings, total,
+  eta}`: the store's fees, location and timezone come from products' `GET /stores`, the address and tip
+  from the PENDING order. Raises `NotServiceable` (address outside the store's radius), `BelowMinimum`,
+  `InvalidTip`, or `StoresUnavailable` (the state machine retries it).
+- `CreateOrder {order_id, priced}` → `{message}`: PENDING → PLACED with items, bill, totals and ETA, as one
+  conditional write on version and status. A retry that finds the order PLACED returns the same message.
+- `MarkOrderFailed {order_id, error: {Error, Cause}}` → FAILED with a reason code named after the caught
+  error (`CART_EMPTY`, `OUT_OF_STOCK` with the short items, `NOT_SERVICEABLE`, `BELOW_MINIMUM`,
+  `INVALID_TIP`, otherwise `INTERNAL`). Idempotent: an order already FAILED is left as it is.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from blinkit.errors import ServiceUnavailable
+from blinkit.observability import logger, metrics
+from orders import bill, service, store, upstream
+from orders.lifecycle import SYSTEM, Status, check_transition
+from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
+from orders.store import VersionConflict
+
+REASONS = {"CartEmpty": "CART_EMPTY", "OutOfStock": "OUT_OF_STOCK", "NotServiceable": "NOT_SERVICEABLE",
+           "BelowMinimum": "BELOW_MINIMUM", "InvalidTip": "INVALID_TIP"}
+
+
+class NotServiceable(Exception):
+    """The delivery address is outside the store's radius (or the store no longer sells)."""
+
+
+class StoresUnavailable(Exception):
+    """The products service cannot be asked for the store right now; the saga retries."""
+
+
+class OrderNotFound(Exception):
+    """The saga names an order that does not exist (a bug: the API writes it before starting the saga)."""
+
+
+def _order(order_id: str) -> store.OrderRecord:
+    found = store.get_order(order_id)
+    if found is None:
+        raise OrderNotFound(order_id)
+    return found
+
+
+def serviceable(shop: dict[str, Any], address: dict[str, Any]) -> bool:
+    distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
+    return bool(shop.get("is_active", True)) and distance <= float(shop["radius_km"])
+
+
+def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int
+          ) -> dict[str, Any]:
+    """The bill (`bill.price_order` at the store's local time) and the ETA of these lines from this store."""
+    lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price", "mrp")} for line in cart_lines]
+    local_time = bill.store_local_time(datetime.now(UTC), shop.get("timezone") or "Asia/Kolkata")
+    priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time)
+    eta = bill.estimate_eta(shop["lat"], shop["lng"], address["lat"], address["lng"], len(lines))
+    return {"store_id": shop["store_id"], **priced.to_dict(), "eta": eta}
+
+
+def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = PriceOrderIn.model_validate(event)
+    order = _order(request.order_id)
+    try:
+        shop = upstream.get_store(request.cart.store_id)
+    except ServiceUnavailable as exc:
+        raise StoresUnavailable(str(exc)) from exc
+    address = order.address
+    if not serviceable(shop, address):
+        distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
+        raise NotServiceable(json.dumps({"store_id": shop["store_id"], "distance_km": round(distance, 2),
+                                         "radius_km": shop["radius_km"]}))
+    return price(shop, address, request.cart.lines, int(order.tip or 0))
+
+
+def create_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = CreateOrderIn.model_validate(event)
+    order = _order(request.order_id)
+    if order.status != Status.PLACED:
+        check_transition({SYSTEM}, order.status, Status.PLACED, is_owner=False, is_store_staff_of_order=False,
+                         is_assigned_partner=False)
+        priced, now = request.priced, service.now_iso()
+        history = [*(order.status_history or []), {"status": Status.PLACED.value, "at": now, "actor": SYSTEM}]
+        store.update_order(order, expected_status=Status.PENDING.value, status=Status.PLACED.value,
+                           store_id=priced["store_id"], items=priced["lines"], bill=priced["bill"],
+                           item_total=int(priced["item_total"]), total=int(priced["total"]), eta=priced["eta"],
+                           status_history=history, updated_at=now)
+        metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
+    return {"message": service.notification(order, Status.PLACED.value, eta_minutes=order.eta)}
+
+
+def _reason(error: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    name = str(error.get("Error") or "")
+    try:
+        cause = json.loads(error.get("Cause") or "{}")
+    except ValueError:
+        cause = {"errorMessage": error.get("Cause")}
+    message = cause.get("errorMessage") if isinstance(cause, dict) else None
+    detail: dict[str, Any] = {"error": name}
+    try:
+        parsed = json.loads(message) if isinstance(message, str) else None
+    except ValueError:
+        parsed = None
+    if isinstance(parsed, dict):
+        detail.update(parsed)
+    elif message and name in REASONS:
+        detail["message"] = message
+    return REASONS.get(name, "INTERNAL"), detail
+
+
+def mark_order_failed(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = MarkOrderFailedIn.model_validate(event)
+    reason, detail = _reason(request.error)
+    for _ in range(3):
+        order = _order(request.order_id)
+        if order.status == Status.FAILED:
+            return {"order_id": order.order_id, "status": order.status, "reason": order.reason}
+        if order.status != Status.PENDING:
+            # PLACED by a CreateOrder whose answer was lost: its stock is already released, so it cannot stand.
+            logger.error("failing an order past PENDING", extra={"order_id": order.order_id, "status": order.status})
+        now = service.now_iso()
+        history = [*(order.status_history or []), {"status": Status.FAILED.value, "at": now, "actor": SYSTEM}]
+        try:
+            store.update_order(order, expected_status=order.status, status=Status.FAILED.value, reason=reason,
+                               reason_detail=detail, status_history=history, updated_at=now)
+        except VersionConflict:
+            continue
+        metrics.add_metric(name="OrdersFailed", unit="Count", value=1)
+        upstream.notify(service.notification(order, Status.FAILED.value, reason=reason))
+        return {"order_id": order.order_id, "status": Status.FAILED.value, "reason": reason}
+    raise VersionConflict(request.order_id)

@@ -1,0 +1,139 @@
+"""Request and response shapes of the orders routes and saga jobs. Requests are strict (unknown fields 422)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
+ORDER_ID = rf"^ord_{CROCKFORD}$"
+ADDRESS_ID = r"^adr_[0-9A-Z]{26}$"
+STORE_ID = rf"^sto_{CROCKFORD}$"
+
+OrderId = Annotated[str, StringConstraints(pattern=ORDER_ID)]
+Paise = Annotated[int, Field(ge=0)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=300)]
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+class OrderIn(Request):
+    address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
+    payment_method: Literal["cod"] = "cod"
+    tip: Paise = 0
+    instructions: Annotated[str, StringConstraints(max_length=300)] | None = None
+
+
+class QuoteIn(Request):
+    address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
+    tip: Paise = 0
+
+
+class CancelIn(Request):
+    reason: Reason = "Cancelled by request"
+
+
+class StatusIn(Request):
+    status: Literal["CONFIRMED", "PACKED", "OUT_FOR_DELIVERY", "ARRIVED", "DELIVERED", "CANCELLED"]
+    version: int | None = Field(None, ge=1, description="The version you read; refused with 409 if it changed")
+
+
+class OrderAccepted(BaseModel):
+    order_id: str
+    status: str
+    status_url: str
+
+
+class BillEntry(BaseModel):
+    code: str
+    label: str
+    amount: int
+
+
+class Eta(BaseModel):
+    min: int
+    max: int
+
+
+class QuoteOut(BaseModel):
+    store_id: str
+    lines: list[dict[str, Any]]
+    bill: list[BillEntry]
+    item_total: int
+    total: int
+    eta_minutes: Eta
+    serviceable: bool
+
+
+class HistoryEntry(BaseModel):
+    status: str
+    at: str
+    actor: str
+
+
+class OrderOut(BaseModel):
+    order_id: str
+    user_id: str
+    store_id: str | None
+    status: str
+    version: int
+    address: dict[str, Any]
+    items: list[dict[str, Any]]
+    bill: list[BillEntry]
+    item_total: int | None
+    total: int | None
+    tip: int
+    payment_method: str
+    instructions: str | None
+    eta_minutes: Eta | None
+    reason: str | None
+    reason_detail: dict[str, Any] | None
+    status_history: list[HistoryEntry]
+    created_at: str
+    updated_at: str
+
+
+class OrderSummary(BaseModel):
+    order_id: str
+    user_id: str
+    store_id: str | None
+    status: str
+    total: int | None
+    item_count: int
+    created_at: str
+
+
+class OrderPage(BaseModel):
+    orders: list[OrderSummary]
+    next_cursor: str | None
+
+
+# Saga job inputs ----------------------------------------------------------------------------------------
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class CartSnapshot(Job):
+    store_id: Annotated[str, StringConstraints(pattern=STORE_ID)]
+    lines: list[dict[str, Any]] = Field(min_length=1)
+
+
+class PriceOrderIn(Job):
+    order_id: OrderId
+    cart: CartSnapshot
+
+
+class CreateOrderIn(Job):
+    order_id: OrderId
+    priced: dict[str, Any]
+
+
+class MarkOrderFailedIn(Job):
+    order_id: OrderId
+    error: dict[str, Any] = Field(default_factory=dict, description="The caught error: {Error, Cause}")

@@ -1,0 +1,233 @@
+"""The orders domain's rules: checkout, who sees an order, status changes and cancellation.
+
+Checkout (`create_order`): the address is snapshotted through auth's internal route; the Idempotency-Key
+record and the PENDING order are written in ONE transaction (a key always names an existing order, and of
+two concurrent requests with one key exactly one writes); then the saga starts, named by the order id, so
+Step Functions itself refuses a second execution. A replay (same key, same body) answers the same order
+and starts nothing new; the same key with another body is 409.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from blinkit.context import request_id_var
+from blinkit.cursor import decode_cursor, encode_cursor
+from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
+from blinkit.ids import new_id
+from blinkit.observability import logger, metrics
+from blinkit.security import Principal, Role
+from blinkit.settings import get_settings
+from orders import store, upstream
+from orders.lifecycle import Status, check_transition
+from orders.schemas import OrderIn
+from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
+
+SAGA_ACTOR = "system:order-saga"
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def status_url(order_id: str) -> str:
+    return f"/orders/{order_id}"
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def body_hash(body: OrderIn) -> str:
+    return _hash(json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":")))
+
+
+# Views ------------------------------------------------------------------------------------------------
+
+
+def order_view(r: OrderRecord) -> dict[str, Any]:
+    return {
+        "order_id": r.order_id, "user_id": r.user_id, "store_id": r.store_id, "status": r.status,
+        "version": int(r.version), "address": r.address, "items": r.items or [], "bill": r.bill or [],
+        "item_total": None if r.item_total is None else int(r.item_total),
+        "total": None if r.total is None else int(r.total), "tip": int(r.tip or 0),
+        "payment_method": r.payment_method, "instructions": r.instructions, "eta_minutes": r.eta,
+        "reason": r.reason, "reason_detail": r.reason_detail, "status_history": r.status_history or [],
+        "created_at": r.created_at, "updated_at": r.updated_at,
+    }
+
+
+def summary_view(r: OrderRecord) -> dict[str, Any]:
+    return {"order_id": r.order_id, "user_id": r.user_id, "store_id": r.store_id, "status": r.status,
+            "total": None if r.total is None else int(r.total),
+            "item_count": sum(int(i.get("quantity", 0)) for i in (r.items or [])), "created_at": r.created_at}
+
+
+def accepted(order_id: str) -> dict[str, Any]:
+    return {"order_id": order_id, "status": Status.PENDING.value, "status_url": status_url(order_id)}
+
+
+# Checkout ---------------------------------------------------------------------------------------------
+
+
+def saga_input(order: OrderRecord) -> dict[str, Any]:
+    return {"order_id": order.order_id, "user_id": order.user_id, "correlation_id": order.correlation_id or ""}
+
+
+def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[str, Any], bool]:
+    """(the 202 body, whether it is a replay)."""
+    key_hash, digest = _hash(key), body_hash(body)
+    existing = store.get_idempotency(principal.uid, key_hash)
+    if existing is not None:
+        return _replay(existing, digest), True
+    address = upstream.get_address(principal.uid, body.address_id)
+    now = now_iso()
+    order_id = new_id("ord_")
+    order = OrderRecord(
+        pk=store.order_pk(order_id), order_id=order_id, user_id=principal.uid, address=address,
+        tip=body.tip, payment_method=body.payment_method, instructions=body.instructions,
+        status=Status.PENDING.value, version=1,
+        status_history=[{"status": Status.PENDING.value, "at": now, "actor": principal.uid}],
+        correlation_id=request_id_var.get(), created_at=now, updated_at=now,
+    )
+    idem = IdempotencyRecord(pk=store.idem_pk(principal.uid, key_hash), order_id=order_id, body_hash=digest,
+                             created_at=now)
+    if not store.insert_pending(order, idem):  # a concurrent request with this key won
+        winner = store.get_idempotency(principal.uid, key_hash)
+        if winner is None:
+            raise Conflict("The request with this Idempotency-Key is still being processed; retry shortly",
+                           code="idempotency-in-progress")
+        return _replay(winner, digest), True
+    upstream.start_saga(order_id, saga_input(order))
+    metrics.add_metric(name="OrdersRequested", unit="Count", value=1)
+    return accepted(order_id), False
+
+
+def _replay(idem: IdempotencyRecord, digest: str) -> dict[str, Any]:
+    if idem.body_hash != digest:
+        raise Conflict("This Idempotency-Key was already used with a different request body",
+                       code="idempotency-key-reused")
+    order = store.get_order(idem.order_id)
+    if order is not None and order.status == Status.PENDING and upstream.start_saga(order.order_id,
+                                                                                     saga_input(order)):
+        # Only after a crash between the write and the start: the execution name keeps it to one.
+        logger.warning("saga started by a replay", extra={"order_id": order.order_id})
+    return accepted(idem.order_id)
+
+
+# Quote ------------------------------------------------------------------------------------------------
+
+
+def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
+    """The bill and ETA the current cart would get, with no side effects (the saga prices the same way)."""
+    from orders import jobs
+
+    address = upstream.get_address(principal.uid, address_id)
+    try:
+        cart = upstream.load_cart(principal.uid)
+    except upstream.JobFailed as exc:
+        if exc.error_type == "CartEmpty":
+            raise Unprocessable("The cart is empty", code="cart-empty") from None
+        raise ServiceUnavailable("The cart could not be read") from exc
+    shop = upstream.get_store(cart["store_id"])
+    priced = jobs.price(shop, address, cart["lines"], tip)
+    return {"store_id": shop["store_id"], "lines": priced["lines"], "bill": priced["bill"],
+            "item_total": priced["item_total"], "total": priced["total"], "eta_minutes": priced["eta"],
+            "serviceable": jobs.serviceable(shop, address)}
+
+
+# Reading ----------------------------------------------------------------------------------------------
+
+
+def _flags(principal: Principal, order: OrderRecord) -> dict[str, bool]:
+    return {
+        "is_owner": order.user_id == principal.uid,
+        "is_store_staff_of_order": bool(principal.has_any(Role.STORE_STAFF) and order.store_id
+                                        and principal.store_id == order.store_id),
+        "is_assigned_partner": bool(principal.has_any(Role.DELIVERY_PARTNER) and order.partner_id
+                                    and order.partner_id == principal.uid),
+    }
+
+
+def visible_order(principal: Principal, order_id: str) -> OrderRecord:
+    """The order if this caller may see it (owner, admin, its store's staff, its partner); 404 otherwise."""
+    order = store.get_order(order_id)
+    if order is None or not (principal.has_any(Role.ADMIN) or any(_flags(principal, order).values())):
+        raise NotFound("No such order")
+    return order
+
+
+def get_order(principal: Principal, order_id: str) -> dict[str, Any]:
+    return order_view(visible_order(principal, order_id))
+
+
+def _cursor_secret() -> str:
+    return get_settings().cursor_secret
+
+
+def list_mine(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
+    items, last = store.orders_of_user(principal.uid, limit, decode_cursor(cursor, _cursor_secret()))
+    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, _cursor_secret())}
+
+
+def admin_list(principal: Principal, status: str | None, store_id: str | None, limit: int,
+               cursor: str | None) -> dict[str, Any]:
+    if not principal.has_any(Role.ADMIN):
+        if not principal.has_any(Role.STORE_STAFF) or not principal.store_id:
+            raise Forbidden("This action needs one of the roles: admin, store_staff")
+        if store_id not in (None, principal.store_id):
+            raise Forbidden("Store staff see their own store's orders only")
+        store_id = principal.store_id
+    start = decode_cursor(cursor, _cursor_secret())
+    if store_id:
+        items, last = store.orders_of_store(store_id, status, limit, start)
+    elif status:
+        items, last = store.orders_in_status(status, limit, start)
+    else:
+        raise BadRequest("Give a status or a store_id", code="filter-required")
+    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, _cursor_secret())}
+
+
+# Changing ---------------------------------------------------------------------------------------------
+
+
+def notification(order: OrderRecord, status: str, **data: Any) -> dict[str, Any]:
+    return {
+        "type": f"order.{status.lower()}",
+        "user_id": order.user_id,
+        "data": {"order_id": order.order_id, "status": status, "store_id": order.store_id,
+                 "total": None if order.total is None else int(order.total), **data},
+        "idempotency_key": f"{order.order_id}:{status}",
+        "correlation_id": request_id_var.get() or order.correlation_id or "",
+    }
+
+
+def change_status(principal: Principal, order_id: str, target: str, *, version: int | None = None,
+                  reason: str | None = None) -> dict[str, Any]:
+    order = visible_order(principal, order_id)
+    if version is not None and version != int(order.version):
+        raise Conflict(f"The order changed since version {version}; it is now at {int(order.version)}",
+                       code="version-conflict")
+    current = order.status
+    wanted = check_transition(set(principal.roles), current, target, **_flags(principal, order))
+    now = now_iso()
+    history = [*(order.status_history or []), {"status": wanted.value, "at": now, "actor": principal.uid}]
+    changes: dict[str, Any] = {"status": wanted.value, "status_history": history, "updated_at": now}
+    if reason is not None:
+        changes["reason"] = reason
+    try:
+        store.update_order(order, expected_status=current, **changes)
+    except VersionConflict:
+        raise Conflict("The order was changed by someone else; read it again", code="version-conflict") from None
+    if wanted is Status.CANCELLED:
+        upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
+        metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
+    upstream.notify(notification(order, wanted.value, **({"reason": reason} if reason else {})))
+    return order_view(store.get_order(order_id) or order)
+
+
+def cancel(principal: Principal, order_id: str, reason: str) -> dict[str, Any]:
+    return change_status(principal, order_id, Status.CANCELLED.value, reason=reason)

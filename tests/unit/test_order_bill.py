@@ -1,0 +1,339 @@
+"""The itemised bill, ETA and store time (orders.bill): every threshold and window edge, in paise."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from local.catalog.data import DEFAULT_FEES
+from orders.bill import (
+    BelowMinimum,
+    Bill,
+    InvalidTip,
+    StoreFees,
+    distance_km,
+    estimate_eta,
+    price_order,
+    store_local_time,
+)
+
+NOON = time(12, 0)
+DEFAULTS = StoreFees()
+KORAMANGALA = (12.9352, 77.6245)
+INDIRANAGAR = (12.9719, 77.6412)
+
+
+def line(price: int, quantity: int = 1, mrp: int | None = None, product_id: str = "p1") -> dict[str, Any]:
+    return {"product_id": product_id, "name": f"Product {product_id}", "quantity": quantity, "price": price,
+            "mrp": price if mrp is None else mrp}
+
+
+def codes(bill: Bill) -> list[str]:
+    return [entry["code"] for entry in bill.bill]
+
+
+# Settings -------------------------------------------------------------------------------------------------
+
+
+def test_defaults_match_the_catalog_and_the_issue():
+    assert StoreFees.from_store(DEFAULT_FEES) == DEFAULTS
+    assert StoreFees.from_store({}) == DEFAULTS
+    assert StoreFees.from_store(None) == DEFAULTS
+    assert (DEFAULTS.delivery_fee, DEFAULTS.free_delivery_threshold) == (2500, 19900)
+    assert (DEFAULTS.small_cart_fee, DEFAULTS.small_cart_threshold) == (2000, 9900)
+    assert (DEFAULTS.handling_fee, DEFAULTS.late_night_fee) == (400, 1500)
+    assert (DEFAULTS.late_night_start, DEFAULTS.late_night_end) == (time(23, 0), time(6, 0))
+    assert (DEFAULTS.minimum_order, DEFAULTS.max_tip) == (4900, 10000)
+
+
+def test_store_overrides_and_dynamodb_decimals():
+    fees = StoreFees.from_store({"delivery_fee": Decimal("3000"), "free_delivery_threshold": 24900,
+                                 "late_night_start": "22:30"})
+    assert fees.delivery_fee == 3000 and type(fees.delivery_fee) is int
+    assert fees.free_delivery_threshold == 24900
+    assert fees.late_night_start == time(22, 30)
+    assert fees.handling_fee == 400  # untouched keys keep the default
+
+
+@pytest.mark.parametrize("bad", [{"delivery_fee": 25.0}, {"handling_fee": -1}, {"max_tip": True},
+                                 {"minimum_order": Decimal("49.5")}, {"late_night_end": "six"}])
+def test_malformed_settings_fail_loudly(bad: dict[str, Any]):
+    with pytest.raises(ValueError):
+        StoreFees.from_store(bad)
+
+
+# Thresholds -----------------------------------------------------------------------------------------------
+
+# item total → (bill codes after item_total, total); noon, no tip, default fees
+THRESHOLDS = [
+    (4900, ["delivery_fee", "small_cart_fee", "handling_fee"], 4900 + 2500 + 2000 + 400),
+    (9899, ["delivery_fee", "small_cart_fee", "handling_fee"], 9899 + 2500 + 2000 + 400),
+    (9900, ["delivery_fee", "handling_fee"], 9900 + 2500 + 400),
+    (19899, ["delivery_fee", "handling_fee"], 19899 + 2500 + 400),
+    (19900, ["handling_fee"], 19900 + 400),
+    (50000, ["handling_fee"], 50000 + 400),
+]
+
+
+@pytest.mark.parametrize(("item_total", "fee_codes", "total"), THRESHOLDS)
+def test_threshold_edges(item_total: int, fee_codes: list[str], total: int):
+    bill = price_order([line(item_total)], DEFAULTS, tip=0, local_time=NOON)
+    assert codes(bill) == ["item_total", *fee_codes]
+    assert bill.item_total == item_total
+    assert bill.total == total == sum(entry["amount"] for entry in bill.bill)
+
+
+@pytest.mark.parametrize("item_total", [4899, 1, 0])
+def test_below_minimum(item_total: int):
+    with pytest.raises(BelowMinimum) as caught:
+        price_order([line(item_total)] if item_total else [], DEFAULTS, tip=0, local_time=NOON)
+    problem = caught.value
+    assert (problem.item_total, problem.minimum, problem.shortfall) == (item_total, 4900, 4900 - item_total)
+    assert problem.reason == "BELOW_MINIMUM"
+    body = problem.body()
+    assert body["status"] == 422 and body["type"].endswith("/below-minimum")
+    assert (body["item_total"], body["minimum_order"], body["shortfall"]) == (item_total, 4900, 4900 - item_total)
+
+
+def test_thresholds_use_the_item_total_of_all_lines():
+    # 3 * 1650 + 4950 = 9900: exactly at the small-cart threshold across two lines, so no small-cart fee.
+    bill = price_order([line(1650, 3, product_id="a"), line(4950, product_id="b")], DEFAULTS, tip=0, local_time=NOON)
+    assert bill.item_total == 9900
+    assert "small_cart_fee" not in codes(bill)
+
+
+def test_the_tip_never_lifts_a_cart_over_a_threshold_or_the_minimum():
+    with pytest.raises(BelowMinimum):
+        price_order([line(4899)], DEFAULTS, tip=10000, local_time=NOON)
+    bill = price_order([line(19899)], DEFAULTS, tip=10000, local_time=NOON)
+    assert bill.amount("delivery_fee") == 2500
+
+
+def test_store_specific_fees():
+    bellandur = StoreFees.from_store({"delivery_fee": 3000, "free_delivery_threshold": 24900, "handling_fee": 500})
+    bill = price_order([line(19900)], bellandur, tip=0, local_time=NOON)
+    assert codes(bill) == ["item_total", "delivery_fee", "handling_fee"]
+    assert bill.total == 19900 + 3000 + 500
+
+
+def test_a_fee_set_to_zero_is_left_out():
+    bill = price_order([line(5000)], StoreFees(handling_fee=0, small_cart_fee=0), tip=0, local_time=NOON)
+    assert codes(bill) == ["item_total", "delivery_fee"]
+
+
+# Late night -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("local_time", "charged"), [
+    (time(22, 59, 59, 999999), False),
+    (time(22, 59), False),
+    (time(23, 0), True),  # start is inclusive
+    (time(23, 59, 59), True),
+    (time(0, 0), True),
+    (time(3, 0), True),
+    (time(5, 59), True),
+    (time(5, 59, 59, 999999), True),
+    (time(6, 0), False),  # end is exclusive
+    (time(12, 0), False),
+])
+def test_late_night_window_edges(local_time: time, charged: bool):
+    bill = price_order([line(19900)], DEFAULTS, tip=0, local_time=local_time)
+    assert bill.late_night is charged
+    assert bill.amount("late_night_fee") == (1500 if charged else 0)
+    assert bill.total == 19900 + 400 + (1500 if charged else 0)
+
+
+def test_an_aware_local_time_is_compared_by_its_wall_clock():
+    ist = timezone(timedelta(hours=5, minutes=30))
+    assert price_order([line(19900)], DEFAULTS, tip=0, local_time=time(23, 0, tzinfo=ist)).late_night
+
+
+@pytest.mark.parametrize(("start", "end", "local_time", "charged"), [
+    ("01:00", "05:00", time(0, 59), False),  # a window that does not cross midnight
+    ("01:00", "05:00", time(1, 0), True),
+    ("01:00", "05:00", time(5, 0), False),
+    ("23:00", "23:00", time(23, 0), False),  # start == end: no window at all
+    ("23:00", "23:00", time(2, 0), False),
+])
+def test_other_windows(start: str, end: str, local_time: time, charged: bool):
+    fees = StoreFees.from_store({"late_night_start": start, "late_night_end": end})
+    assert fees.is_late_night(local_time) is charged
+
+
+# Tip ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("tip", "shown"), [(0, False), (1, True), (10000, True)])
+def test_valid_tips(tip: int, shown: bool):
+    bill = price_order([line(19900)], DEFAULTS, tip=tip, local_time=NOON)
+    assert ("tip" in codes(bill)) is shown
+    assert bill.amount("tip") == tip
+    assert bill.total == 19900 + 400 + tip
+
+
+@pytest.mark.parametrize("tip", [10001, -1, 1.5, 100.0, True, "100", None])
+def test_invalid_tips(tip: Any):
+    with pytest.raises(InvalidTip) as caught:
+        price_order([line(19900)], DEFAULTS, tip=tip, local_time=NOON)
+    body = caught.value.body()
+    assert body["status"] == 422 and body["type"].endswith("/invalid-tip")
+    assert body["max_tip"] == 10000
+    assert body["errors"][0]["field"] == "tip"
+
+
+def test_the_tip_is_checked_before_the_minimum():
+    with pytest.raises(InvalidTip):
+        price_order([line(100)], DEFAULTS, tip=-1, local_time=NOON)
+
+
+def test_a_store_max_tip():
+    with pytest.raises(InvalidTip):
+        price_order([line(19900)], StoreFees(max_tip=5000), tip=5001, local_time=NOON)
+
+
+# Lines, savings, the whole bill ---------------------------------------------------------------------------
+
+
+def test_lines_and_savings():
+    lines = [
+        line(4000, 2, mrp=5000, product_id="a"),  # saves 1000 * 2
+        line(3000, 1, mrp=3000, product_id="b"),  # saves 0
+        {"product_id": "c", "name": "No MRP", "quantity": 1, "price": 1000},  # mrp missing: saves 0
+        line(2000, 1, mrp=1500, product_id="d"),  # mrp below price: 0, never negative
+    ]
+    bill = price_order(lines, DEFAULTS, tip=0, local_time=NOON)
+    assert [entry["line_total"] for entry in bill.lines] == [8000, 3000, 1000, 2000]
+    assert bill.item_total == 14000
+    assert bill.savings == 2000
+    assert bill.total == 14000 + 2500 + 400  # savings are shown, never subtracted again
+
+
+def test_every_charge_in_the_fixed_order_and_to_dict():
+    bill = price_order([line(2500, 2, mrp=3000)], DEFAULTS, tip=1000, local_time=time(23, 30))
+    assert bill.to_dict() == {
+        "lines": [{"product_id": "p1", "name": "Product p1", "quantity": 2, "price": 2500, "mrp": 3000,
+                   "line_total": 5000}],
+        "bill": [
+            {"code": "item_total", "label": "Item total", "amount": 5000},
+            {"code": "delivery_fee", "label": "Delivery fee", "amount": 2500},
+            {"code": "small_cart_fee", "label": "Small cart fee", "amount": 2000},
+            {"code": "handling_fee", "label": "Handling fee", "amount": 400},
+            {"code": "late_night_fee", "label": "Late night fee", "amount": 1500},
+            {"code": "tip", "label": "Delivery partner tip", "amount": 1000},
+        ],
+        "item_total": 5000,
+        "savings": 1000,
+        "total": 5000 + 2500 + 2000 + 400 + 1500 + 1000,
+    }
+
+
+def test_every_amount_is_an_int_and_the_dict_is_json():
+    bill = price_order([line(Decimal(3333), 3, mrp=Decimal(4000))], DEFAULTS, tip=Decimal(500), local_time=NOON)
+    data = bill.to_dict()
+    amounts = [data["item_total"], data["savings"], data["total"]]
+    amounts += [entry["amount"] for entry in data["bill"]]
+    amounts += [value for entry in data["lines"] for key, value in entry.items() if key not in ("product_id", "name")]
+    assert all(type(amount) is int for amount in amounts)
+    assert json.loads(json.dumps(data)) == data
+    assert data["item_total"] == 9999 and data["savings"] == 667 * 3
+
+
+def test_extra_line_fields_are_kept():
+    bill = price_order([{**line(5000), "image_url": "https://img/x.png"}], DEFAULTS, tip=0, local_time=NOON)
+    assert bill.lines[0]["image_url"] == "https://img/x.png"
+
+
+@pytest.mark.parametrize("bad", [
+    {"price": 49.99},
+    {"price": -100},
+    {"quantity": 0},
+    {"quantity": 1.0},
+    {"mrp": 5000.5},
+])
+def test_malformed_lines_are_a_programming_error(bad: dict[str, Any]):
+    with pytest.raises(ValueError):
+        price_order([{**line(5000), **bad}], DEFAULTS, tip=0, local_time=NOON)
+
+
+# ETA ------------------------------------------------------------------------------------------------------
+
+
+def test_distance_due_north_is_the_arc_length():
+    # Along a meridian haversine reduces to R * Δφ: 0.018° north of Koramangala is 2.0015 km.
+    lat, lng = KORAMANGALA
+    assert distance_km(lat, lng, lat + 0.018, lng) == pytest.approx(6371.0 * math.radians(0.018), abs=1e-9)
+    assert distance_km(lat, lng, lat + 0.018, lng) == pytest.approx(2.0015, abs=1e-4)
+
+
+def test_distance_matches_the_spherical_law_of_cosines():
+    (lat1, lng1), (lat2, lng2) = KORAMANGALA, INDIRANAGAR
+    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lng2 - lng1)
+    expected = 6371.0 * math.acos(math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl))
+    assert distance_km(lat1, lng1, lat2, lng2) == pytest.approx(expected, abs=1e-6)
+    assert distance_km(lat1, lng1, lat2, lng2) == pytest.approx(distance_km(lat2, lng2, lat1, lng1))
+    assert distance_km(lat1, lng1, lat1, lng1) == 0
+
+
+@pytest.mark.parametrize(("line_count", "expected_min"), [
+    # 2.0015 km * 1.3 / 15 km/h = 10.4078 min of travel, + 2 assignment, + 2 + 0.1/line pick-and-pack
+    (0, 15),  # 2.0 + 10.4078 + 2 = 14.41 → 15
+    (3, 15),  # 2.3 + 10.4078 + 2 = 14.71 → 15
+    (5, 15),  # 2.5 + 10.4078 + 2 = 14.91 → 15
+    (6, 16),  # 2.6 + 10.4078 + 2 = 15.0078 → 16: just past a whole minute
+    (10, 16),  # 3.0 + 10.4078 + 2 = 15.41 → 16
+    (50, 20),  # 7.0 + 10.4078 + 2 = 19.41 → 20
+])
+def test_eta_two_km_from_koramangala(line_count: int, expected_min: int):
+    lat, lng = KORAMANGALA
+    travel = 6371.0 * math.radians(0.018) * 1.3 / 15 * 60
+    assert travel == pytest.approx(10.4078, abs=1e-4)
+    assert math.ceil(2 + line_count / 10 + travel + 2) == expected_min  # the formula, written out independently
+    assert estimate_eta(lat, lng, lat + 0.018, lng, line_count) == {"min": expected_min, "max": expected_min + 5}
+
+
+@pytest.mark.parametrize(("line_count", "expected_min"), [(0, 4), (10, 5), (30, 7), (31, 8)])
+def test_eta_at_the_store_door_has_no_float_creep(line_count: int, expected_min: int):
+    # 0.1 * 30 is 3.0000000000000004 in floats; the ETA must still be exactly 2 + 3 + 2 = 7.
+    lat, lng = KORAMANGALA
+    assert estimate_eta(lat, lng, lat, lng, line_count) == {"min": expected_min, "max": expected_min + 5}
+
+
+def test_eta_rejects_a_negative_line_count():
+    with pytest.raises(ValueError):
+        estimate_eta(*KORAMANGALA, *KORAMANGALA, -1)
+
+
+# Store local time -----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("now_utc", "expected"), [
+    (datetime(2026, 11, 25, 17, 29, 59, tzinfo=UTC), time(22, 59, 59)),
+    (datetime(2026, 11, 25, 17, 30, tzinfo=UTC), time(23, 0)),
+    (datetime(2026, 11, 25, 18, 30, tzinfo=UTC), time(0, 0)),  # the IST date has already moved on
+    (datetime(2026, 11, 25, 23, 59, tzinfo=UTC), time(5, 29)),  # UTC is still on the 25th
+    (datetime(2026, 11, 26, 0, 29, tzinfo=UTC), time(5, 59)),
+    (datetime(2026, 11, 26, 0, 30, tzinfo=UTC), time(6, 0)),
+    (datetime(2026, 12, 31, 20, 0, tzinfo=UTC), time(1, 30)),  # across the year boundary too
+])
+def test_store_local_time_in_kolkata(now_utc: datetime, expected: time):
+    local = store_local_time(now_utc, "Asia/Kolkata")
+    assert local == expected
+    assert local.tzinfo is None
+
+
+def test_store_local_time_treats_naive_as_utc_and_converts_other_offsets():
+    assert store_local_time(datetime(2026, 11, 25, 18, 30), "Asia/Kolkata") == time(0, 0)
+    plus_one = timezone(timedelta(hours=1))
+    assert store_local_time(datetime(2026, 11, 25, 19, 30, tzinfo=plus_one), "Asia/Kolkata") == time(0, 0)
+
+
+def test_late_night_end_to_end_across_the_utc_date_boundary():
+    local = store_local_time(datetime(2026, 11, 25, 18, 45, tzinfo=UTC), "Asia/Kolkata")  # 00:15 IST
+    assert price_order([line(19900)], DEFAULTS, tip=0, local_time=local).amount("late_night_fee") == 1500
+    local = store_local_time(datetime(2026, 11, 26, 0, 30, tzinfo=UTC), "Asia/Kolkata")  # 06:00 IST
+    assert price_order([line(19900)], DEFAULTS, tip=0, local_time=local).amount("late_night_fee") == 0

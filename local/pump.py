@@ -23,6 +23,7 @@ from typing import Any
 
 import boto3
 
+from local.background import BackgroundPoller
 from local.lambdas import LambdaError, LocalFunctions
 from local.template import QUEUE_TYPE, Resolver, Template, TemplateError
 
@@ -128,7 +129,7 @@ def sqs_record(message: dict[str, Any], queue_arn: str, region: str) -> dict[str
     return record
 
 
-class QueuePump:
+class QueuePump(BackgroundPoller):
     """Polls each subscribed queue and invokes its function with Lambda-shaped SQS batches."""
 
     def __init__(
@@ -254,34 +255,9 @@ class QueuePump:
                 VisibilityTimeout=self.retry_delay_seconds,
             )
 
-    # ---- background --------------------------------------------------------------------------
+    # ---- background (local.background.BackgroundPoller) ---------------------------------------
 
-    def start(self) -> None:
-        if self._thread and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="local-queue-pump", daemon=True)
-        self._thread.start()
+    thread_name = "local-queue-pump"
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                stats = self.run_once(wait_for_window=True)
-            except Exception:  # keep pumping: one bad poll must not stop every consumer
-                log.exception("queue pump pass failed")
-                stats = PumpStats()
-            if stats.received == 0:
-                self._stop.wait(self.poll_interval)
-
-    def __enter__(self) -> QueuePump:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def poll_once(self) -> bool:
+        return self.run_once(wait_for_window=True).received > 0

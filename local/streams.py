@@ -26,6 +26,7 @@ from typing import Any
 
 import boto3
 
+from local.background import BackgroundPoller
 from local.lambdas import LambdaError, LocalFunctions
 from local.template import TABLE_TYPES, Resolver, Template, TemplateError
 
@@ -135,7 +136,7 @@ class _Cursor:
     attempts: int = 0
 
 
-class StreamPump:
+class StreamPump(BackgroundPoller):
     """Polls each subscribed stream and invokes its function with Lambda-shaped batches, in order."""
 
     def __init__(
@@ -235,34 +236,9 @@ class StreamPump:
         stats.by_function = {sub.function_id: len(records)}
         return stats
 
-    # ---- background --------------------------------------------------------------------------
+    # ---- background (local.background.BackgroundPoller) ---------------------------------------
 
-    def start(self) -> None:
-        if self._thread and self._thread.is_alive():
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="local-stream-pump", daemon=True)
-        self._thread.start()
+    thread_name = "local-stream-pump"
 
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        if self._thread:
-            self._thread.join(timeout)
-            self._thread = None
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                stats = self.run_once(wait_for_window=True)
-            except Exception:  # keep pumping: one bad poll must not stop every consumer
-                log.exception("stream pump pass failed")
-                stats = StreamStats()
-            if stats.batches == 0:
-                self._stop.wait(self.poll_interval)
-
-    def __enter__(self) -> StreamPump:
-        self.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
+    def poll_once(self) -> bool:
+        return self.run_once(wait_for_window=True).batches > 0

@@ -83,12 +83,7 @@ def store_record(data: dict[str, Any], now: str) -> StoreRecord:
 
 def create_store(data: dict[str, Any]) -> dict[str, Any]:
     record = store_record(data, now_iso())
-    try:
-        record.save(condition=StoreRecord.pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            raise Conflict("A store with this id exists already", code="already-exists") from exc
-        raise
+    _insert_new(record, "store")
     forget_stores()
     return store_view(record)
 
@@ -226,17 +221,22 @@ def category_record(data: dict[str, Any], now: str) -> CategoryRecord:
     return store.new_category(**fields)
 
 
+def _insert_new(record: Any, what: str) -> None:
+    """Save a new catalog item; an id that exists already (a replayed seed, a clash) is 409."""
+    try:
+        record.save(condition=type(record).pk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failed(exc):
+            raise Conflict(f"A {what} with this id exists already", code="already-exists") from exc
+        raise
+
+
 def create_category(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("parent_id"):
         _check_parent(data["parent_id"], data.get("category_id"))
     _check_slug(data["slug"], None)
     record = category_record(data, now_iso())
-    try:
-        record.save(condition=CategoryRecord.pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            raise Conflict("A category with this id exists already", code="already-exists") from exc
-        raise
+    _insert_new(record, "category")
     return category_view(record)
 
 
@@ -329,12 +329,7 @@ def _require_category(category_id: str) -> None:
 def create_product(data: dict[str, Any]) -> dict[str, Any]:
     _require_category(data["category_id"])
     record = product_record(data, now_iso())
-    try:
-        record.save(condition=ProductRecord.pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            raise Conflict("A product with this id exists already", code="already-exists") from exc
-        raise
+    _insert_new(record, "product")
     return product_view(record)
 
 

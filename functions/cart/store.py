@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -281,17 +281,25 @@ def clear(owner: Owner) -> int:
     return sum(1 for _, sk in keys if sk.startswith(LINE))
 
 
-def mark_cleared(owner: Owner, order_id: str) -> bool:
-    """Record that ClearCart ran for `order_id`. False when it had already run."""
+def clear_for_order(owner: Owner, order_id: str) -> int | None:
+    """ClearCart for `order_id`, exactly once: the deletes and the order's marker are one transaction whose
+    marker write is conditional, so concurrent or late copies delete nothing. None when it had already run."""
+    keys = [(item.pk, item.sk) for item in CartItem.query(owner.pk, consistent_read=True,
+                                                          attributes_to_get=["pk", "sk"])
+            if not item.sk.startswith(CLEARED)]
     marker = CartItem(pk=owner.pk, sk=CLEARED + order_id, updated_at=_utcnow(),
                       expires_at=now_epoch() + owner.ttl_seconds)
     try:
-        marker.save(condition=CartItem.sk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
+        # At most 50 lines and the header: within DynamoDB's 100 items per transaction.
+        with TransactWrite(connection=_connection()) as tx:
+            for pk, sk in keys:
+                tx.delete(CartItem(pk=pk, sk=sk))
+            tx.save(marker, condition=CartItem.sk.does_not_exist())  # pynamodb sends it after the deletes
+    except TransactWriteError as exc:
+        if _failed(exc, len(keys)):
+            return None
         raise
-    return True
+    return sum(1 for _, sk in keys if sk.startswith(LINE))
 
 
 def was_cleared(owner: Owner, order_id: str) -> bool:

@@ -1,10 +1,10 @@
 """Lambda entry points of the orders domain (every route function shares `handler`; jobs have their own)."""
 
-from blinkit.handler import make_handler
+from blinkit.handler import make_handler, make_job
 from orders import jobs
 from orders.app import app
 
 handler = make_handler(app, service="orders")
-price_order = jobs.price_order
-create_order = jobs.create_order
-mark_order_failed = jobs.mark_order_failed
+price_order = make_job(jobs.price_order, service="orders")
+create_order = make_job(jobs.create_order, service="orders")
+mark_order_failed = make_job(jobs.mark_order_failed, service="orders")

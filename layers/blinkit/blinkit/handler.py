@@ -12,6 +12,7 @@ from blinkit.context import REQUEST_ID_HEADER, request_id_from_event, request_id
 from blinkit.observability import logger, metrics
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+Job = Callable[..., Any]
 
 
 def _ensure_event_loop() -> None:
@@ -57,4 +58,24 @@ def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
         )
         return response
 
+    return handler
+
+
+def make_job(job: Job, *, service: str) -> Job:
+    """A saga step or stream job as a Lambda entry point: its metrics flushed on every invocation (not
+    only once 100 pile up in a container) and its logs keyed by the correlation id its input carries."""
+
+    @metrics.log_metrics
+    def handler(event: Any, context: Any = None) -> Any:
+        correlation = event.get("correlation_id") if isinstance(event, dict) else None
+        token = request_id_var.set(correlation or None)
+        logger.append_keys(service=service)
+        if correlation:
+            logger.set_correlation_id(correlation)
+        try:
+            return job(event, context)
+        finally:
+            request_id_var.reset(token)
+
+    handler.__doc__ = job.__doc__
     return handler

@@ -101,7 +101,7 @@ def test_a_failing_clear_cart_is_retried_and_does_not_undo_the_placed_order(
         calls.append(args)
         raise RuntimeError("simulated carts table outage")
 
-    monkeypatch.setattr(cart_store, "clear", broken_clear)
+    monkeypatch.setattr(cart_store, "clear_for_order", broken_clear)
     address_id = add_address(api, customer)
     fill_cart(api, customer, shop, {0: 3})
     drain_notifications(project_stack)

@@ -215,6 +215,53 @@ def run_seed(args: argparse.Namespace) -> int:
     return 0
 
 
+# ---- demo -------------------------------------------------------------------------------------
+
+
+def _demo_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default=None, help="API of the running stack (default: the one `make run` wrote)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="also write the timeline and the journey's results (ids, bodies) to FILE as JSON")
+
+
+@command("demo", "drive the whole customer journey over HTTP against a running `make run`, printing a timeline",
+         _demo_arguments)
+def run_demo(args: argparse.Namespace) -> int:
+    from local.demo import main as demo_main
+    from local.server import STATE_FILE
+
+    try:
+        return demo_main(args.url, STATE_FILE, lambda line: print(line, flush=True), args.json)
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+# ---- ride -------------------------------------------------------------------------------------
+
+
+def _ride_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("order_id", help="an order assigned to the demo partner (pack it as staff first)")
+    parser.add_argument("--url", default=None, help="API of the running stack (default: the one `make run` wrote)")
+    parser.add_argument("--steps", type=int, default=20, help="GPS fixes from the store to the door")
+    parser.add_argument("--interval-ms", type=int, default=1100, help="between fixes (the API takes one a second)")
+    parser.add_argument("--otp", default=None, help="deliver at the end with the customer's OTP")
+
+
+@command("ride", "the demo partner rides an assigned order from the store to the door, posting GPS fixes",
+         _ride_arguments)
+def run_ride(args: argparse.Namespace) -> int:
+    from local.ride import ride
+    from local.server import STATE_FILE
+
+    try:
+        return ride(args.order_id, url=args.url, state_file=STATE_FILE, steps=max(1, args.steps),
+                    interval_ms=max(0, args.interval_ms), otp=args.otp, say=lambda line: print(line, flush=True))
+    except RuntimeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
 # ---- entry point ------------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str
     and the URLs are direct.
     """
     services = {"PRODUCTS_SERVICE_URL": api_url, "CART_SERVICE_URL": api_url,
-                "AUTH_SERVICE_URL": api_url} if api_url else {}
+                "AUTH_SERVICE_URL": api_url, "ORDERS_SERVICE_URL": api_url} if api_url else {}
     return {
         **services,
         "INTERNAL_API_URL_PARAMETER": "",

@@ -14,6 +14,7 @@ import json
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,7 @@ from local.lambdas import LambdaError, LocalFunctions
 from local.template import HttpRoute, Template
 
 API_ID = "localapi"
+_REQUEST_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway")
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/x-www-form-urlencoded")
 
 
@@ -135,6 +137,11 @@ def build_event(
     cookies = [c.strip() for c in headers.get("cookie", "").split(";") if c.strip()]
     content_type = headers.get("content-type", "")
     is_text = not body or any(content_type.startswith(t) for t in TEXT_TYPES)
+    if is_text and body:
+        try:
+            body.decode()
+        except UnicodeDecodeError:  # a "text" body that is not UTF-8 reaches the function base64-encoded
+            is_text = False
     event: dict[str, Any] = {
         "version": "2.0",
         "routeKey": route.route_key,
@@ -204,6 +211,8 @@ def merged_openapi(template: Template, functions: LocalFunctions, title: str = "
             continue
         if route.authorizer is None:
             operation = {k: v for k, v in operation.items() if k != "security"}
+        elif route.authorizer.identity_headers:
+            operation = _with_gateway_401(operation)
         paths.setdefault(route.path, {})[route.method.lower()] = operation
         for kind in ("schemas", "securitySchemes"):
             components[kind].update(spec.get("components", {}).get(kind, {}))
@@ -220,13 +229,24 @@ def merged_openapi(template: Template, functions: LocalFunctions, title: str = "
     }
 
 
+def _with_gateway_401(operation: dict[str, Any]) -> dict[str, Any]:
+    """HTTP API itself answers 401 `{"message":"Unauthorized"}` (application/json) when the authorizer's
+    identity header is missing, before any function runs: document it beside the function's problem+json."""
+    responses = dict(operation.get("responses", {}))
+    entry = dict(responses.get("401") or {"description": "Unauthorized"})
+    entry["content"] = {**entry.get("content", {}), "application/json": {"schema": {
+        "type": "object", "required": ["message"], "properties": {"message": {"type": "string"}}}}}
+    responses["401"] = entry
+    return {**operation, "responses": responses}
+
+
 def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
     """A Starlette app serving the gateway, /docs and /openapi.json (what `make run` listens with)."""
     from fastapi.openapi.docs import get_swagger_ui_html
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
-    from starlette.routing import Route
+    from starlette.routing import Route, request_response
 
     openapi: dict[str, Any] = {}
 
@@ -241,12 +261,20 @@ def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
     async def forward(request: Request) -> Response:
         body = await request.body()
         client = request.client.host if request.client else "127.0.0.1"
-        reply = await asyncio.to_thread(
-            gateway.handle, request.method, request.url.path, request.url.query,
+        # Our own pool, not asyncio's default (cpu count + 4 threads): a request that calls another service
+        # through this same server holds its thread while the inner request needs one, so a small pool
+        # starves under load (20 Locust users on 2 cores: every internal call timed out).
+        reply = await asyncio.get_running_loop().run_in_executor(
+            _REQUEST_THREADS,
+            # scope["path"], not url.path: urlsplit drops tabs and newlines that a client sent as %09 / %0A.
+            gateway.handle, request.method, request.scope["path"], request.url.query,
             dict(request.headers), body, client,
         )
         return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
     routes = [Route("/docs", docs), Route("/openapi.json", openapi_json), *(extra_routes or [])]
     routes.append(Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]))
-    return Starlette(routes=routes)
+    app = Starlette(routes=routes)
+    # Route patterns stop at a newline (`.*`); API Gateway routes a path with %0A in it like any other.
+    app.router.default = request_response(forward)
+    return app

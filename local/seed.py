@@ -53,6 +53,33 @@ def seed_users(emulator: Any) -> dict[str, str]:
     return uids
 
 
+DEMO_VEHICLE = "Honda Activa KA01AB1234"
+
+
+def seed_partners(uids: dict[str, str]) -> int:
+    """Every demo user with the delivery_partner role becomes an available partner of the first store, last
+    seen at the store, so `make run` can assign a packed order at once. Runs inside the stack's process."""
+    import time
+
+    from delivery import store
+    from delivery.service import now_iso
+    from local.catalog.data import STORES
+
+    shop, now, count = STORES[0], now_iso(), 0
+    for user in DEMO_USERS:
+        if "delivery_partner" not in user.roles or user.key not in uids:
+            continue
+        uid = uids[user.key]
+        store.PartnerRecord(
+            pk=store.partner_pk(uid), uid=uid, name=user.name, phone=user.phone, vehicle=DEMO_VEHICLE,
+            store_id=shop["store_id"], status=store.AVAILABLE, status_uid=store.status_uid(store.AVAILABLE, uid),
+            lat=shop["lat"], lng=shop["lng"], accuracy_m=5, loc_ms=int(time.time() * 1000) - 60_000,
+            located_at=now, created_at=now, updated_at=now,
+        ).save()
+        count += 1
+    return count
+
+
 def demo_user(key: str) -> DemoUser:
     for user in DEMO_USERS:
         if user.key == key:

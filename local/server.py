@@ -62,7 +62,8 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
         emulator = stack_of.enter_context(FirebaseAuthEmulator(port=emulator_port, project_id="demo-blinkit"))
         env = local_environment(redis_url=redis_url, firebase_emulator_host=emulator.host,
                                 api_url=f"http://127.0.0.1:{port}")
-        stack = stack_of.enter_context(LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS))
+        stack = stack_of.enter_context(LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS,
+                                                  outbox=STATE_FILE.parent / "outbox"))  # beside its state
         # Importable only now: the stack put the layer and the functions on sys.path, as Lambda does.
         from blinkit.redis_client import reset_redis
         from blinkit.settings import get_settings
@@ -79,6 +80,9 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
 
             seeded = seed_catalog(catalog())
             log.info("seeded the demo catalog: %s", seeded)
+            from local.seed import seed_partners
+
+            seed_partners(users)  # the demo partner: available at the first store
         assert stack.pump is not None and stack.streams is not None
         stack.pump.start()
         stack_of.callback(stack.pump.stop)
@@ -105,6 +109,7 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None) 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
         gateway = Gateway(running.stack.template, running.stack.functions)
+        receivers = running.stack.receivers
         routes = len(gateway.routes)
         print(f"\nBlinkit Clone is running on {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
         print(f"Firebase Auth emulator: http://{running.emulator.host}")
@@ -115,8 +120,37 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None) 
             where = f"  (works at {STORES[0]['name']}, {STORES[0]['store_id']})" if user.works_at_first_store else ""
             print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}{where}")
         print("Get a session token:   .venv/bin/python -m local token --user customer")
-        print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me\n", flush=True)
-        uvicorn.run(asgi_app(gateway), host=host, port=port, log_level="warning")
+        print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me")
+        print(f"Emails and pushes sent (Resend and FCM stand-ins): {running.api_url}/local/outbox; "
+              f"each email as HTML in {receivers.outbox}\n", flush=True)
+        uvicorn.run(asgi_app(gateway, extra_routes=[outbox_route(receivers), realtime_route(running.stack.supabase)]),
+                    host=host, port=port, log_level="warning")
+
+
+def outbox_route(receivers: Any) -> Any:
+    """`GET /local/outbox`: what the local Resend and FCM receivers were sent (local stack only, never deployed)."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def outbox(request: Request) -> JSONResponse:
+        return JSONResponse(receivers.outbox_listing())
+
+    return Route("/local/outbox", outbox, methods=["GET"])
+
+
+def realtime_route(supabase: Any) -> Any:
+    """`GET /local/realtime[?topic=]`: what the local Supabase Realtime stand-in was asked to broadcast (live rider
+    locations), oldest first (local stack only, never deployed)."""
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+
+    async def realtime(request: Request) -> JSONResponse:
+        topic = request.query_params.get("topic")
+        return JSONResponse({"broadcasts": [b for b in supabase.broadcasts if topic in (None, b["topic"])]})
+
+    return Route("/local/realtime", realtime, methods=["GET"])
 
 
 def session_token(user_key: str, *, id_token_only: bool = False) -> str:

@@ -5,6 +5,7 @@
         stack.executor.run("OrderSaga", name="order-1", input={...})
         stack.pump.run_once()
         stack.streams.run_once()   # DynamoDB stream records to their subscribed functions
+        stack.receivers.emails     # what the loopback Resend and FCM receivers were sent (local/receivers.py)
 
 Leaving the block stops the pumps, stops running executions, ends mock_aws and restores
 os.environ and sys.path.
@@ -24,6 +25,7 @@ from local.aws import STEPFUNCTIONS_CONFIG, LocalResources, create_resources
 from local.executor import Executor
 from local.lambdas import DEFAULT_INSTANCES, LocalFunctions
 from local.pump import QueuePump
+from local.receivers import Receivers, SupabaseReceiver
 from local.streams import StreamPump
 from local.template import Resolver, Template
 
@@ -40,6 +42,7 @@ class LocalStack:
         only_functions: Iterable[str] | None = None,
         instances: int = DEFAULT_INSTANCES,
         retry_delay_seconds: int | None = 0,
+        outbox: Path | None = None,
     ) -> None:
         self.template = template if isinstance(template, Template) else Template.load(template)
         self.resolver = Resolver(self.template, parameter_overrides)
@@ -53,6 +56,9 @@ class LocalStack:
         self.executor: Executor | None = None
         self.pump: QueuePump | None = None
         self.streams: StreamPump | None = None
+        # Resend and FCM stand-ins; their environment goes under the caller's overrides (which win).
+        self.receivers = Receivers(outbox)
+        self.supabase = SupabaseReceiver()  # Supabase Realtime's REST broadcast endpoint (live rider locations)
 
     def start(self) -> LocalStack:
         # In-process moto only: no AWS_ENDPOINT_URL, no threaded server, so no port to collide on.
@@ -60,10 +66,12 @@ class LocalStack:
         self._mock.start()
         serialize_dynamodb_writes()  # DynamoDB's conditional writes are atomic; moto's are not under threads
         try:
+            self.receivers.start()
+            self.supabase.start()
             self.resources = create_resources(self.template, self.resolver)
             self.functions = LocalFunctions(
                 self.template,
-                self._env_overrides,
+                {**self.receivers.environment(), **self.supabase.environment(), **self._env_overrides},
                 resolver=self.resolver,
                 instances=self._instances,
                 only=self._only,
@@ -90,6 +98,8 @@ class LocalStack:
         if self._mock:
             self._mock.stop()
             self._mock = None
+        self.receivers.stop()
+        self.supabase.stop()
 
     def __enter__(self) -> LocalStack:
         return self.start()

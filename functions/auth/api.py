@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from auth import schemas, service
@@ -113,6 +113,29 @@ async def internal_get_address(address_id: str = AddressId,
     return service.get_address(uid, address_id)
 
 
+@router.get("/internal/users/{uid}/contact", tags=["internal"], response_model=schemas.ContactOut,
+            responses={404: PROBLEM, 422: PROBLEM})
+async def internal_contact(uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")):
+    """A user's email and push tokens, for the notifications consumer (IAM-authorised)."""
+    return service.contact(uid)
+
+
+@router.delete("/internal/users/{uid}/devices/{token}", tags=["internal"], status_code=204,
+               responses={404: PROBLEM, 422: PROBLEM})
+async def internal_remove_device(uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
+                                 token: str = Path(min_length=20, max_length=1024)):
+    """Remove a push token FCM reported unregistered (IAM-authorised; the notifications consumer)."""
+    service.remove_device_of(uid, token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/internal/users", tags=["internal"], response_model=schemas.UserIdPage,
+            responses={400: PROBLEM, 422: PROBLEM})
+async def internal_user_ids(limit: int = Query(100, ge=1, le=1000), cursor: str | None = Query(None, max_length=2000)):
+    """Every user id, a page at a time, for admin broadcasts (IAM-authorised; a Scan, never on a hot path)."""
+    return service.user_ids(limit, cursor)
+
+
 @router.delete("/users/me/addresses/{address_id}", tags=["users"], status_code=204,
                responses={**COMMON, 404: PROBLEM})
 async def delete_address(address_id: str = AddressId, principal: Principal = Depends(current_user)):
@@ -140,6 +163,13 @@ async def set_roles(body: schemas.RolesIn, uid: str = Path(min_length=1, max_len
                     _: Principal = Depends(require_role(Role.ADMIN))):
     """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions."""
     return service.set_roles(uid, [r.value for r in body.roles], body.store_id)
+
+
+@router.post("/internal/users/{uid}/roles/delivery-partner", tags=["internal"], response_model=schemas.RolesOut,
+             responses={404: PROBLEM, 422: PROBLEM})
+async def internal_grant_delivery_partner(uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")):
+    """Add the delivery_partner role to a user, keeping their other roles (the delivery domain, IAM-authorised)."""
+    return service.grant_role(uid, Role.DELIVERY_PARTNER.value)
 
 
 @router.get("/health", tags=["ops"], response_model=schemas.HealthOut, responses={503: {"model": schemas.HealthOut}})

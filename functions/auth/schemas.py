@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from blinkit.security import Role
 
@@ -20,8 +20,9 @@ Platform = Literal["android", "ios", "web"]
 IdToken = Annotated[str, StringConstraints(min_length=20, max_length=4096)]
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Pincode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$")]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+# Rounded to 7 places (~1 cm): DynamoDB refuses numbers smaller than 1e-130 (a fuzzer's 5e-324 was a 500).
+Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]
+Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(lambda v: round(v, 7))]
 
 
 class Device(Request):
@@ -190,3 +191,16 @@ class DependencyStatus(BaseModel):
 class HealthOut(BaseModel):
     status: Literal["ok", "degraded"]
     dependencies: dict[str, DependencyStatus]
+
+
+class ContactOut(BaseModel):
+    uid: str
+    name: str | None
+    email: str | None
+    phone: str | None
+    device_tokens: list[str]
+
+
+class UserIdPage(BaseModel):
+    users: list[str]
+    next_cursor: str | None

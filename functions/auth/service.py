@@ -333,6 +333,31 @@ def remove_device(principal: Principal, token: str) -> None:
     store.delete_device(principal.uid, token)
 
 
+# For the notifications domain (IAM-authorised internal routes) ------------------------------------
+
+
+def contact(uid: str) -> dict[str, Any]:
+    """Where to reach a user: email and every registered push token."""
+    user = store.get_user(uid)
+    if user is None:
+        raise NotFound("No such user")
+    return {"uid": uid, "name": user.name, "email": user.email, "phone": user.phone_number,
+            "device_tokens": [d.token for d in store.list_devices(uid)]}
+
+
+def remove_device_of(uid: str, token: str) -> None:
+    """Forget a push token FCM reported as no longer registered (404 when it is already gone)."""
+    store.delete_device(uid, token)
+
+
+def user_ids(limit: int, cursor: str | None) -> dict[str, Any]:
+    from blinkit.cursor import decode_cursor, encode_cursor
+
+    secret = get_settings().cursor_secret
+    uids, last = store.user_ids_page(limit, decode_cursor(cursor, secret))
+    return {"users": uids, "next_cursor": encode_cursor(last, secret)}
+
+
 # Roles ---------------------------------------------------------------------------------------------
 
 
@@ -356,6 +381,17 @@ def set_roles(uid: str, roles: list[str], store_id: str | None = None) -> dict[s
     store.update_user(uid, utcnow(), roles=roles, store_id=store_id)
     sessions().set_roles(uid, tuple(roles), store_id)
     return {"uid": uid, "roles": roles, "store_id": store_id}
+
+
+def grant_role(uid: str, role: str) -> dict[str, Any]:
+    """Add one role to a user's roles (idempotent), through the same path as `set_roles`."""
+    user = store.get_user(uid)
+    if user is None:
+        raise NotFound("No such user")
+    roles = list(user.roles or [])
+    if role not in roles:
+        roles.append(role)
+    return set_roles(uid, roles, user.store_id)
 
 
 # Health --------------------------------------------------------------------------------------------

@@ -225,3 +225,15 @@ def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:
         if _failed(exc, 0):
             raise NotFound(f"No such {what}") from exc
         raise
+
+
+# Every user (admin broadcasts) ---------------------------------------------------------------------
+
+
+def user_ids_page(limit: int, start: dict[str, object] | None) -> tuple[list[str], dict[str, object] | None]:
+    """One page of user ids. A Scan: only the notifications fan-out job (an admin broadcast) calls it, never
+    a request path; profiles are one item of several per user, so a page may hold fewer than `limit` ids."""
+    scan = UserRecord.scan(UserRecord.sk == PROFILE, limit=limit, last_evaluated_key=start,
+                           attributes_to_get=["pk", "sk", "uid"])
+    uids = [user.uid for user in scan]
+    return uids, scan.last_evaluated_key

@@ -71,3 +71,10 @@ async def admin_orders(status: str | None = Query(None, pattern=StatusName),
                        principal: Principal = Depends(current_user)):
     """Orders by store and/or status: admin, or store staff for their own store."""
     return service.admin_list(principal, status, store_id, limit, cursor)
+
+
+@router.post("/internal/orders/{order_id}/delivery", tags=["internal"], response_model=schemas.OrderOut,
+             responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM})
+async def delivery_action(body: schemas.DeliveryActionIn, order_id: str = OrderIdPath):
+    """The delivery domain's commands (IAM-authorised): assign a partner, pickup, arrive, deliver (OTP checked)."""
+    return service.delivery_action(order_id, body.action, body.partner_id, body.otp)

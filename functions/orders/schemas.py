@@ -42,6 +42,14 @@ class StatusIn(Request):
     version: int | None = Field(None, ge=1, description="The version you read; refused with 409 if it changed")
 
 
+class DeliveryActionIn(Request):
+    """The delivery domain's commands on an order (internal route, IAM)."""
+
+    action: Literal["assign", "pickup", "arrive", "deliver"]
+    partner_id: UserId
+    otp: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
+
+
 class OrderAccepted(BaseModel):
     order_id: str
     status: str
@@ -93,6 +101,8 @@ class OrderOut(BaseModel):
     reason: str | None
     reason_detail: dict[str, Any] | None
     status_history: list[HistoryEntry]
+    partner_id: str | None = None
+    delivery_otp: str | None = Field(None, description="Only for the order's customer: tell it to the rider")
     created_at: str
     updated_at: str
 

@@ -10,7 +10,9 @@ and starts nothing new; the same key with another body is 409.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +24,7 @@ from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 from orders import store, upstream
-from orders.lifecycle import Status, check_transition
+from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn
 from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
 
@@ -48,7 +50,8 @@ def body_hash(body: OrderIn) -> str:
 # Views ------------------------------------------------------------------------------------------------
 
 
-def order_view(r: OrderRecord) -> dict[str, Any]:
+def order_view(r: OrderRecord, *, show_otp: bool = False) -> dict[str, Any]:
+    """`show_otp` only for the order's customer: the rider must hear the OTP from them, never read it."""
     return {
         "order_id": r.order_id, "user_id": r.user_id, "store_id": r.store_id, "status": r.status,
         "version": int(r.version), "address": r.address, "items": r.items or [], "bill": r.bill or [],
@@ -56,6 +59,7 @@ def order_view(r: OrderRecord) -> dict[str, Any]:
         "total": None if r.total is None else int(r.total), "tip": int(r.tip or 0),
         "payment_method": r.payment_method, "instructions": r.instructions, "eta_minutes": r.eta,
         "reason": r.reason, "reason_detail": r.reason_detail, "status_history": r.status_history or [],
+        "partner_id": r.partner_id, "delivery_otp": r.delivery_otp if show_otp else None,
         "created_at": r.created_at, "updated_at": r.updated_at,
     }
 
@@ -89,7 +93,7 @@ def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[st
     order = OrderRecord(
         pk=store.order_pk(order_id), order_id=order_id, user_id=principal.uid, address=address,
         tip=body.tip, payment_method=body.payment_method, instructions=body.instructions,
-        status=Status.PENDING.value, version=1,
+        status=Status.PENDING.value, version=1, delivery_otp=f"{secrets.randbelow(10_000):04d}",
         status_history=[{"status": Status.PENDING.value, "at": now, "actor": principal.uid}],
         correlation_id=request_id_var.get(), created_at=now, updated_at=now,
     )
@@ -161,7 +165,8 @@ def visible_order(principal: Principal, order_id: str) -> OrderRecord:
 
 
 def get_order(principal: Principal, order_id: str) -> dict[str, Any]:
-    return order_view(visible_order(principal, order_id))
+    order = visible_order(principal, order_id)
+    return order_view(order, show_otp=order.user_id == principal.uid)
 
 
 def _cursor_secret() -> str:
@@ -195,11 +200,19 @@ def admin_list(principal: Principal, status: str | None, store_id: str | None, l
 
 
 def notification(order: OrderRecord, status: str, **data: Any) -> dict[str, Any]:
+    # Priced orders carry their lines and bill so order mails can show a summary table (a few KB at most).
+    summary: dict[str, Any] = {}
+    if order.items:
+        summary["items"] = [{"product_id": line.get("product_id"), "name": line.get("name"),
+                             "quantity": int(line.get("quantity", 0)), "unit_price": int(line.get("price", 0)),
+                             "line_total": int(line.get("line_total", 0))} for line in order.items]
+    if order.bill:
+        summary["bill"] = [{"code": e["code"], "label": e["label"], "amount": int(e["amount"])} for e in order.bill]
     return {
         "type": f"order.{status.lower()}",
         "user_id": order.user_id,
         "data": {"order_id": order.order_id, "status": status, "store_id": order.store_id,
-                 "total": None if order.total is None else int(order.total), **data},
+                 "total": None if order.total is None else int(order.total), **summary, **data},
         "idempotency_key": f"{order.order_id}:{status}",
         "correlation_id": request_id_var.get() or order.correlation_id or "",
     }
@@ -213,6 +226,10 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
                        code="version-conflict")
     current = order.status
     wanted = check_transition(set(principal.roles), current, target, **_flags(principal, order))
+    if wanted in PARTNER_TARGETS and not principal.has_any(Role.ADMIN):
+        # The rider's moves go through the delivery routes (they keep the partner's state and check the OTP).
+        raise Conflict("Use POST /delivery/orders/{order_id}/pickup or /deliver for this move",
+                       code="use-delivery-routes")
     now = now_iso()
     history = [*(order.status_history or []), {"status": wanted.value, "at": now, "actor": principal.uid}]
     changes: dict[str, Any] = {"status": wanted.value, "status_history": history, "updated_at": now}
@@ -225,8 +242,92 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
     if wanted is Status.CANCELLED:
         upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
         metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
+        if order.partner_id:  # the assigned rider is free again
+            upstream.request_assignment({"kind": "release", "order_id": order.order_id,
+                                         "correlation_id": request_id_var.get() or ""})
+    if wanted is Status.PACKED:
+        upstream.request_assignment(assignment_message(order))
     upstream.notify(notification(order, wanted.value, **({"reason": reason} if reason else {})))
-    return order_view(store.get_order(order_id) or order)
+    fresh = store.get_order(order_id) or order
+    return order_view(fresh, show_otp=fresh.user_id == principal.uid)
+
+
+# Delivery ---------------------------------------------------------------------------------------------
+
+
+def one_line(address: dict[str, Any]) -> str:
+    parts = [address.get(k) for k in ("line1", "line2", "landmark", "city", "pincode")]
+    return ", ".join(str(p) for p in parts if p)
+
+
+def assignment_message(order: OrderRecord) -> dict[str, Any]:
+    """What the delivery domain's assignment job needs to pick a partner, so it never reads this table."""
+    address = order.address or {}
+    eta = order.eta or {}
+    return {"kind": "assign", "order_id": order.order_id, "user_id": order.user_id, "store_id": order.store_id,
+            "drop": {"address": one_line(address), "lat": address.get("lat"), "lng": address.get("lng")},
+            "otp": order.delivery_otp, "eta_minutes": eta.get("max") if isinstance(eta, dict) else None,
+            "attempt": 0, "correlation_id": request_id_var.get() or order.correlation_id or ""}
+
+
+# The statuses each delivery action ends in, and the steps it may take there (deliver may pass ARRIVED).
+_ACTION_TARGET = {"pickup": Status.OUT_FOR_DELIVERY, "arrive": Status.ARRIVED, "deliver": Status.DELIVERED}
+_PARTNER = frozenset({Role.DELIVERY_PARTNER.value})
+
+
+def delivery_action(order_id: str, action: str, partner_id: str, otp: str | None = None) -> dict[str, Any]:
+    """The delivery domain's commands (internal route): assign a partner to a PACKED order, then move it along
+    OUT_FOR_DELIVERY → ARRIVED → DELIVERED as that partner. Idempotent: repeating a done action answers the
+    order as it is. A partner acting on an order that is not theirs gets 404, as for any other reader."""
+    for _ in range(3):
+        order = store.get_order(order_id)
+        if order is None:
+            raise NotFound("No such order")
+        try:
+            if action == "assign":
+                return _assign(order, partner_id)
+            return _advance(order, action, partner_id, otp)
+        except VersionConflict:
+            continue
+    raise Conflict("The order is changing too fast; retry", code="version-conflict")
+
+
+def _assign(order: OrderRecord, partner_id: str) -> dict[str, Any]:
+    if order.partner_id == partner_id:
+        return order_view(order)
+    if order.partner_id:
+        raise Conflict("The order already has a partner", code="partner-already-assigned")
+    if order.status != Status.PACKED:
+        raise Conflict(f"Only a PACKED order gets a partner; this one is {order.status}", code="not-packed",
+                       extra={"status": order.status})
+    store.update_order(order, expected_status=Status.PACKED.value, partner_id=partner_id, updated_at=now_iso())
+    return order_view(store.get_order(order.order_id) or order)
+
+
+def _advance(order: OrderRecord, action: str, partner_id: str, otp: str | None) -> dict[str, Any]:
+    if order.partner_id != partner_id:
+        raise NotFound("No such order")
+    target = _ACTION_TARGET[action]
+    if order.status == target:
+        return order_view(order)  # a retry of a move that was made
+    if target is Status.DELIVERED and not hmac.compare_digest(str(otp or ""), str(order.delivery_otp or "")):
+        raise Unprocessable("The delivery OTP is wrong", code="invalid-otp",
+                            errors=[{"field": "otp", "message": "does not match", "code": "invalid-otp"}])
+    steps, current = [], Status(order.status)
+    while current is not target:
+        nxt = (Status.ARRIVED if current is Status.OUT_FOR_DELIVERY and target is Status.DELIVERED else target)
+        current = check_transition(_PARTNER, current, nxt, is_owner=False, is_store_staff_of_order=False,
+                                   is_assigned_partner=True)
+        steps.append(current)
+    now = now_iso()
+    history = [*(order.status_history or []), *({"status": s.value, "at": now, "actor": partner_id} for s in steps)]
+    store.update_order(order, expected_status=order.status, status=target.value, status_history=history,
+                       updated_at=now)
+    if target is Status.DELIVERED:
+        metrics.add_metric(name="OrdersDelivered", unit="Count", value=1)
+    for step in steps:
+        upstream.notify(notification(order, step.value))
+    return order_view(store.get_order(order.order_id) or order)
 
 
 def cancel(principal: Principal, order_id: str, reason: str) -> dict[str, Any]:

@@ -81,6 +81,7 @@ class OrderRecord(Model):
     user_id = UnicodeAttribute()
     store_id = UnicodeAttribute(null=True)
     partner_id = UnicodeAttribute(null=True)
+    delivery_otp = UnicodeAttribute(null=True)  # 4 digits, shown to the owner only; checked at delivery
     address = JSONAttribute()
     items = JSONAttribute(null=True)
     bill = JSONAttribute(null=True)

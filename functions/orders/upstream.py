@@ -5,7 +5,8 @@
 - products' `ReleaseStockFunction` (lambda:InvokeFunction on that one function) — the stock compensation of
   a cancel, the same command the saga runs; it is idempotent per order, so stock comes back exactly once;
 - cart's `LoadCartFunction` (likewise) — the cart snapshot a quote is priced from, as the saga's first step;
-- Step Functions (start the saga) and SQS (the notifications queue).
+- Step Functions (start the saga) and SQS (the notifications queue; the delivery assignment queue when an
+  order becomes PACKED, or its partner must be released by a cancel).
 """
 
 from __future__ import annotations
@@ -95,6 +96,16 @@ def notify(message: dict[str, Any]) -> None:
     correlation = message.get("correlation_id") or request_id_var.get() or ""
     _boto("sqs").send_message(
         QueueUrl=get_settings().notifications_queue_url,
+        MessageBody=json.dumps({**message, "correlation_id": correlation}),
+        MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation or "-"}},
+    )
+
+
+def request_assignment(message: dict[str, Any]) -> None:
+    """Put a message on the delivery domain's assignment queue (a PACKED order needs a partner; or release one)."""
+    correlation = message.get("correlation_id") or request_id_var.get() or ""
+    _boto("sqs").send_message(
+        QueueUrl=get_settings().delivery_assignment_queue_url,
         MessageBody=json.dumps({**message, "correlation_id": correlation}),
         MessageAttributes={"correlation_id": {"DataType": "String", "StringValue": correlation or "-"}},
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 from zoneinfo import available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 
 class Request(BaseModel):
@@ -25,11 +25,12 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 HhMm = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
 Url = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)\S+$")]
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+# Rounded to 7 places (~1 cm): DynamoDB refuses numbers smaller than 1e-130 (a fuzzer's 5e-324 was a 500).
+Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]
+Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(lambda v: round(v, 7))]
 Paise = Annotated[int, Field(ge=0, le=10_000_000)]
 PositivePaise = Annotated[int, Field(ge=1, le=10_000_000)]
-RadiusKm = Annotated[float, Field(gt=0, le=50)]
+RadiusKm = Annotated[float, Field(ge=0.01, le=50)]  # not gt=0: DynamoDB refuses numbers under 1e-130
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=40)]
 Quantity = Annotated[int, Field(ge=1, le=1000)]
 

@@ -25,13 +25,19 @@ ROOT = Path(__file__).resolve().parents[2]
 EVENTS = ROOT / "events"
 
 # The routes whose code calls Firebase (token verification, sign-in, revocation, custom claims).
-FIREBASE_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/auth/logout-all", "/admin/users/{uid}/roles"}
+FIREBASE_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/auth/logout-all", "/admin/users/{uid}/roles",
+                  "/internal/users/{uid}/roles/delivery-partner"}
 PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health", "/products/search",
                 # The catalog's reads (each path's GET only; writes on the same paths are protected).
                 "/stores", "/stores/serviceable", "/categories", "/products", "/products/category/{category_id}",
                 "/products/{product_id}"}
 # Service-to-service routes: IAM authorization in AWS, never the session authorizer.
-IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge", "/internal/users/{uid}/addresses/{address_id}"}
+IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge", "/internal/users/{uid}/addresses/{address_id}",
+             "/internal/orders/{order_id}/delivery", "/internal/users/{uid}/roles/delivery-partner",
+             # notifications: the consumer's contact and unregistered-token calls, the broadcast's user ids
+             "/internal/users/{uid}/contact", "/internal/users/{uid}/devices/{token}", "/internal/users"}
+# Job functions that call Firebase (FCM push through firebase-admin).
+FIREBASE_JOBS = {"NotificationsConsumerFunction"}
 # Routes that serve guests too: behind OptionalSessionAuthorizer (no identity header), and only they.
 CART_ROUTES = {"GET /cart", "POST /cart/items", "PUT /cart/items/{product_id}", "DELETE /cart/items/{product_id}",
                "DELETE /cart"}
@@ -44,6 +50,12 @@ SAMPLE_ROLES = {
         "DELETE /products/{product_id}")},
     "PUT /stores/{store_id}/stock/{product_id}": {"store_staff"},
     "GET /stores/{store_id}/stock/low": {"store_staff"},
+    "POST /delivery/partners": ADMIN_SAMPLE,
+    "POST /notifications/custom": ADMIN_SAMPLE,
+    **{key: {"delivery_partner"} for key in (
+        "GET /delivery/partners/me", "PATCH /delivery/partners/me/status", "GET /delivery/partners/me/assignment",
+        "POST /delivery/orders/{order_id}/pickup", "POST /delivery/orders/{order_id}/deliver",
+        "POST /delivery/partners/me/location")},
 }
 # The input model of each saga job's sample event ("module:Model").
 JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
@@ -57,7 +69,8 @@ SECRET_POLICY = "AWSSecretsManagerGetSecretValuePolicy"
 PATH_PARAM_PATTERNS = {"order_id": r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
                        "session_id": r"^ses_[0-9A-Z]{26}$", "address_id": r"^adr_[0-9A-Z]{26}$",
                        "store_id": r"^sto_[0-9A-HJKMNP-TV-Z]{26}$", "category_id": r"^cat_[0-9A-HJKMNP-TV-Z]{26}$",
-                       "product_id": r"^prd_[0-9A-HJKMNP-TV-Z]{26}$"}
+                       "product_id": r"^prd_[0-9A-HJKMNP-TV-Z]{26}$",
+                       "notification_id": r"^ntf_[0-9A-HJKMNP-TV-Z]{26}$"}
 
 
 @cache
@@ -125,6 +138,8 @@ def policy_templates(function_id: str) -> dict[str, Any]:
 
 
 def calls_firebase(function_id: str) -> bool:
+    if function_id in FIREBASE_JOBS:
+        return True
     route = route_of(function_id)
     return route is not None and route.path in FIREBASE_PATHS
 
@@ -362,11 +377,14 @@ def body_models() -> dict[tuple[str, str], type[BaseModel]]:
 
     from auth.api import router as auth_router
     from cart.api import router as cart_router
+    from delivery.api import router as delivery_router
+    from notifications.api import router as notifications_router
     from orders.api import router as orders_router
     from products.api import router as products_router
 
     models: dict[tuple[str, str], type[BaseModel]] = {}
-    for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes, *orders_router.routes]:
+    for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes, *orders_router.routes,
+                      *delivery_router.routes, *notifications_router.routes]:
         if not isinstance(api_route, APIRoute):
             continue
         model = typing.get_type_hints(api_route.endpoint).get("body")
@@ -607,10 +625,81 @@ def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:
     assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
 
 
+# Who may send to the delivery assignment queue: orders (PACKED, and cancels that free a partner) and the
+# assignment job itself (its delayed retries).
+ASSIGNMENT_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "AssignPartnerFunction"}
+
+
 @pytest.mark.parametrize("function_id", function_ids())
 def test_sqs_sends_target_the_notifications_queue_only(function_id: str) -> None:
     for statement in statements(function_id):
         actions = [str(a) for a in as_list(statement.get("Action", []))]
         if any(a.lower().startswith("sqs:") for a in actions):
             assert actions == ["sqs:SendMessage"], f"{function_id}: {actions}"
-            assert statement["Resource"] == {"Fn::GetAtt": ["NotificationsQueue", "Arn"]}
+            allowed = [{"Fn::GetAtt": ["NotificationsQueue", "Arn"]}]
+            if function_id in ASSIGNMENT_SENDERS:
+                allowed.append({"Fn::GetAtt": ["DeliveryAssignmentQueue", "Arn"]})
+            assert statement["Resource"] in allowed, f"{function_id}: {statement['Resource']}"
+
+
+# ---- delivery: the assignment queue and its job -----------------------------------------------------
+
+
+def test_the_assignment_queue_redrives_to_a_dead_letter_queue_and_both_alarms_exist() -> None:
+    queue = template().resources["DeliveryAssignmentQueue"]["Properties"]
+    dlq = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+    assert template().resources[dlq]["Type"] == "AWS::SQS::Queue"
+    assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
+    # Lambda's SQS guidance: the visibility timeout is at least six times the consumer's timeout.
+    assert queue["VisibilityTimeout"] >= 6 * int(props("AssignPartnerFunction").get("Timeout", 10))
+    alarms = [r["Properties"] for r in template().resources_of_type("AWS::CloudWatch::Alarm").values()]
+    assert any(a["MetricName"] == "ApproximateNumberOfMessagesVisible"
+               and a["Dimensions"][0]["Value"] == {"Fn::GetAtt": [dlq, "QueueName"]} for a in alarms)
+    assert any(a["Namespace"] == "Blinkit" and a["MetricName"] == "UnassignedOrders"
+               and a["Dimensions"] == [{"Name": "service", "Value": "delivery"}] for a in alarms)
+
+
+def test_the_assignment_job_reports_partial_batch_failures_and_its_sample_is_an_sqs_batch() -> None:
+    from delivery.schemas import AssignmentMessage
+
+    (event,) = template().functions["AssignPartnerFunction"].events.values()
+    assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": ["DeliveryAssignmentQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    records = load_event("AssignPartnerFunction")["Records"]
+    assert records and all(r["eventSource"] == "aws:sqs" for r in records)
+    for record in records:
+        AssignmentMessage.model_validate_json(record["body"])
+
+
+# ---- notifications: the consumer, its queue and its layer ---------------------------------------------
+
+CONSUMER = "NotificationsConsumerFunction"
+
+
+def test_the_notifications_consumer_reads_its_queue_in_batches_with_partial_failures() -> None:
+    (event,) = template().functions[CONSUMER].events.values()
+    assert event["Type"] == "SQS"
+    properties = event["Properties"]
+    assert properties["Queue"] == {"Fn::GetAtt": ["NotificationsQueue", "Arn"]}
+    assert properties["BatchSize"] == 10 and properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    queue = template().resources["NotificationsQueue"]["Properties"]
+    # Lambda's SQS guidance: the visibility timeout is six times the consumer's timeout.
+    assert queue["VisibilityTimeout"] == 6 * int(props(CONSUMER)["Timeout"])
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 5
+
+
+def test_only_the_senders_get_the_notifications_layer() -> None:
+    with_layer = {fid for fid in function_ids()
+                  if "NotificationsLayer" in {ref(layer) for layer in template().functions[fid].layers}}
+    assert with_layer == {CONSUMER}
+
+
+def test_the_consumer_sample_is_an_sqs_batch_of_notification_messages() -> None:
+    from notifications.schemas import Message
+
+    records = load_event(CONSUMER)["Records"]
+    assert records
+    for record in records:
+        assert record["eventSource"] == "aws:sqs" and record["messageId"] and record["receiptHandle"]
+        assert record["attributes"]["SentTimestamp"].isdigit()
+        Message.model_validate_json(record["body"])

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from blinkit.context import authorizer_context, request_id_var
 from blinkit.errors import PROBLEM_JSON, PayloadTooLarge, Problem, ServiceUnavailable, install_problem_handlers
+from blinkit.openapi import document_routes
 from blinkit.security import verdict_problem
 from blinkit.settings import get_settings
 
@@ -86,6 +87,8 @@ def create_app(*, title: str, routers: Iterable[APIRouter], description: str = "
     async def _redis_down(request, exc):  # a cache or session outage is the server's, not the client's
         return await app.exception_handlers[Problem](request, ServiceUnavailable("The session store is unavailable"))
 
+    routers = list(routers)
+    document_routes(routers)  # the codes this layer answers on every route (413, 503, 401, ...) in its OpenAPI
     for router in routers:
         app.include_router(router)
     app.add_middleware(GuardMiddleware, max_body_bytes=get_settings().max_body_bytes)

@@ -33,3 +33,7 @@ def cart_service_url() -> str:
 
 def auth_service_url() -> str:
     return _internal_api_url() or get_settings().auth_service_url
+
+
+def orders_service_url() -> str:
+    return _internal_api_url() or get_settings().orders_service_url

@@ -109,4 +109,5 @@ def require_role(*roles: Role | str):
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}")
         return principal
 
+    _check.required_roles = wanted  # type: ignore[attr-defined]  # blinkit.openapi documents the 403
     return _check

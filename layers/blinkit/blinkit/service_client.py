@@ -115,6 +115,10 @@ class ServiceClient:
              timeout_seconds: float | None = None) -> httpx.Response:
         return self._request("POST", path, json=json, headers=headers, timeout_seconds=timeout_seconds)
 
+    def delete(self, path: str, *, headers: Mapping[str, str] | None = None,
+               timeout_seconds: float | None = None) -> httpx.Response:
+        return self._request("DELETE", path, headers=headers, timeout_seconds=timeout_seconds)
+
     def _request(self, method: str, path: str, *, headers: Mapping[str, str] | None, timeout_seconds: float | None,
                  params: Mapping[str, Any] | None = None, json: Any = None) -> httpx.Response:
         url = str(httpx.URL(self.base_url + "/" + path.lstrip("/"), params=params))

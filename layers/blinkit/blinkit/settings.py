@@ -63,6 +63,35 @@ class Settings(BaseSettings):
     notifications_queue_url: str = ""
     release_stock_function: str = "ReleaseStockFunction"
     load_cart_function: str = "LoadCartFunction"
+    orders_service_url: str = "http://127.0.0.1:3000"
+
+    # Delivery (functions/delivery): partners, assignments and routes; the assignment queue (orders puts a
+    # message on it when an order is PACKED); how long a PACKED order may wait for a free partner before
+    # the UnassignedOrders alarm; Supabase Realtime for live rider locations (the key comes from SSM).
+    delivery_table: str = "DeliveryTable"
+    delivery_assignment_queue_url: str = ""
+    assignment_timeout_seconds: int = Field(600, ge=1)
+    location_history_days: int = Field(30, ge=1)
+    supabase_url: str = "http://127.0.0.1:54321"
+    supabase_key: str = ""  # locally a fake value; in AWS read from supabase_key_parameter
+    supabase_key_parameter: str = ""
+    supabase_timeout_seconds: float = Field(0.5, gt=0)
+
+    # Notifications (functions/notifications): the table, the email and push senders, and how long a
+    # consumer keeps a user's contact (email, device tokens) read from auth. In AWS the Resend key is an
+    # SSM SecureString and FCM uses the Firebase service account (FIREBASE_CREDENTIALS_SECRET); locally
+    # `local/` points RESEND_API_URL and FCM_ENDPOINT at loopback receivers with fake credentials.
+    notifications_table: str = "NotificationsTable"
+    resend_api_url: str = "https://api.resend.com"
+    resend_api_key: str = ""
+    resend_api_key_parameter: str = ""
+    email_from: str = "Blinkit <orders@blinkit.example>"
+    fcm_endpoint: str = ""  # empty: FCM itself
+    fcm_service_account_file: str = ""  # local only: a fake service account whose token_uri is the receiver
+    notification_send_timeout_seconds: float = Field(5.0, gt=0)
+    contact_cache_seconds: float = Field(30.0, ge=0)
+    contact_timeout_seconds: float = Field(3.0, gt=0)  # auth's contact route, per attempt
+    web_base_url: str = "https://blinkit.example"
 
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)

@@ -1,0 +1,1 @@
+"""The delivery domain: partners, assignment, live location and tracking."""

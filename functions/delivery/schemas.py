@@ -1,0 +1,173 @@
+"""Request and response shapes of the delivery routes and jobs. Requests are strict (unknown fields 422)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from delivery.rules import FUTURE_SKEW_SECONDS, MAX_SPEED_KMPH
+
+CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
+ORDER_ID = rf"^ord_{CROCKFORD}$"
+STORE_ID = rf"^sto_{CROCKFORD}$"
+UID = r"^[A-Za-z0-9_-]{1,128}$"
+
+Uid = Annotated[str, StringConstraints(pattern=UID)]
+StoreId = Annotated[str, StringConstraints(pattern=STORE_ID)]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
+
+
+class PartnerIn(Request):
+    uid: Uid
+    name: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{7,14}$")]
+    vehicle: Annotated[str, StringConstraints(min_length=1, max_length=60)] = Field(
+        description="What the customer looks for, e.g. 'Honda Activa KA01AB1234'")
+    store_id: StoreId
+
+
+class StatusIn(Request):
+    status: Literal["available", "offline"]
+
+
+class DeliverIn(Request):
+    otp: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")]
+
+
+class LocationIn(Request):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+    accuracy_m: float = Field(0, ge=0, le=10_000)
+    heading: float | None = Field(None, ge=0, lt=360)
+    speed_kmph: float | None = Field(None, ge=0, le=MAX_SPEED_KMPH)
+    # JSON has no datetime: accept the ISO string (strict mode would refuse it).
+    recorded_at: datetime = Field(strict=False, description="When the phone took the fix (ISO-8601 with offset)")
+
+    @field_validator("lat", "lng", "accuracy_m", "heading", "speed_kmph")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and v != v:  # NaN compares unequal to itself
+            raise ValueError("must be a number")
+        return v
+
+    @field_validator("recorded_at")
+    @classmethod
+    def _aware_and_not_future(cls, v: datetime) -> datetime:
+        if v.tzinfo is None:
+            raise ValueError("needs a UTC offset")
+        if v > datetime.now(UTC) + timedelta(seconds=FUTURE_SKEW_SECONDS):
+            raise ValueError("is in the future")
+        return v.astimezone(UTC)
+
+
+class PartnerOut(BaseModel):
+    uid: str
+    name: str
+    phone: str
+    vehicle: str
+    store_id: str
+    status: str
+    order_id: str | None
+    location: dict[str, Any] | None
+    created_at: str
+    updated_at: str
+
+
+class PartnerPage(BaseModel):
+    partners: list[PartnerOut]
+    next_cursor: str | None
+
+
+class Place(BaseModel):
+    name: str | None = None
+    address: str | None = None
+    lat: float
+    lng: float
+
+
+class AssignmentOut(BaseModel):
+    order_id: str
+    status: str
+    store_id: str
+    pickup: Place
+    drop: Place
+    eta_minutes: int | None
+    assigned_at: str | None
+
+
+class LocationOut(BaseModel):
+    accepted: bool
+    ignored: bool
+    on_delivery: bool
+    order_id: str | None = None
+    eta_minutes: int | None = None
+
+
+class TrackingPartner(BaseModel):
+    name: str
+    vehicle: str
+    phone: str | None
+
+
+class Realtime(BaseModel):
+    topic: str
+    event: str
+
+
+class TrackingOut(BaseModel):
+    order_id: str
+    status: str
+    partner: TrackingPartner | None
+    location: dict[str, Any] | None
+    eta_minutes: int | None
+    otp: str | None
+    realtime: Realtime
+
+
+class RoutePoint(BaseModel):
+    lat: float
+    lng: float
+    accuracy_m: float | None
+    heading: float | None
+    speed_kmph: float | None
+    recorded_at: str
+
+
+class RouteOut(BaseModel):
+    order_id: str
+    points: list[RoutePoint]
+    next_cursor: str | None
+
+
+# Queue messages -----------------------------------------------------------------------------------------
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class Drop(Job):
+    address: str = ""
+    lat: float
+    lng: float
+
+
+class AssignmentMessage(Job):
+    """On the DeliveryAssignmentQueue: `assign` (orders, when an order is PACKED; re-sent by the job with a
+    delay while nobody is free) or `release` (orders, when an order with a partner is cancelled)."""
+
+    kind: Literal["assign", "release"] = "assign"
+    order_id: Annotated[str, StringConstraints(pattern=ORDER_ID)]
+    user_id: str | None = None
+    store_id: str | None = None
+    drop: Drop | None = None
+    otp: str | None = None
+    eta_minutes: int | None = None
+    attempt: int = Field(0, ge=0)
+    first_try_at: float | None = None  # epoch seconds of the first attempt
+    correlation_id: str = ""

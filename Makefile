@@ -5,13 +5,15 @@ PY := $(VENV)/bin/python
 PORT ?= 3000
 ENV ?= dev
 PYTEST_ARGS ?=
+PYTEST_WORKERS ?= 2
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run test lint unit build deploy bench clean install
+.PHONY: run demo test lint unit build deploy bench bench-quick clean install
 
 install: $(VENV)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt layers/blinkit/requirements.txt layers/firebase/requirements.txt
+$(VENV)/.installed: requirements.txt layers/blinkit/requirements.txt layers/firebase/requirements.txt \
+		layers/notifications/requirements.txt
 	test -x $(PY) || "$$(scripts/python312.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
@@ -25,9 +27,14 @@ node_modules/.installed: package.json package-lock.json
 run: install
 	$(PY) -m local run --port $(PORT)
 
-## test: lint, then every test
+## demo: the whole customer journey over HTTP against a running `make run` (another terminal), as a timeline
+demo: install
+	$(PY) -m local demo
+
+## test: lint, then every test, on PYTEST_WORKERS xdist workers (a test file stays on one worker; see
+##       tests/plugins/parallel.py). PYTEST_WORKERS=0 runs them in this process.
 test: lint
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -44,12 +51,31 @@ deploy: build
 
 ## bench: search index build/size/load and warm p50/p95 with calls per request, 10k and 100k products;
 ##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request;
-##        checkout (POST /orders to PLACED) p50/p95 and state transitions per order
-bench: export POWERTOOLS_METRICS_DISABLED = true
+##        checkout (POST /orders to PLACED) p50/p95 and state transitions per order;
+##        notifications: 1,000 messages x 3 channels through the consumer (messages/s, time per batch);
+##        cold start of every template function (init median of 5 in a fresh python, deployed MB, heavy imports);
+##        warm p50/p95 and DynamoDB/Redis calls of the main routes; a Locust load run against `make run`'s
+##        server (BENCH_LOAD_SECONDS, default 60). Results: docs/benchmarks.md.
+## bench-quick: the same with fewer rounds, 10k products only and a 20 s load run
+bench bench-quick: export POWERTOOLS_METRICS_DISABLED = true
+bench-quick: export BENCH_SEARCH_SIZES ?= 10000
+bench-quick: export BENCH_SEARCH_ROUNDS ?= 5
+bench-quick: export BENCH_ROUNDS ?= 50
+bench-quick: export BENCH_ORDERS ?= 10
+bench-quick: export BENCH_NOTIFICATIONS ?= 200
+bench-quick: export BENCH_COLDSTART_RUNS ?= 3
+bench-quick: export BENCH_ROUTE_ROUNDS ?= 30
+bench-quick: export BENCH_LOAD_SECONDS ?= 20
+bench-quick: bench
 bench: install
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_search
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_cart
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_checkout
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_delivery
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_notifications
+	PYTHONPATH=. $(PY) -m tests.load.bench_coldstart
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_routes
+	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_load
 
 clean:
 	rm -rf .aws-sam .local .pytest_cache .ruff_cache

@@ -3,66 +3,17 @@ logs in over HTTP and uses every auth route, through the gateway and the authori
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
 from local.config import ROOT
-from tests.plugins.stack import flush_keeping_claim
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[dict[str, Any]]:
-    port = _free_port()
-    state = tmp_path_factory.mktemp("stack") / "stack.json"
-    flush_keeping_claim(redis_url)  # the server shares this run's database; other tests clean up after it
-    env = {**os.environ, "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state)}
-    log = (state.parent / "server.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-m", "local", "run", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while not state.exists():
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = (state.parent / "server.log").read_text()[-3000:]
-                raise RuntimeError("the local stack did not start:\n" + tail)
-            time.sleep(0.3)
-        info = json.loads(state.read_text())
-        while True:  # the state file is written just before uvicorn binds the port
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        yield {**info, "api": f"http://127.0.0.1:{port}", "state_file": str(state)}
-    finally:
-        proc.send_signal(signal.SIGINT)  # as Ctrl-C: the stack stops its emulator and threads
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        log.close()
-    assert not state.exists(), "the server should remove its state file when it stops"
 
 
 def _emulator(info: dict[str, Any]) -> Any:

@@ -21,8 +21,8 @@ QUERIES = [
     {"q": "atta", "brand": "Aashirvaad"}, {"q": "rice", "sort": "discount", "limit": 50},
     {"q": "paneer", "store_id": "STORE"}, {"q": "oil", "store_id": "STORE", "in_stock": "true"},
 ]
-SIZES = (10_000, 100_000)
-ROUNDS = 20
+SIZES = tuple(int(n) for n in os.environ.get("BENCH_SEARCH_SIZES", "10000,100000").split(","))
+ROUNDS = int(os.environ.get("BENCH_SEARCH_ROUNDS", "20"))
 
 
 class Counter:

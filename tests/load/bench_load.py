@@ -1,0 +1,186 @@
+"""Load benchmark: `make run`'s server as a subprocess, then a headless Locust run of tests/load/locustfile.py
+(browse, search, cart, quote, checkout by signed-in customers) for a bounded time; prints requests per second,
+p50/p95/p99 and the error rate per request and in total. The server is always stopped.
+
+    PYTHONPATH=.:functions:layers/blinkit .venv/bin/python -m tests.load.bench_load
+
+Knobs (environment): BENCH_LOAD_USERS (20), BENCH_LOAD_SPAWN_RATE (5/s), BENCH_LOAD_SECONDS (60),
+BENCH_LOAD_UPSTREAM_TIMEOUT (10 s: the server's PRODUCTS_TIMEOUT_SECONDS; production's 1.5 s is too short when
+every service shares one process, whose internal calls queue behind the load itself: the products circuit
+breaker then opens and cart writes and checkouts answer 503 by design; set it to 1.5 to see that). The server
+uses its own Redis database (11 on REDIS_URL) and state file, so it can run beside a `make run`. It is one
+Python process (uvicorn + every function in-process + moto): the figures are that process's ceiling on this
+machine, not what Lambda and DynamoDB would do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.load.common import ALWAYS_OPEN, bench_redis_url, table
+
+QUERIES = ["milk", "amul mlk", "paneer", "atta", "basmati rice", "tomato", "chocolate", "bread", "eggs", "dal"]
+CUSTOMER = {"lat": 12.9352, "lng": 77.6245}  # beside the first demo store (Koramangala)
+PRODUCTS = 20
+
+
+def parse_locust_stats(path: Path) -> list[dict[str, Any]]:
+    """Rows of Locust's `<prefix>_stats.csv`: name, requests, failures, rps, p50/p95/p99 (ms), error rate.
+    The "Aggregated" row (every request) comes last."""
+    rows = []
+    with path.open(newline="") as file:
+        for record in csv.DictReader(file):
+            requests, failures = int(record["Request Count"]), int(record["Failure Count"])
+
+            def ms(column: str, record: dict[str, str] = record) -> float:
+                value = record.get(column, "N/A")
+                return float(value) if value not in ("", "N/A") else float("nan")
+
+            rows.append({"name": record["Name"] if record["Name"] != "Aggregated" else "total",
+                         "requests": requests, "failures": failures, "rps": float(record["Requests/s"]),
+                         "p50": ms("50%"), "p95": ms("95%"), "p99": ms("99%"),
+                         "error_rate": failures / requests if requests else 0.0})
+    total = [r for r in rows if r["name"] == "total"]
+    return sorted((r for r in rows if r["name"] != "total"), key=lambda r: r["name"]) + total
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(url: str, state: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 300) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the local stack did not start:\n" + log.read_text()[-3000:])
+        if state.exists():
+            try:
+                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+        time.sleep(0.3)
+
+
+def prepare(url: str, state: dict[str, Any], users: int) -> dict[str, Any]:
+    """Stores always open, plenty of stock for the products the scenario buys, and `users` signed-in customers
+    with an address each: what the locustfile reads."""
+    import httpx
+
+    from local.catalog.data import catalog
+    from local.firebase_emulator import FirebaseAuthEmulator
+    from local.seed import demo_user
+
+    emulator = FirebaseAuthEmulator.attach(state["emulator_host"], state["project_id"])
+    http = httpx.Client(base_url=url, timeout=60)
+
+    def login(phone: str) -> str:
+        _, id_token = emulator.sign_in_with_phone(phone)
+        reply = http.post("/auth/login", json={"id_token": id_token, "device": {"name": "locust", "platform": "web"}})
+        reply.raise_for_status()
+        return str(reply.json()["session_token"])
+
+    def ok(reply: httpx.Response) -> Any:
+        if reply.status_code >= 300:
+            raise RuntimeError(f"{reply.request.method} {reply.request.url} answered {reply.status_code}: "
+                               f"{reply.text[:300]}")
+        return reply.json() if reply.content else None
+
+    admin = {"Authorization": f"Bearer {login(demo_user('admin').phone)}"}
+    data = catalog()
+    store_id = data["stores"][0]["store_id"]
+    for store in data["stores"]:
+        ok(http.patch(f"/stores/{store['store_id']}", json={"opening_hours": ALWAYS_OPEN}, headers=admin))
+    stocked = {r["product_id"] for r in data["stock"] if r["store_id"] == store_id and r["available"]}
+    # Each product alone clears the store's minimum order, so any non-empty cart can be quoted and placed.
+    minimum = int(data["stores"][0]["fees"].get("minimum_order", 0))
+    product_ids = [p["product_id"] for p in data["products"]
+                   if p["product_id"] in stocked and p["price"] >= minimum][:PRODUCTS]
+    for pid in product_ids:
+        ok(http.put(f"/stores/{store_id}/stock/{pid}", json={"available": 1_000_000}, headers=admin))
+    customers = []
+    for n in range(users):
+        token = login(f"+9198765{n:05d}")
+        address = ok(http.post("/users/me/addresses", headers={"Authorization": f"Bearer {token}"},
+                               json={"label": "Home", "line1": f"{n + 1} 80 Feet Road", "city": "Bengaluru",
+                                     "pincode": "560095", **CUSTOMER}))
+        customers.append({"token": token, "address_id": address["address_id"]})
+    http.close()
+    return {"store_id": store_id, "product_ids": product_ids, "queries": QUERIES, **CUSTOMER, "users": customers}
+
+
+def main() -> int:
+    from local.config import ROOT
+
+    users = int(os.environ.get("BENCH_LOAD_USERS", "20"))
+    spawn_rate = os.environ.get("BENCH_LOAD_SPAWN_RATE", "5")
+    seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    work = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    state_file, log_file = work / "stack.json", work / "server.log"
+    redis_url = bench_redis_url(11)
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    env = {**os.environ, "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state_file),
+           "LOGIN_RATE_PER_IP": "100000",
+           "PRODUCTS_TIMEOUT_SECONDS": os.environ.get("BENCH_LOAD_UPSTREAM_TIMEOUT", "10"),
+           "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+    with log_file.open("wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "local", "run", "--port", str(port)], cwd=ROOT, env=env,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait_for(url, state_file, proc, log_file)
+            data = prepare(url, json.loads(state_file.read_text()), users)
+            data_file = work / "users.json"
+            data_file.write_text(json.dumps(data))
+            locust = Path(sys.executable).parent / "locust"
+            command = [str(locust), "-f", str(ROOT / "tests/load/locustfile.py"), "--headless", "-u", str(users),
+                       "-r", spawn_rate, "-t", f"{seconds}s", "--host", url, "--csv", str(work / "load"),
+                       "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10"]
+            done = subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_LOAD_DATA": str(data_file)},
+                                  capture_output=True, text=True, timeout=seconds + 300)
+            stats = work / "load_stats.csv"
+            if not stats.exists():
+                print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+                return 1
+        finally:
+            proc.send_signal(signal.SIGINT)  # as Ctrl-C: the stack stops its emulator and threads
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+    rows = parse_locust_stats(stats)
+    print(f"\nLoad: Locust headless, {users} users (spawn {spawn_rate}/s), {seconds}s, against `make run`'s server "
+          f"(ONE Python process: uvicorn + every function in-process + moto; real Redis; "
+          f"upstream timeout {env['PRODUCTS_TIMEOUT_SECONDS']} s)")
+    print(table(["request", "requests", "failures", "req/s", "p50 ms", "p95 ms", "p99 ms", "errors %"],
+                [(r["name"], r["requests"], r["failures"], r["rps"], r["p50"], r["p95"], r["p99"],
+                  100 * r["error_rate"]) for r in rows], floats=".1f"))
+    failures = work / "load_failures.csv"
+    if failures.exists():
+        lines = failures.read_text().strip().splitlines()[1:6]
+        for line in lines:
+            print(f"failure: {line[:300]}")
+    print(f"(Locust CSVs and the server log: {work})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -703,3 +703,13 @@ def test_the_consumer_sample_is_an_sqs_batch_of_notification_messages() -> None:
         assert record["eventSource"] == "aws:sqs" and record["messageId"] and record["receiptHandle"]
         assert record["attributes"]["SentTimestamp"].isdigit()
         Message.model_validate_json(record["body"])
+
+
+def test_the_cursor_signing_key_is_a_generated_secret_not_derived_from_names() -> None:
+    # A key computed from the stack name and account id could be recomputed by anyone to forge cursors.
+    secret = template().resources["CursorSigningSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    values = [f.environment["CURSOR_SECRET"] for f in template().functions.values() if "CURSOR_SECRET" in f.environment]
+    assert values and all(v == {"Fn::Sub": "{{resolve:secretsmanager:${CursorSigningSecret}:SecretString}}"}
+                          for v in values)

@@ -18,16 +18,14 @@ from __future__ import annotations
 import csv
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 from tests.load.common import ALWAYS_OPEN, bench_redis_url, table
+from tests.plugins.local_server import local_server
 
 QUERIES = ["milk", "amul mlk", "paneer", "atta", "basmati rice", "tomato", "chocolate", "bread", "eggs", "dal"]
 CUSTOMER = {"lat": 12.9352, "lng": 77.6245}  # beside the first demo store (Koramangala)
@@ -52,28 +50,6 @@ def parse_locust_stats(path: Path) -> list[dict[str, Any]]:
                          "error_rate": failures / requests if requests else 0.0})
     total = [r for r in rows if r["name"] == "total"]
     return sorted((r for r in rows if r["name"] != "total"), key=lambda r: r["name"]) + total
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_for(url: str, state: Path, proc: subprocess.Popen[bytes], log: Path, timeout: float = 300) -> None:
-    import httpx
-
-    deadline = time.monotonic() + timeout
-    while True:
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("the local stack did not start:\n" + log.read_text()[-3000:])
-        if state.exists():
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-        time.sleep(0.3)
 
 
 def prepare(url: str, state: dict[str, Any], users: int) -> dict[str, Any]:
@@ -129,43 +105,29 @@ def main() -> int:
     users = int(os.environ.get("BENCH_LOAD_USERS", "20"))
     spawn_rate = os.environ.get("BENCH_LOAD_SPAWN_RATE", "5")
     seconds = int(os.environ.get("BENCH_LOAD_SECONDS", "60"))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    state_file, log_file = work / "stack.json", work / "server.log"
     redis_url = bench_redis_url(11)
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()
-    env = {**os.environ, "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state_file),
-           "LOGIN_RATE_PER_IP": "100000",
+    env = {"LOGIN_RATE_PER_IP": "100000",
            "PRODUCTS_TIMEOUT_SECONDS": os.environ.get("BENCH_LOAD_UPSTREAM_TIMEOUT", "10"),
            "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
-    with log_file.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "local", "run", "--port", str(port)], cwd=ROOT, env=env,
-                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            _wait_for(url, state_file, proc, log_file)
-            data = prepare(url, json.loads(state_file.read_text()), users)
-            data_file = work / "users.json"
-            data_file.write_text(json.dumps(data))
-            locust = Path(sys.executable).parent / "locust"
-            command = [str(locust), "-f", str(ROOT / "tests/load/locustfile.py"), "--headless", "-u", str(users),
-                       "-r", spawn_rate, "-t", f"{seconds}s", "--host", url, "--csv", str(work / "load"),
-                       "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10"]
-            done = subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_LOAD_DATA": str(data_file)},
-                                  capture_output=True, text=True, timeout=seconds + 300)
-            stats = work / "load_stats.csv"
-            if not stats.exists():
-                print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
-                return 1
-        finally:
-            proc.send_signal(signal.SIGINT)  # as Ctrl-C: the stack stops its emulator and threads
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+    with local_server(work, redis_url, startup_timeout=300, env=env) as state:
+        url = state["api"]
+        data = prepare(url, state, users)
+        data_file = work / "users.json"
+        data_file.write_text(json.dumps(data))
+        locust = Path(sys.executable).parent / "locust"
+        command = [str(locust), "-f", str(ROOT / "tests/load/locustfile.py"), "--headless", "-u", str(users),
+                   "-r", spawn_rate, "-t", f"{seconds}s", "--host", url, "--csv", str(work / "load"),
+                   "--only-summary", "--loglevel", "ERROR", "--stop-timeout", "10"]
+        done = subprocess.run(command, cwd=ROOT, env={**os.environ, "BENCH_LOAD_DATA": str(data_file)},
+                              capture_output=True, text=True, timeout=seconds + 300)
+        stats = work / "load_stats.csv"
+        if not stats.exists():
+            print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
+            return 1
     rows = parse_locust_stats(stats)
     print(f"\nLoad: Locust headless, {users} users (spawn {spawn_rate}/s), {seconds}s, against `make run`'s server "
           f"(ONE Python process: uvicorn + every function in-process + moto; real Redis; "

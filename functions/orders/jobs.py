@@ -14,13 +14,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger, metrics
 from orders import bill, service, store, upstream
 from orders.lifecycle import SYSTEM, Status, check_transition
+from orders.pricing import price, serviceable
 from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
 from orders.store import VersionConflict
 
@@ -45,21 +45,6 @@ def _order(order_id: str) -> store.OrderRecord:
     if found is None:
         raise OrderNotFound(order_id)
     return found
-
-
-def serviceable(shop: dict[str, Any], address: dict[str, Any]) -> bool:
-    distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
-    return bool(shop.get("is_active", True)) and distance <= float(shop["radius_km"])
-
-
-def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int
-          ) -> dict[str, Any]:
-    """The bill (`bill.price_order` at the store's local time) and the ETA of these lines from this store."""
-    lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price", "mrp")} for line in cart_lines]
-    local_time = bill.store_local_time(datetime.now(UTC), shop.get("timezone") or "Asia/Kolkata")
-    priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time)
-    eta = bill.estimate_eta(shop["lat"], shop["lng"], address["lat"], address["lng"], len(lines))
-    return {"store_id": shop["store_id"], **priced.to_dict(), "eta": eta}
 
 
 def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

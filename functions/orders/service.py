@@ -23,7 +23,7 @@ from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
-from orders import store, upstream
+from orders import pricing, store, upstream
 from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn
 from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
@@ -127,8 +127,6 @@ def _replay(idem: IdempotencyRecord, digest: str) -> dict[str, Any]:
 
 def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
     """The bill and ETA the current cart would get, with no side effects (the saga prices the same way)."""
-    from orders import jobs
-
     address = upstream.get_address(principal.uid, address_id)
     try:
         cart = upstream.load_cart(principal.uid)
@@ -137,10 +135,10 @@ def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
             raise Unprocessable("The cart is empty", code="cart-empty") from None
         raise ServiceUnavailable("The cart could not be read") from exc
     shop = upstream.get_store(cart["store_id"])
-    priced = jobs.price(shop, address, cart["lines"], tip)
+    priced = pricing.price(shop, address, cart["lines"], tip)
     return {"store_id": shop["store_id"], "lines": priced["lines"], "bill": priced["bill"],
             "item_total": priced["item_total"], "total": priced["total"], "eta_minutes": priced["eta"],
-            "serviceable": jobs.serviceable(shop, address)}
+            "serviceable": pricing.serviceable(shop, address)}
 
 
 # Reading ----------------------------------------------------------------------------------------------

@@ -53,14 +53,16 @@ class EnvironmentConflict(TemplateError):
 class LambdaContext:
     """The attributes and method of the `context` object Lambda's Python runtime passes to handlers."""
 
-    def __init__(self, spec: FunctionSpec, arn: str, memory_size: int, timeout: int) -> None:
+    def __init__(self, spec: FunctionSpec, arn: str, memory_size: int, timeout: int, log_group: str) -> None:
         self.function_name = spec.logical_id
         self.function_version = "$LATEST"
         self.invoked_function_arn = arn
         self.memory_limit_in_mb = memory_size
         self.aws_request_id = str(uuid.uuid4())
-        self.log_group_name = f"/aws/lambda/{spec.logical_id}"
-        self.log_stream_name = time.strftime("%Y/%m/%d", time.gmtime()) + f"/[$LATEST]{uuid.uuid4().hex}"
+        self.log_group_name = log_group
+        # A custom (shared) log group's streams carry the function's name, as Lambda names them.
+        day = time.strftime("%Y/%m/%d", time.gmtime())
+        self.log_stream_name = f"{day}/{spec.logical_id}[$LATEST]{uuid.uuid4().hex}"
         self.identity = None
         self.client_context = None
         self.tenant_id = None
@@ -187,7 +189,7 @@ class LocalFunctions:
         per_function = {
             "AWS_LAMBDA_FUNCTION_NAME": {fid for fid in self._functions},
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": {str(f.spec.memory_size) for f in self._functions.values()},
-            "AWS_LAMBDA_LOG_GROUP_NAME": {f"/aws/lambda/{fid}" for fid in self._functions},
+            "AWS_LAMBDA_LOG_GROUP_NAME": {self.log_group_of(f.spec) for f in self._functions.values()},
             "LAMBDA_TASK_ROOT": {str(f.spec.code_uri) for f in self._functions.values()},
             "_HANDLER": {f.spec.handler for f in self._functions.values()},
         }
@@ -197,6 +199,11 @@ class LocalFunctions:
         os.environ.update(standard)
         os.environ.update({name: value for name, (value, _) in union.items()})
         os.environ.update(self.env_overrides)
+
+    def log_group_of(self, spec: FunctionSpec) -> str:
+        """The function's `LoggingConfig.LogGroup` (its domain's group), or Lambda's default `/aws/lambda/<name>`."""
+        group = self.resolver.resolve((spec.properties.get("LoggingConfig") or {}).get("LogGroup"))
+        return str(group) if group else f"/aws/lambda/{spec.logical_id}"
 
     def _extend_sys_path(self) -> None:
         folders: list[str] = []
@@ -314,7 +321,7 @@ class LocalFunctions:
         payload = json.loads(json.dumps(event))
         instance = fn.instances.get()  # blocks while every instance is busy: one event per instance
         try:
-            context = LambdaContext(fn.spec, fn.arn, fn.spec.memory_size, fn.spec.timeout)
+            context = LambdaContext(fn.spec, fn.arn, fn.spec.memory_size, fn.spec.timeout, self.log_group_of(fn.spec))
             cold = instance not in fn.warm
             fn.warm.add(instance)
             log.info(

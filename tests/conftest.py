@@ -16,4 +16,4 @@ os.environ.update(
 for var in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(var, None)
 
-pytest_plugins = ["tests.plugins.firebase", "tests.plugins.stack", "tests.plugins.parallel"]
+pytest_plugins = ["tests.plugins.firebase", "tests.plugins.stack", "tests.plugins.parallel", "tests.plugins.budget"]

@@ -158,21 +158,83 @@ def test_function_has_a_sample_event(function_id: str) -> None:
     assert path.is_file(), f"{function_id}: no sample event at {path.relative_to(ROOT)}"
 
 
+def domain_of(function_id: str) -> str:
+    return template().functions[function_id].handler.split(".", 1)[0]
+
+
+def log_group_of(function_id: str) -> str | None:
+    return ref((props(function_id).get("LoggingConfig") or {}).get("LogGroup"))
+
+
 @pytest.mark.parametrize("function_id", function_ids())
-def test_function_logs_to_its_own_group_with_retention(function_id: str) -> None:
+def test_function_logs_json_to_its_domains_group_with_retention(function_id: str) -> None:
     logging_config = props(function_id).get("LoggingConfig") or {}
-    group = ref(logging_config.get("LogGroup"))
+    assert logging_config.get("LogFormat") == "JSON", f"{function_id}: logs must be JSON (Globals sets it)"
+    group = log_group_of(function_id)
     assert group, f"{function_id}: LoggingConfig.LogGroup must be !Ref of a log group in the template"
+    expected = f"{domain_of(function_id).title()}LogGroup"
+    assert group == expected, f"{function_id} is a {domain_of(function_id)} function: it logs to {expected}"
     resource = template().resources.get(group) or {}
     assert resource.get("Type") == "AWS::Logs::LogGroup", f"{function_id}: {group} is not an AWS::Logs::LogGroup"
     assert "RetentionInDays" in resource["Properties"], f"{group}: logs must not be kept forever"
 
 
-@pytest.mark.parametrize("function_id", function_ids())
-def test_log_groups_are_not_shared(function_id: str) -> None:
-    group = ref((props(function_id).get("LoggingConfig") or {}).get("LogGroup"))
-    users = [f for f in function_ids() if ref((props(f).get("LoggingConfig") or {}).get("LogGroup")) == group]
-    assert users == [function_id], f"{group} is used by {users}"
+def test_each_domain_has_one_log_group_of_its_own() -> None:
+    groups: dict[str, set[str]] = {}
+    for fid in function_ids():
+        groups.setdefault(log_group_of(fid) or "", set()).add(domain_of(fid))
+    shared = {group: domains for group, domains in groups.items() if len(domains) > 1}
+    assert not shared, f"log groups shared across domains: {shared}"
+    assert len(groups) >= 6, f"expected a group per domain, got {sorted(groups)}"
+
+
+def test_every_function_gets_the_shared_layer_from_globals() -> None:
+    assert template().globals["Function"]["Layers"] == [{"Ref": "BlinkitLayer"}]
+    for fid in function_ids():
+        layers = props(fid)["Layers"]
+        assert layers[0] == {"Ref": "BlinkitLayer"}, f"{fid}: the shared layer comes first (from Globals)"
+        assert layers.count({"Ref": "BlinkitLayer"}) == 1, f"{fid}: lists BlinkitLayer again; Globals adds it"
+
+
+SHARED_ROLE = "RedisOnlyFunctionRole"
+SHARED_ROLE_POLICIES = {"service-role/AWSLambdaBasicExecutionRole", "service-role/AWSLambdaVPCAccessExecutionRole",
+                        "AWSXrayWriteOnlyAccess"}
+
+
+def test_functions_either_have_their_own_role_or_need_no_aws_permission() -> None:
+    """A function with `Role` skips SAM's per-function role: only the Redis-only role may be shared."""
+    sharing = []
+    for fid in function_ids():
+        role = props(fid).get("Role")
+        if role is None:
+            continue
+        assert role == {"Fn::GetAtt": [SHARED_ROLE, "Arn"]}, f"{fid}: the only shared role is {SHARED_ROLE}"
+        assert not props(fid).get("Policies"), f"{fid}: has Policies, so it needs a role of its own (drop `Role`)"
+        sharing.append(fid)
+    assert "AuthorizerFunction" in sharing, sharing
+
+
+def test_the_redis_only_role_grants_logs_traces_and_vpc_access_only() -> None:
+    role = template().resources[SHARED_ROLE]
+    assert role["Type"] == "AWS::IAM::Role"
+    properties = role["Properties"]
+    assert set(properties) <= {"Description", "AssumeRolePolicyDocument", "ManagedPolicyArns"}, \
+        "inline policies belong to a function's own role"
+    arns = {arn["Fn::Sub"].split(":policy/", 1)[1] for arn in properties["ManagedPolicyArns"]}
+    assert arns == SHARED_ROLE_POLICIES
+    (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"Service": ["lambda.amazonaws.com"]}
+
+
+def test_both_authorizers_are_allowed_through_one_permission() -> None:
+    api = template().resources["HttpApi"]["Properties"]
+    for name, authorizer in api["Auth"]["Authorizers"].items():
+        assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}, name
+        assert authorizer["EnableFunctionDefaultPermissions"] is False, f"{name}: AuthorizerInvokePermission covers it"
+    permission = template().resources["AuthorizerInvokePermission"]["Properties"]
+    assert permission["FunctionName"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert permission["Principal"] == "apigateway.amazonaws.com"
+    assert permission["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/authorizers/*"), "only this API's authorizers"
 
 
 def test_routes_are_distinct_and_one_per_function() -> None:

@@ -152,16 +152,21 @@ def test_healthy_calls_forward_the_request_id_and_name_the_caller(upstream, rds)
     assert first["headers"]["user-agent"].startswith("blinkit-") and second["headers"]["x-extra"] == "1"
 
 
-def test_iam_signing_sends_a_sigv4_signature_that_verifies(upstream, rds):
+def test_iam_signing_sends_a_sigv4_signature_that_verifies(upstream, rds, monkeypatch):
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
+    # The client signs with whatever credentials the environment holds at call time; pin them, so that a
+    # test elsewhere on this worker (moto swaps in its own keys while it runs) cannot change what is signed.
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.setenv(name, "testing")
     client = client_for(upstream, breaker_for(rds, new_name()), sign_iam=True)
     assert client.post("/internal/cart/merge", json={"user_id": "u1"}).status_code == 200
     headers = upstream.hits[0]["headers"]
     assert headers["authorization"].startswith("AWS4-HMAC-SHA256 Credential=testing/")
     assert "/ap-south-1/execute-api/aws4_request" in headers["authorization"]
+    assert headers["x-amz-security-token"] == "testing"
     # Re-sign the request as received, at the same timestamp: API Gateway would compute this signature.
     creds = Credentials("testing", "testing", "testing")
     signed = headers["authorization"].split("SignedHeaders=")[1].split(",")[0].split(";")

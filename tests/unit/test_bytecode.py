@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -125,6 +126,22 @@ def test_python_312_loads_the_bytecode_even_when_the_sources_carry_the_zips_1980
     result = _run(python312, "-v", "-c", "import blinkit.errors", env=env)
     assert result.returncode == 0, result.stderr
     assert f"code object from '{_pyc(layer, Path('blinkit/errors.py'))}'" in result.stderr
+
+
+@pytest.mark.parametrize("artifact", ["CartGetFunction", "BlinkitLayer"])
+def test_sam_package_zips_the_bytecode_as_built(compiled: Path, tmp_path: Path, artifact: str) -> None:
+    # `sam deploy` packages each function and layer folder with this function (ResourceZip.do_export ->
+    # upload_local_artifacts -> zip_and_upload): every file is zipped, __pycache__ included, dated 1980.
+    from samcli.lib.package.utils import make_zip_with_lambda_permissions
+
+    folder = compiled / artifact
+    with zipfile.ZipFile(make_zip_with_lambda_permissions(str(tmp_path / artifact), str(folder))) as zipped:
+        names = set(zipped.namelist())
+        dates = {info.date_time for info in zipped.infolist()}
+    assert names == {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    assert {name for name in names if name.endswith(".pyc")} == {
+        str(_pyc(folder, source).relative_to(folder)) for source in _sources(folder)}
+    assert dates == {(1980, 1, 1, 0, 0, 0)}
 
 
 def _fails_naming(build: Path, *sources: Path) -> str:

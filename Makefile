@@ -41,9 +41,13 @@ lint: install
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --region ap-south-1
 
-## build: the deployable artifacts (.aws-sam/)
+## build: the deployable artifacts (.aws-sam/), every module with hash-checked Python 3.12 bytecode (SAM
+##        ships none and Lambda cannot write it: each cold start would compile every module); the check
+##        runs last and fails the build, listing them, if any .py lacks valid bytecode
 build: install
 	PATH="$$(dirname "$$(scripts/python312.sh)"):$$PATH" $(VENV)/bin/sam build
+	scripts/compile_bytecode.sh .aws-sam/build
+	$(PY) scripts/check_bytecode.py .aws-sam/build
 
 ## deploy: build and deploy with the samconfig.toml profile ENV (dev or prod)
 deploy: build

@@ -20,10 +20,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
+from local.docs import docs_routes
 from local.lambdas import LambdaError, LocalFunctions
 from local.template import HttpRoute, Template
 
 API_ID = "localapi"
+OPENAPI_URL = "/openapi.json"  # the merged document /docs shows
 _REQUEST_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway")
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/x-www-form-urlencoded")
 
@@ -242,16 +244,12 @@ def _with_gateway_401(operation: dict[str, Any]) -> dict[str, Any]:
 
 def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
     """A Starlette app serving the gateway, /docs and /openapi.json (what `make run` listens with)."""
-    from fastapi.openapi.docs import get_swagger_ui_html
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route, request_response
 
     openapi: dict[str, Any] = {}
-
-    async def docs(request: Request) -> Response:
-        return get_swagger_ui_html(openapi_url="/openapi.json", title="Blinkit Clone API")
 
     async def openapi_json(request: Request) -> Response:
         if not openapi:
@@ -272,7 +270,7 @@ def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
         )
         return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
-    routes = [Route("/docs", docs), Route("/openapi.json", openapi_json), *(extra_routes or [])]
+    routes = [*docs_routes(OPENAPI_URL), Route(OPENAPI_URL, openapi_json), *(extra_routes or [])]
     routes.append(Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]))
     app = Starlette(routes=routes)
     # Route patterns stop at a newline (`.*`); API Gateway routes a path with %0A in it like any other.

@@ -6,14 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
+from blinkit.forms import BlankIsAbsent, Request
 from blinkit.security import Role
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
-
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Platform = Literal["android", "ios", "web"]
@@ -103,8 +99,8 @@ class SessionList(BaseModel):
 
 
 class UserPatch(Request):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=80)] | None = None
-    email: Email | None = None
+    name: BlankIsAbsent[Annotated[str, StringConstraints(min_length=1, max_length=80)] | None] = None
+    email: BlankIsAbsent[Email | None] = None
 
     @field_validator("email")
     @classmethod
@@ -115,8 +111,8 @@ class UserPatch(Request):
 class AddressIn(Request):
     label: Annotated[str, StringConstraints(min_length=1, max_length=32)]
     line1: Text
-    line2: Text | None = None
-    landmark: Text | None = None
+    line2: BlankIsAbsent[Text | None] = None
+    landmark: BlankIsAbsent[Text | None] = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=64)]
     pincode: Pincode
     lat: Latitude
@@ -126,8 +122,8 @@ class AddressIn(Request):
 class AddressPatch(Request):
     label: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = None
     line1: Text | None = None
-    line2: Text | None = None
-    landmark: Text | None = None
+    line2: BlankIsAbsent[Text | None] = None
+    landmark: BlankIsAbsent[Text | None] = None
     city: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
     pincode: Pincode | None = None
     lat: Latitude | None = None

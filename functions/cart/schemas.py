@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from blinkit.forms import Request
+
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
 STORE_ID = rf"^sto_{CROCKFORD}$"
 PRODUCT_ID = rf"^prd_{CROCKFORD}$"
@@ -17,10 +19,6 @@ StoreId = Annotated[str, StringConstraints(pattern=STORE_ID)]
 ProductId = Annotated[str, StringConstraints(pattern=PRODUCT_ID)]
 CartId = Annotated[str, StringConstraints(pattern=CART_ID)]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
 
 class AddItemIn(Request):

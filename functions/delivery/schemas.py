@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from blinkit.forms import Request
 from delivery.rules import FUTURE_SKEW_SECONDS, MAX_SPEED_KMPH
 
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
@@ -16,10 +17,6 @@ UID = r"^[A-Za-z0-9_-]{1,128}$"
 
 Uid = Annotated[str, StringConstraints(pattern=UID)]
 StoreId = Annotated[str, StringConstraints(pattern=STORE_ID)]
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
 
 class PartnerIn(Request):

@@ -6,15 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from blinkit.forms import BlankIsAbsent, Request
+
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
 NOTIFICATION_ID = rf"^ntf_{CROCKFORD}$"
 Channel = Literal["in_app", "email", "push"]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
 DeepLink = Annotated[str, StringConstraints(max_length=300, pattern=r"^(blinkit://|https://)[\x21-\x7e]+$")]
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
 
 
 # The queue message (the contract with orders and delivery) -----------------------------------------------
@@ -125,7 +123,7 @@ class CustomIn(Request):
     title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     body: Annotated[str, StringConstraints(min_length=1, max_length=500)]
     channels: Annotated[list[Channel], Field(min_length=1, max_length=3)] = ["in_app", "email", "push"]
-    deep_link: DeepLink | None = None
+    deep_link: BlankIsAbsent[DeepLink | None] = None
     category: Literal["custom", "marketing"] = "custom"
 
     @model_validator(mode="after")

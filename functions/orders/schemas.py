@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from blinkit.forms import BlankIsAbsent, Request
+
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
 ORDER_ID = rf"^ord_{CROCKFORD}$"
 ADDRESS_ID = r"^adr_[0-9A-Z]{26}$"
@@ -17,15 +19,11 @@ Reason = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
-
-
 class OrderIn(Request):
     address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
     payment_method: Literal["cod"] = "cod"
     tip: Paise = 0
-    instructions: Annotated[str, StringConstraints(max_length=300)] | None = None
+    instructions: BlankIsAbsent[Annotated[str, StringConstraints(max_length=300)] | None] = None
 
 
 class QuoteIn(Request):
@@ -34,7 +32,7 @@ class QuoteIn(Request):
 
 
 class CancelIn(Request):
-    reason: Reason = "Cancelled by request"
+    reason: BlankIsAbsent[Reason] = "Cancelled by request"
 
 
 class StatusIn(Request):

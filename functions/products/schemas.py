@@ -8,10 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-
-class Request(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", str_strip_whitespace=True)
-
+from blinkit.forms import BlankIsAbsent, Request
 
 STORE_ID = r"^sto_[0-9A-HJKMNP-TV-Z]{26}$"
 CATEGORY_ID = r"^cat_[0-9A-HJKMNP-TV-Z]{26}$"
@@ -71,7 +68,7 @@ class StoreIn(Request):
     lng: Longitude
     radius_km: RadiusKm = 3.0
     opening_hours: OpeningHours = OpeningHours(open="06:00", close="01:00")
-    timezone: str = "Asia/Kolkata"
+    timezone: BlankIsAbsent[str] = "Asia/Kolkata"
     is_active: bool = True
     fees: Fees = Fees()
 
@@ -86,7 +83,7 @@ class StorePatch(Request):
     lng: Longitude | None = None
     radius_km: RadiusKm | None = None
     opening_hours: OpeningHours | None = None
-    timezone: str | None = None
+    timezone: BlankIsAbsent[str | None] = None
     is_active: bool | None = None
     fees: Fees | None = None
 
@@ -150,7 +147,7 @@ class CategoryIn(Request):
     name: Name
     slug: Slug
     parent_id: CategoryId | None = None
-    image: Url | None = None
+    image: BlankIsAbsent[Url | None] = None
     sort_order: Annotated[int, Field(ge=0, le=100_000)] = 0
 
 
@@ -158,7 +155,7 @@ class CategoryPatch(Request):
     name: Name | None = None
     slug: Slug | None = None
     parent_id: CategoryId | None = None
-    image: Url | None = None
+    image: BlankIsAbsent[Url | None] = None
     sort_order: Annotated[int, Field(ge=0, le=100_000)] | None = None
 
 
@@ -194,7 +191,7 @@ class ProductIn(Request):
     price: PositivePaise
     images: Annotated[list[Url], Field(max_length=10)] = []
     tags: Annotated[list[Tag], Field(max_length=20)] = []
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None] = None
     max_per_order: Annotated[int, Field(ge=1, le=100)] = 10
     is_active: bool = True
 
@@ -214,7 +211,7 @@ class ProductPatch(Request):
     price: PositivePaise | None = None
     images: Annotated[list[Url], Field(max_length=10)] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] | None = None
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None] = None
     max_per_order: Annotated[int, Field(ge=1, le=100)] | None = None
     is_active: bool | None = None
 

@@ -224,6 +224,21 @@ def test_update_me_refuses_bad_input(api, customer, body, status):
     assert_problem(api.patch("/users/me", body, token=customer.session_token), status)
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_update_me_takes_blank_name_or_email_as_not_sent_and_keeps_them(api, customer, blank):
+    token = customer.session_token
+    api.patch("/users/me", {"name": "Ravi Kumar", "email": "ravi@example.com"}, token=token)
+    reply = api.patch("/users/me", {"name": "Ravi K", "email": blank}, token=token)
+    assert reply.status == 200, reply.body
+    assert reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi@example.com"
+    reply = api.patch("/users/me", {"name": blank, "email": "ravi.k@example.com"}, token=token)
+    assert reply.status == 200 and reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi.k@example.com"
+    # Only blanks: nothing to change, like {}; null is how a client clears a field.
+    problem = assert_problem(api.patch("/users/me", {"name": blank, "email": blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == ["body"]
+    assert api.patch("/users/me", {"email": None}, token=token).json()["email"] is None
+
+
 # Addresses ------------------------------------------------------------------------------------------
 
 
@@ -279,6 +294,42 @@ def test_address_patch_cannot_null_a_required_field_or_be_empty(api, customer):
     address_id = api.post("/users/me/addresses", ADDRESS, token=customer.session_token).json()["address_id"]
     assert_problem(api.patch(f"/users/me/addresses/{address_id}", {"city": None}, token=customer.session_token), 422)
     assert_problem(api.patch(f"/users/me/addresses/{address_id}", {}, token=customer.session_token), 422)
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_address_creation_takes_blank_optional_fields_as_absent(api, customer, blank):
+    reply = api.post("/users/me/addresses", {**ADDRESS, "line2": blank, "landmark": blank},
+                     token=customer.session_token)
+    assert reply.status == 201, reply.body
+    assert reply.json()["line2"] is None and reply.json()["landmark"] is None
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_address_patch_takes_blank_optional_fields_as_not_sent_and_null_clears(api, customer, blank):
+    token = customer.session_token
+    address_id = api.post("/users/me/addresses", {**ADDRESS, "line2": "Flat 3B", "landmark": "Near metro"},
+                          token=token).json()["address_id"]
+    path = f"/users/me/addresses/{address_id}"
+    # What an edit form sends: every field, the ones left empty as "".
+    patched = api.patch(path, {**ADDRESS, "label": "Flat", "line2": blank, "landmark": blank}, token=token)
+    assert patched.status == 200, patched.body
+    assert (patched.json()["label"], patched.json()["line2"], patched.json()["landmark"]) == (
+        "Flat", "Flat 3B", "Near metro")
+    cleared = api.patch(path, {"line2": None, "landmark": blank}, token=token).json()
+    assert cleared["line2"] is None and cleared["landmark"] == "Near metro"
+    assert_problem(api.patch(path, {"landmark": blank}, token=token), 422)  # nothing to change
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("field", ["label", "line1", "city", "pincode"])
+def test_a_blank_required_address_field_is_422_naming_it_on_create_and_on_patch(api, customer, field, blank):
+    token = customer.session_token
+    problem = assert_problem(api.post("/users/me/addresses", {**ADDRESS, field: blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    address_id = api.post("/users/me/addresses", ADDRESS, token=token).json()["address_id"]
+    problem = assert_problem(api.patch(f"/users/me/addresses/{address_id}", {field: blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert api.get("/users/me/addresses", token=token).json()["addresses"][0][field] == ADDRESS[field]
 
 
 def test_unknown_address_is_404(api, customer):

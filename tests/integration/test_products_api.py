@@ -102,6 +102,30 @@ def test_admin_updates_a_store_and_unknown_stores_are_404(api, admin, shop):
     assert_problem(api.patch(f"/stores/{shop['store_id']}", {"name": None}, token=admin.session_token), 422)
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_store_timezone_is_the_default_on_create_and_not_sent_on_patch(api, admin, blank):
+    token = admin.session_token
+    created = api.post("/stores", store_body(timezone=blank), token=token)
+    assert created.status == 201, created.body
+    assert created.json()["timezone"] == "Asia/Kolkata"
+    path = f"/stores/{created.json()['store_id']}"
+    assert api.patch(path, {"timezone": "Asia/Dubai"}, token=token).json()["timezone"] == "Asia/Dubai"
+    patched = api.patch(path, {"timezone": blank, "radius_km": 4}, token=token)
+    assert patched.status == 200, patched.body
+    assert patched.json()["timezone"] == "Asia/Dubai" and patched.json()["radius_km"] == 4
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("field", ["name", "address", "city"])
+def test_a_blank_required_store_field_is_422_naming_it_on_create_and_on_patch(api, admin, shop, field, blank):
+    token = admin.session_token
+    problem = assert_problem(api.post("/stores", store_body(**{field: blank}), token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    problem = assert_problem(api.patch(f"/stores/{shop['store_id']}", {field: blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert [s[field] for s in api.get("/stores").json()["stores"]] == [shop[field]]
+
+
 def test_inactive_stores_are_not_listed(api, admin, shop):
     api.patch(f"/stores/{shop['store_id']}", {"is_active": False}, token=admin.session_token)
     assert api.get("/stores").json()["stores"] == []
@@ -203,6 +227,33 @@ def test_category_rules(api, admin, customer, category):
     assert_problem(api.patch(f"/categories/{UNKNOWN_CATEGORY}", {"name": "X"}, token=token), 404)
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_category_image_is_absent_on_create_and_not_sent_on_patch(api, admin, blank):
+    token = admin.session_token
+    created = api.post("/categories", {"name": "Bakery", "slug": "bakery", "image": blank}, token=token)
+    assert created.status == 201, created.body
+    assert created.json()["image"] is None
+    path = f"/categories/{created.json()['category_id']}"
+    image = "https://cdn.example.com/bakery.png"
+    assert api.patch(path, {"image": image}, token=token).json()["image"] == image
+    patched = api.patch(path, {"name": "Bakery & Biscuits", "image": blank}, token=token)
+    assert patched.status == 200, patched.body
+    assert patched.json()["image"] == image and patched.json()["name"] == "Bakery & Biscuits"
+    assert api.patch(path, {"image": None}, token=token).json()["image"] is None
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("field", ["name", "slug"])
+def test_a_blank_required_category_field_is_422_naming_it_on_create_and_on_patch(api, admin, category, field,
+                                                                                  blank):
+    token = admin.session_token
+    body = {"name": "Bakery", "slug": "bakery", field: blank}
+    problem = assert_problem(api.post("/categories", body, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    problem = assert_problem(api.patch(f"/categories/{category['category_id']}", {field: blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+
+
 def test_a_category_with_products_or_children_cannot_be_deleted(api, admin, category):
     token = admin.session_token
     child = make_category(api, admin, "Paneer & Tofu", parent_id=category["category_id"])
@@ -248,6 +299,34 @@ def test_discount_is_floored(api, admin, category):
 def test_product_create_refuses_bad_fields(api, admin, category, change):
     body = {**product_body(category["category_id"]), **change}
     assert_problem(api.post("/products", body, token=admin.session_token), 422)
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_product_description_is_absent_on_create_and_not_sent_on_patch(api, admin, category, blank):
+    token = admin.session_token
+    created = api.post("/products", product_body(category["category_id"], description=blank), token=token)
+    assert created.status == 201, created.body
+    assert created.json()["description"] is None
+    path = f"/products/{created.json()['product_id']}"
+    assert api.patch(path, {"description": "Fresh"}, token=token).json()["description"] == "Fresh"
+    patched = api.patch(path, {"description": blank, "price": 2500}, token=token)
+    assert patched.status == 200, patched.body
+    assert patched.json()["description"] == "Fresh" and patched.json()["price"] == 2500
+    assert api.patch(path, {"description": None}, token=token).json()["description"] is None
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+@pytest.mark.parametrize("field", ["name", "brand", "unit"])
+def test_a_blank_required_product_field_is_422_naming_it_on_create_and_on_patch(api, admin, category, field,
+                                                                                 blank):
+    token = admin.session_token
+    body = product_body(category["category_id"], **{field: blank})
+    problem = assert_problem(api.post("/products", body, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    product = make_product(api, admin, category["category_id"])
+    problem = assert_problem(api.patch(f"/products/{product['product_id']}", {field: blank}, token=token), 422)
+    assert [e["field"] for e in problem["errors"]] == [field]
+    assert api.get(f"/products/{product['product_id']}").json()[field] == product[field]
 
 
 def test_product_create_needs_an_existing_category_and_an_admin(api, admin, customer, category):

@@ -53,6 +53,17 @@ def test_registration_refuses_bad_input_unknown_things_and_non_admins(api: Any, 
     assert api.get("/delivery/partners/me", token=customer.session_token).status == 403
 
 
+def test_a_blank_required_field_is_422_naming_it(api: Any, admin: Any, customer: Any, store_id: str) -> None:
+    # A partner has no optional text: every field is required, and a blank one is refused by name.
+    for blank in ("", "   "):
+        for field in ("uid", "name", "phone", "vehicle", "store_id"):
+            reply = api.post("/delivery/partners", body(customer.uid, store_id, **{field: blank}),
+                             token=admin.session_token)
+            assert [e["field"] for e in assert_problem(reply, 422)["errors"]] == [field]
+    listed = api.get("/admin/delivery/partners", query=f"store_id={store_id}", token=admin.session_token)
+    assert listed.status == 200 and listed.json()["partners"] == []
+
+
 def test_status_goes_available_and_offline_but_not_while_busy(api: Any, firebase: Any, project_stack: Any,
                                                              admin: Any, customer: Any, store_id: str) -> None:
     partner = register_partner(api, firebase, admin, store_id, available=False)

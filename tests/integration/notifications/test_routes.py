@@ -182,6 +182,21 @@ def test_bad_broadcasts_are_422(api: Any, admin: User, change: dict[str, Any]) -
     _problem(api.post("/notifications/custom", body, token=admin.session_token), 422)
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_deep_link_is_absent_and_a_blank_title_or_body_is_422_naming_it(
+        api: Any, admin: User, customer: User, project_stack: Any, blank: str) -> None:
+    body = {**GOOD, "user_ids": [customer.uid], "deep_link": blank}
+    reply = api.post("/notifications/custom", body, token=admin.session_token)
+    assert reply.status == 202, reply.body
+    while pump(project_stack).received:
+        pass
+    (item,) = inbox(api, customer)["notifications"]
+    assert (item["title"], item["deep_link"]) == ("Hello", None)
+    for field in ("title", "body"):
+        problem = _problem(api.post("/notifications/custom", {**GOOD, field: blank}, token=admin.session_token), 422)
+        assert [e["field"] for e in problem["errors"]] == [field]
+
+
 def test_a_broadcast_is_accepted_once_per_idempotency_key(api: Any, admin: User, project_stack: Any) -> None:
     headers = {"idempotency-key": "broadcast-1"}
     first = api.post("/notifications/custom", GOOD, token=admin.session_token, headers=headers)

@@ -76,6 +76,31 @@ def test_checkout_refuses_bad_input(api: Any, customer: Any) -> None:
         assert_problem(reply, 422)
 
 
+def test_blank_instructions_are_absent_and_a_retry_without_them_is_the_same_request(
+        api: Any, project_stack: Any, customer: Any, shop: Any) -> None:
+    address_id = add_address(api, customer)
+    fill_cart(api, customer, shop, {0: 3})
+    first = checkout(api, customer, address_id, key="blank-instructions", instructions="   ")
+    assert first.status == 202, first.body
+    order_id = first.json()["order_id"]
+    assert wait_done(project_stack, order_id)["status"] == "SUCCEEDED"
+    assert order(api, customer, order_id)["instructions"] is None
+    again = checkout(api, customer, address_id, key="blank-instructions", instructions="")
+    assert again.status == 202 and again.json() == first.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    replayed = checkout(api, customer, address_id, key="blank-instructions")
+    assert replayed.status == 202 and replayed.json() == first.json()
+
+
+def test_a_blank_address_id_is_422_naming_it_on_checkout_and_quote(api: Any, customer: Any) -> None:
+    for blank in ("", "   "):
+        reply = api.post("/orders", {"address_id": blank}, token=customer.session_token,
+                         headers={"idempotency-key": "k-blank"})
+        assert [e["field"] for e in assert_problem(reply, 422)["errors"]] == ["address_id"]
+        reply = api.post("/orders/quote", {"address_id": blank}, token=customer.session_token)
+        assert [e["field"] for e in assert_problem(reply, 422)["errors"]] == ["address_id"]
+
+
 def test_checkout_needs_a_session(api: Any) -> None:
     reply = api.post("/orders", {"address_id": "adr_" + "0" * 26}, headers={"idempotency-key": "k-1"})
     assert reply.status == 401

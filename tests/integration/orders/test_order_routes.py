@@ -73,6 +73,15 @@ def test_the_customer_cancels_a_placed_order_and_the_stock_comes_back_once(
         ("order.cancelled", placed.order_id, f"{placed.order_id}:CANCELLED")]
 
 
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_a_blank_cancel_reason_is_the_default_reason(api: Any, project_stack: Any, customer: Any, shop: Any,
+                                                    blank: str) -> None:
+    placed = place(api, project_stack, customer, shop, {0: 1, 1: 1})
+    reply = api.post(f"/orders/{placed.order_id}/cancel", {"reason": blank}, token=customer.session_token)
+    assert reply.status == 200, reply.body
+    assert reply.json()["status"] == "CANCELLED" and reply.json()["reason"] == "Cancelled by request"
+
+
 def test_staff_move_their_stores_order_and_illegal_moves_name_the_allowed_ones(
         api: Any, project_stack: Any, customer: Any, staff: Any, admin: Any, shop: Any) -> None:
     placed = place(api, project_stack, customer, shop)

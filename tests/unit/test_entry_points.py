@@ -81,6 +81,8 @@ def test_invocations_running_at_once_on_threads_each_log_their_own_keys() -> Non
         assert [line["message"] for line in mine] == ["before the other starts", "after the other started",
                                                       "one record", "after the record"]
         assert {line["service"] for line in mine} == {service}
+        assert {(line["function_arn"].rsplit(":", 1)[1], line["function_request_id"]) for line in mine} == {
+            (name, f"lambda-{name}")}
         ids = [line["correlation_id"] for line in mine]
         assert ids == [f"corr-{name}", f"corr-{name}", f"rec-{name}", f"corr-{name}"]
         assert all(line["request_id"] == line["correlation_id"] for line in mine)

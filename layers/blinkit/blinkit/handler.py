@@ -64,7 +64,11 @@ def _entry_point(run: Callable[[Any, Any], Any], *, service: str, kind: str,
         cold_start, warm = not warm, True
         # Per invocation, not per process: locally one Metrics serves every domain.
         metrics.set_default_dimensions(service=service)
-        logger.thread_safe_append_keys(service=service, function_name=context.function_name, cold_start=cold_start)
+        # What inject_lambda_context put in the shared keys, again context-locally (see the module docstring).
+        logger.thread_safe_append_keys(service=service, cold_start=cold_start, function_name=context.function_name,
+                                       function_memory_size=context.memory_limit_in_mb,
+                                       function_arn=context.invoked_function_arn,
+                                       function_request_id=context.aws_request_id)
         with correlated(correlation_of(event)):
             return run(event, context)
 

@@ -162,16 +162,18 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")), help="default: %(default)s")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--emulator-port", type=int, default=None, help="Firebase Auth emulator (default: free port)")
+    parser.add_argument("--ready-timeout", type=float, default=None, metavar="SECONDS",
+                        help="how long /health may take to answer 200 before giving up (default: 180)")
     parser.add_argument("--verbose", "-v", action="store_true")
 
 
 @command("run", "start the whole system locally: API on --port, /docs, emulator, seeded demo users", _run_arguments)
 def run_server(args: argparse.Namespace) -> int:
-    from local.server import serve
+    from local.server import READY_TIMEOUT_SECONDS, serve
 
     _configure_logging(args.verbose)
-    serve(args.port, args.host, args.emulator_port)
-    return 0
+    timeout = args.ready_timeout if args.ready_timeout is not None else READY_TIMEOUT_SECONDS
+    return serve(args.port, args.host, args.emulator_port, ready_timeout=timeout)
 
 
 def _token_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,6 +6,11 @@ name or ARN, `lambda:invoke` integration or plain function ARN) run `LocalFuncti
 the functions need not exist in moto's Lambda backend. A handler exception becomes the payload Lambda
 returns with `FunctionError: Unhandled` (`errorType` = exception class name), which the interpreter
 turns into the state's error, so `Catch: ErrorEquals: ["OutOfStock"]` works as in AWS.
+
+The same patch serves the functions' own boto3 `lambda.invoke` calls (orders runs ReleaseStock; a search
+with no index asks the indexer for a rebuild). `InvocationType="Event"` is asynchronous as in AWS: the
+call answers 202 at once and the function runs on a thread of its own (`wait_for_event_invocations`
+waits for them; a function error is logged, where AWS would retry twice).
 """
 
 from __future__ import annotations
@@ -28,6 +33,50 @@ log = logging.getLogger("local.executor")
 _patch_lock = threading.Lock()
 _targets: list[LocalFunctions] = []  # every LocalFunctions whose handlers moto's Lambda should run
 _original_invoke = LambdaBackend.invoke
+_event_invocations: set[threading.Thread] = set()  # asynchronous invocations still running
+_event_lock = threading.Lock()
+
+
+def _invocation_type(headers: Any) -> str:
+    for name, value in (headers or {}).items():
+        if name.lower() == "x-amz-invocation-type":
+            return str(value)
+    return "RequestResponse"
+
+
+def _run_event(target: LocalFunctions, function_name: str, event: Any) -> None:
+    try:
+        target.invoke(function_name, event)
+    except LambdaError as exc:
+        log.warning("asynchronous invocation of %s failed: %s", function_name, exc)
+    except Exception:  # the stack may be stopping under it; nobody waits for this thread's result
+        log.exception("asynchronous invocation of %s could not run", function_name)
+    finally:
+        with _event_lock:
+            _event_invocations.discard(threading.current_thread())
+
+
+def _start_event(target: LocalFunctions, function_name: str, event: Any) -> None:
+    thread = threading.Thread(target=_run_event, args=(target, function_name, event), daemon=True,
+                              name=f"lambda-event-{function_name.rsplit(':', 1)[-1]}")
+    with _event_lock:
+        _event_invocations.add(thread)
+    thread.start()
+
+
+def wait_for_event_invocations(timeout: float = 30.0) -> bool:
+    """Wait until every asynchronous (`InvocationType="Event"`) invocation has ended; False on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _event_lock:
+            running = list(_event_invocations)
+        if not running:
+            return True
+        for thread in running:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            with _event_lock:
+                return not _event_invocations
 
 
 def _local_invoke(
@@ -42,6 +91,10 @@ def _local_invoke(
     if target is None:  # a function really created in moto: leave it to moto
         return _original_invoke(self, function_name, qualifier, body, headers, response_headers)
     event = json.loads(body) if body else {}
+    if _invocation_type(headers) == "Event":  # queued and answered 202 at once; the function runs meanwhile
+        _start_event(target, function_name, event)
+        response_headers["Content-Length"] = "0"
+        return b""
     try:
         result: Any = target.invoke(function_name, event)
     except LambdaError as exc:
@@ -149,7 +202,10 @@ class Executor:
             kwargs["nextToken"] = page["nextToken"]
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop executions still running (their threads would outlive mock_aws) and unpatch Lambda."""
+        """Stop executions still running (their threads would outlive mock_aws), let asynchronous invocations
+        end and unpatch Lambda."""
+        if not wait_for_event_invocations(timeout):
+            log.warning("asynchronous Lambda invocations still running after %.0fs", timeout)
         for arn in self._started:
             try:
                 if self.describe(arn)["status"] == "RUNNING":

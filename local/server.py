@@ -3,6 +3,10 @@
 Starts (or reuses) Redis, the Firebase Auth emulator, the template's resources on in-process moto,
 the queue pump, the HTTP gateway with /docs, and seeds demo users. Ports and demo users are written
 to .local/stack.json so `python -m local token` can find them.
+
+"Blinkit Clone is running" is printed only once `/health` answers 200 (Redis, the catalog table and a
+published search index), so a client that starts on that line gets search results at once. If it does
+not within the ready timeout, the command says which component is not ready and exits non-zero.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ import contextlib
 import json
 import logging
 import os
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +28,8 @@ from local.config import PARAMETERS, STATE_DIR, TEMPLATE, local_environment
 log = logging.getLogger("local.server")
 # Where a running stack tells other commands its ports; tests point it elsewhere to run beside `make run`.
 STATE_FILE = Path(os.environ.get("BLINKIT_LOCAL_STATE", STATE_DIR / "stack.json"))
+READY_TIMEOUT_SECONDS = 180.0  # seeding and the first search index take seconds; a slow CI machine, a minute
+BANNER = "Blinkit Clone is running on"
 
 
 @contextlib.contextmanager
@@ -83,6 +91,10 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
             from local.seed import seed_partners
 
             seed_partners(users)  # the demo partner: available at the first store
+            # The seed reaches the search index (through the stream, as any catalog write) before the server
+            # says it is running; a /health check before that would ask for a rebuild of its own.
+            assert stack.streams is not None
+            stack.streams.drain()
         assert stack.pump is not None and stack.streams is not None
         stack.pump.start()
         stack_of.callback(stack.pump.stop)
@@ -100,31 +112,81 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
         yield running
 
 
-def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None) -> None:
+def wait_until_ready(health_url: str, timeout: float, *, interval: float = 0.5,
+                     stopped: Callable[[], bool] = lambda: False) -> str | None:
+    """Poll /health until it answers 200: None then; else (timeout, or `stopped`) what was not ready last."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    why = "the API did not answer"
+    while True:
+        try:
+            reply = httpx.get(health_url, timeout=max(1.0, interval * 4))
+            if reply.status_code == 200:
+                return None
+            why = _not_ready(reply)
+        except httpx.HTTPError as exc:
+            why = f"the API did not answer ({type(exc).__name__})"
+        if stopped() or time.monotonic() >= deadline:
+            return why
+        time.sleep(interval)
+
+
+def _not_ready(reply: Any) -> str:
+    try:
+        dependencies = reply.json()["dependencies"]
+        parts = [f"{name} is {dep['status']}" + (f" ({dep['detail']})" if dep.get("detail") else "")
+                 for name, dep in dependencies.items() if dep["status"] != "ok"]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        parts = []
+    return "; ".join(parts) or f"/health answered {reply.status_code}"
+
+
+def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
+          ready_timeout: float = READY_TIMEOUT_SECONDS) -> int:
+    """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds."""
     import uvicorn
 
     from local.gateway import Gateway, asgi_app
-    from local.seed import DEMO_USERS
 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
         gateway = Gateway(running.stack.template, running.stack.functions)
-        receivers = running.stack.receivers
-        routes = len(gateway.routes)
-        print(f"\nBlinkit Clone is running on {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
-        print(f"Firebase Auth emulator: http://{running.emulator.host}")
-        print("Demo users (phone sign-in through the emulator):")
-        from local.catalog.data import STORES
+        app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
+                                              realtime_route(running.stack.supabase)])
+        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        not_ready: list[str] = []
 
-        for user in DEMO_USERS:
-            where = f"  (works at {STORES[0]['name']}, {STORES[0]['store_id']})" if user.works_at_first_store else ""
-            print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}{where}")
-        print("Get a session token:   .venv/bin/python -m local token --user customer")
-        print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me")
-        print(f"Emails and pushes sent (Resend and FCM stand-ins): {running.api_url}/local/outbox; "
-              f"each email as HTML in {receivers.outbox}\n", flush=True)
-        uvicorn.run(asgi_app(gateway, extra_routes=[outbox_route(receivers), realtime_route(running.stack.supabase)]),
-                    host=host, port=port, log_level="warning")
+        def announce_when_ready() -> None:
+            problem = wait_until_ready(f"{running.api_url}/health", ready_timeout, stopped=lambda: server.should_exit)
+            if problem is None:
+                _print_banner(running, routes=len(gateway.routes))
+            elif not server.should_exit:  # not Ctrl-C meanwhile: the stack did not become ready
+                not_ready.append(problem)
+                print(f"\nBlinkit Clone did not become ready within {ready_timeout:.0f}s: {problem}",
+                      file=sys.stderr, flush=True)
+                server.should_exit = True
+
+        threading.Thread(target=announce_when_ready, name="ready-check", daemon=True).start()
+        server.run()  # in this thread: it handles Ctrl-C
+        return 1 if not_ready else 0
+
+
+def _print_banner(running: Running, *, routes: int) -> None:
+    from local.catalog.data import STORES
+    from local.seed import DEMO_USERS
+
+    receivers = running.stack.receivers
+    print(f"\n{BANNER} {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
+    print(f"Firebase Auth emulator: http://{running.emulator.host}")
+    print("Demo users (phone sign-in through the emulator):")
+    for user in DEMO_USERS:
+        where = f"  (works at {STORES[0]['name']}, {STORES[0]['store_id']})" if user.works_at_first_store else ""
+        print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}{where}")
+    print("Get a session token:   .venv/bin/python -m local token --user customer")
+    print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me")
+    print(f"Emails and pushes sent (Resend and FCM stand-ins): {running.api_url}/local/outbox; "
+          f"each email as HTML in {receivers.outbox}\n", flush=True)
 
 
 def outbox_route(receivers: Any) -> Any:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
-from fastapi.responses import JSONResponse
 
 from auth import schemas, service
 from blinkit.context import source_ip
@@ -170,11 +169,3 @@ async def set_roles(body: schemas.RolesIn, uid: str = Path(min_length=1, max_len
 async def internal_grant_delivery_partner(uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")):
     """Add the delivery_partner role to a user, keeping their other roles (the delivery domain, IAM-authorised)."""
     return service.grant_role(uid, Role.DELIVERY_PARTNER.value)
-
-
-@router.get("/health", tags=["ops"], response_model=schemas.HealthOut, responses={503: {"model": schemas.HealthOut}})
-async def health():
-    """Dependency status: 200 when all are reachable, 503 otherwise."""
-    result = service.health()
-    return JSONResponse(schemas.HealthOut.model_validate(result).model_dump(),
-                        status_code=200 if result["status"] == "ok" else 503)

@@ -179,16 +179,6 @@ class RolesOut(BaseModel):
     store_id: str | None = None
 
 
-class DependencyStatus(BaseModel):
-    status: Literal["ok", "unavailable"]
-    detail: str | None = None
-
-
-class HealthOut(BaseModel):
-    status: Literal["ok", "degraded"]
-    dependencies: dict[str, DependencyStatus]
-
-
 class ContactOut(BaseModel):
     uid: str
     name: str | None

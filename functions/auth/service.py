@@ -392,22 +392,3 @@ def grant_role(uid: str, role: str) -> dict[str, Any]:
     if role not in roles:
         roles.append(role)
     return set_roles(uid, roles, user.store_id)
-
-
-# Health --------------------------------------------------------------------------------------------
-
-
-def health() -> dict[str, Any]:
-    deps: dict[str, dict[str, Any]] = {}
-    try:
-        get_redis().ping()
-        deps["redis"] = {"status": "ok"}
-    except redis.RedisError as exc:
-        deps["redis"] = {"status": "unavailable", "detail": type(exc).__name__}
-    try:
-        store.get_user("__health__")
-        deps["users_table"] = {"status": "ok"}
-    except Exception as exc:  # any failure to reach the table is what health reports, not raises
-        deps["users_table"] = {"status": "unavailable", "detail": type(exc).__name__}
-    ok = all(d["status"] == "ok" for d in deps.values())
-    return {"status": "ok" if ok else "degraded", "dependencies": deps}

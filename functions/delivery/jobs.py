@@ -3,8 +3,9 @@
 - `AssignPartner` (SQS DeliveryAssignmentQueue, ReportBatchItemFailures): for `assign` messages, the nearest
   free partner of the order's store is claimed (service.assign); nobody free → the message is re-sent with a
   growing delay until ASSIGNMENT_TIMEOUT_SECONDS, then the UnassignedOrders metric. `release` messages free
-  the partner of a cancelled order. A record that raises is reported as a batch item failure (retried, then
-  the DLQ); a malformed one is logged and dropped (retrying cannot fix it).
+  the partner of a cancelled order. Records go through Powertools' BatchProcessor: a record that raises is
+  reported as a batch item failure (retried, then the DLQ); a malformed one is logged and dropped (retrying
+  cannot fix it). Each record's lines carry its own `correlation_id`.
 """
 
 from __future__ import annotations
@@ -12,31 +13,36 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
-from blinkit.context import request_id_var
-from blinkit.observability import logger, metrics
+from blinkit.handler import correlated
+from blinkit.observability import logger
 from delivery import service
 from delivery.schemas import AssignmentMessage
 
 
-@metrics.log_metrics
-def assign_partner(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    failures = []
-    for record in event.get("Records") or []:
-        try:
-            message = AssignmentMessage.model_validate(json.loads(record["body"]))
-        except (ValueError, ValidationError):
-            logger.error("dropping a malformed assignment message", extra={"message_id": record.get("messageId")})
-            continue
-        token = request_id_var.set(message.correlation_id or None)
+def assign_record(record: SQSRecord) -> None:
+    """One assignment message. Raising makes it a batch item failure (SQS brings it back)."""
+    try:
+        message = AssignmentMessage.model_validate(json.loads(record.body))
+    except (ValueError, ValidationError):
+        logger.error("dropping a malformed assignment message", extra={"message_id": record.message_id})
+        return
+    with correlated(message.correlation_id):
         try:
             outcome = service.assign(message)
-            logger.info("assignment", extra={"order_id": message.order_id, "outcome": outcome,
-                                             "attempt": message.attempt})
         except Exception:
             logger.exception("assignment failed", extra={"order_id": message.order_id})
-            failures.append({"itemIdentifier": record["messageId"]})
-        finally:
-            request_id_var.reset(token)
-    return {"batchItemFailures": failures}
+            raise
+        logger.info("assignment", extra={"order_id": message.order_id, "outcome": outcome, "attempt": message.attempt})
+
+
+def assign_partner(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    # A processor per invocation: it keeps the batch's state on itself. A batch whose every record failed is
+    # answered as partial failures too, not raised, as before: the DLQ alarm is for messages, the function's
+    # error alarm for the function.
+    processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+    return dict(process_partial_response(event=event, record_handler=assign_record, processor=processor,
+                                         context=context))

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextvars
 import json
 import os
 import threading
@@ -23,6 +24,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType, async_process_partial_response
 
+from blinkit.handler import correlated
 from blinkit.observability import logger, metrics
 from notifications import contacts, pipeline, service
 from notifications.schemas import FanoutData, Message
@@ -63,8 +65,12 @@ def handle_record(body: str, sent_ms: int, tally: Tally) -> None:
     except ValueError as exc:  # not JSON, or not a message: let it reach the DLQ for someone to look at
         logger.error("malformed notification message", extra={"error": str(exc)[:500]})
         raise
-    log = {"type": message.type, "user_id": message.user_id, "idempotency_key": message.idempotency_key,
-           "correlation_id": message.correlation_id}
+    with correlated(message.correlation_id):  # its lines and its calls to auth carry the message's id
+        handle_message(message, sent_ms, tally)
+
+
+def handle_message(message: Message, sent_ms: int, tally: Tally) -> None:
+    log = {"type": message.type, "user_id": message.user_id, "idempotency_key": message.idempotency_key}
     if message.type == "custom.fanout":
         fanout(message)
         logger.info("custom broadcast fanned out", extra=log)
@@ -84,7 +90,11 @@ def consume(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
     async def record_handler(record: Any) -> None:
         sent_ms = int(record.attributes.sent_timestamp)
-        await asyncio.get_running_loop().run_in_executor(_records, handle_record, record.body, sent_ms, tally)
+        # A worker thread starts with an empty context: each record runs in its own copy of this invocation's,
+        # so its lines carry the function's keys and its own correlation id (blinkit.handler).
+        in_context = contextvars.copy_context().run
+        await asyncio.get_running_loop().run_in_executor(_records, in_context, handle_record, record.body, sent_ms,
+                                                         tally)
 
     # A processor per invocation: it keeps the batch's state on itself.
     # All records failing is answered as partial failures too, not raised: a poison message must not count

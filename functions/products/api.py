@@ -7,6 +7,7 @@ literal path wins over `/products/{product_id}`.
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON
 from blinkit.idempotency import Idempotency, idempotency
@@ -150,6 +151,18 @@ async def low_stock(store_id: str = StoreIdPath, threshold: int = Query(5, ge=0,
                     limit: int = Limit, cursor: str | None = Cursor, principal: Principal = Depends(current_user)):
     """Products with at most `threshold` units at this store, fewest first (admin, or staff of this store)."""
     return service.low_stock(principal, store_id, threshold, limit, cursor)
+
+
+# Health ---------------------------------------------------------------------------------------------
+
+
+@router.get("/health", tags=["ops"], response_model=schemas.HealthOut, responses={503: {"model": schemas.HealthOut}})
+async def health():
+    """Dependency status: 200 when Redis and the catalog table answer and a search index is published, else 503
+    naming the component (the search index is `building` on a fresh stack; the check has it built)."""
+    result = service.health()
+    return JSONResponse(schemas.HealthOut.model_validate(result).model_dump(),
+                        status_code=200 if result["status"] == "ok" else 503)
 
 
 # Internal -------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ unknown fields), like the auth domain's. Money is integer paise."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
@@ -342,3 +342,12 @@ class ReleaseInput(BaseModel):
 
     order_id: Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 
+
+class DependencyStatus(BaseModel):
+    status: Literal["ok", "building", "unavailable"]
+    detail: str | None = None
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok", "degraded"]
+    dependencies: dict[str, DependencyStatus]

@@ -12,14 +12,17 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import redis
 from pynamodb.exceptions import PutError, UpdateError
 
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
 from blinkit.ids import new_id
+from blinkit.redis_client import get_redis
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 from products import geo, hours, store
+from products.search import readiness
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
 STORES_CACHE_SECONDS = 60.0
@@ -476,6 +479,27 @@ def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, c
         "items": [{**stock_view(r), "name": names.get(r.product_id)} for r in rows],
         "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
     }
+
+
+# Health ---------------------------------------------------------------------------------------------
+
+
+def health() -> dict[str, Any]:
+    """What /health reports: Redis, the catalog table and the search index (503 until one is published)."""
+    deps: dict[str, dict[str, Any]] = {}
+    try:
+        get_redis().ping()
+        deps["redis"] = {"status": "ok"}
+    except redis.RedisError as exc:
+        deps["redis"] = {"status": "unavailable", "detail": type(exc).__name__}
+    try:
+        store.get_store("__health__")
+        deps["catalog_table"] = {"status": "ok"}
+    except Exception as exc:  # any failure to reach the table is what health reports, not raises
+        deps["catalog_table"] = {"status": "unavailable", "detail": type(exc).__name__}
+    deps["search_index"] = readiness.index_status().as_dependency()
+    ok = all(d["status"] == "ok" for d in deps.values())
+    return {"status": "ok" if ok else "degraded", "dependencies": deps}
 
 
 # Helpers --------------------------------------------------------------------------------------------

@@ -147,9 +147,11 @@ def _seed(api: Api, people: People) -> dict[str, list[str]]:
     session and a PLACED order: ids that exist, for the examples phase."""
     from local.catalog.data import catalog
     from local.seed import seed_catalog
+    from products.search import indexer
 
     data = catalog()
     seed_catalog(data)
+    indexer.rebuild()  # as `make run` does before it says it is running: search and /health answer 200
     admin = people.headers("admin")["Authorization"].removeprefix("Bearer ")
     store = _ok(api.post("/stores", store_body(fees=FEES, lat=HOME[0], lng=HOME[1]), token=admin), 201)
     people.staff_store_id = store["store_id"]

@@ -459,13 +459,6 @@ def test_every_response_carries_a_request_id_and_echoes_a_sane_one(api, customer
     assert problem.json()["request_id"] == problem.headers["x-request-id"] != "bad id with spaces"
 
 
-def test_health_reports_dependencies(api):
-    reply = api.get("/health")
-    assert reply.status == 200
-    assert reply.json() == {"status": "ok", "dependencies": {"redis": {"status": "ok", "detail": None},
-                                                             "users_table": {"status": "ok", "detail": None}}}
-
-
 def test_a_session_whose_user_record_is_gone_gets_404_not_a_limit_error(api, customer):
     from auth import store
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import boto3
@@ -83,3 +84,38 @@ def test_stopping_the_stack_leaves_moto_and_lambda_as_they_were() -> None:
         assert LambdaBackend.invoke is not _original_invoke
     assert default_user_config["stepfunctions"]["execute_state_machine"] is False
     assert LambdaBackend.invoke is _original_invoke
+
+
+# ---- a function's own boto3 lambda.invoke -------------------------------------------------------------
+
+
+def test_a_function_invoked_synchronously_answers_with_its_result(stack: LocalStack) -> None:
+    reply = boto3.client("lambda", region_name=REGION).invoke(FunctionName="SlowFunction",
+                                                              Payload=json.dumps({"seconds": 0}).encode())
+    assert reply["StatusCode"] == 200 and "request_id" in json.loads(reply["Payload"].read())
+
+
+def test_an_event_invocation_answers_202_at_once_and_runs_on_its_own_thread(stack: LocalStack, handlers: Any) -> None:
+    from local.executor import wait_for_event_invocations
+
+    client = boto3.client("lambda", region_name=REGION)
+    started = time.monotonic()
+    reply = client.invoke(FunctionName="SlowFunction", InvocationType="Event",
+                          Payload=json.dumps({"seconds": 1.0}).encode())
+    assert reply["StatusCode"] == 202 and reply["Payload"].read() == b""
+    assert time.monotonic() - started < 0.9  # did not wait for the handler's second
+    deadline = time.monotonic() + 5
+    while handlers.in_flight == 0:  # type: ignore[attr-defined]
+        assert time.monotonic() < deadline, "the event was never run"
+        time.sleep(0.01)
+    assert wait_for_event_invocations(10)
+    assert handlers.in_flight == 0  # type: ignore[attr-defined]
+
+
+def test_a_failing_event_invocation_is_not_the_callers_error(stack: LocalStack) -> None:
+    from local.executor import wait_for_event_invocations
+
+    reply = boto3.client("lambda", region_name=REGION).invoke(
+        FunctionName="EchoFunction", InvocationType="Event", Payload=json.dumps({"fail": "no milk"}).encode())
+    assert reply["StatusCode"] == 202 and "FunctionError" not in reply
+    assert wait_for_event_invocations(10)

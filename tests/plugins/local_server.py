@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 
 from local.config import ROOT
+from local.server import BANNER
 
 
 def _free_port() -> int:
@@ -29,7 +30,10 @@ def _free_port() -> int:
 def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
                  env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
     """Start `python -m local run` on a free port with its state file in `workdir` and `env` added; yield its
-    state (api, emulator_host, users, ...); stop it as Ctrl-C does. The caller empties `redis_url` first."""
+    state (api, emulator_host, users, ...); stop it as Ctrl-C does. The caller empties `redis_url` first.
+
+    It waits for the "running" line, as a person would, and at that moment asks /health and searches, as a
+    client starting right away would: `at_banner` holds what they answered."""
     port = _free_port()
     state = workdir / "stack.json"
     env = {**os.environ, **(env or {}), "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state)}
@@ -39,18 +43,17 @@ def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + startup_timeout
-        while True:  # the state file is written just before uvicorn binds the port: read it once /health answers
+        while BANNER not in log_path.read_text(errors="replace"):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("the local stack did not start:\n" + log_path.read_text()[-3000:])
-            if state.exists():
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.3)
+            time.sleep(0.1)
+        api = f"http://127.0.0.1:{port}"
+        health = httpx.get(f"{api}/health", timeout=10)
+        search = httpx.get(f"{api}/products/search", params={"q": "milk"}, timeout=10)
+        at_banner = {"health": health.status_code, "health_body": health.json(), "search": search.status_code,
+                     "search_total": search.json().get("total")}
         info = json.loads(state.read_text())
-        yield {**info, "api": f"http://127.0.0.1:{port}", "state_file": str(state), "log": str(log_path)}
+        yield {**info, "api": api, "state_file": str(state), "log": str(log_path), "at_banner": at_banner}
     finally:
         proc.send_signal(signal.SIGINT)  # as Ctrl-C: the stack stops its emulator and threads
         try:

@@ -1,5 +1,6 @@
 """GET /products/search. The products app includes this router first, so the literal path wins over
-/products/{product_id}. Public: no authorizer (template.yaml)."""
+/products/{product_id}. Public: no authorizer (template.yaml). Until a search index is published it answers
+503 `search-index-building` with Retry-After, and has one built (products.search.readiness)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import PROBLEM_JSON, BadRequest, NotFound, Unprocessable
 from blinkit.settings import get_settings
 from products.search import query as search_query
-from products.search import snapshot
+from products.search import readiness, snapshot
 from products.search.schemas import SearchResponse
 
 router = APIRouter()
@@ -81,7 +82,10 @@ async def search_products(
         offset = position["o"]
     if store_id:
         _require_store(store_id)
-    index = snapshot.CACHE.current()
+    try:
+        index = snapshot.CACHE.current()
+    except snapshot.NoIndexPublished:
+        raise readiness.unavailable_until_built() from None  # 503 search-index-building, Retry-After
     page = search_query.search(index, wanted, limit=limit, offset=offset,
                                stock_lookup=_stock if store_id else None)
     items = [search_query.item(index, hit, with_score=sort == "relevance", with_stock=bool(store_id))

@@ -7,7 +7,12 @@ race reloads the winner's snapshot and re-applies the batch. Other entities (sto
 
 `rebuild()` reads every active product and every category by Query on the `ByType` index and
 publishes a fresh index; the indexer falls back to it when nothing has been published yet, and
-`make run` seeding and tests call it directly.
+`make run` seeding and tests call it directly. The event `{"rebuild": true}` runs it too: that is what a
+search or health check that finds no published index asks for (`products.search.readiness`); it does
+nothing when an index was published meanwhile.
+
+The entry point is built here rather than in `products.handlers`, so the indexer's cold start never
+imports the products app (FastAPI, every route).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from blinkit.handler import make_job
 from blinkit.observability import logger, metrics
 from products.search import snapshot
 from products.search.index import SearchIndex, build, category_map
@@ -114,8 +120,11 @@ def _base(pointer: str) -> SearchIndex:
     return snapshot.load(pointer)
 
 
-def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
-    """DynamoDB stream batch → a new published index (or nothing, if no product or category changed)."""
+def index_changes(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    """DynamoDB stream batch → a new published index (or nothing, if no product or category changed);
+    `{"rebuild": true}` → a full rebuild from the table, unless an index is published by now."""
+    if event.get("rebuild") is True:
+        return rebuild_if_missing()
     records = event.get("Records") or []
     changes = changes_of(records)
     if not changes:
@@ -158,3 +167,19 @@ def rebuild() -> str:
         return snapshot.publish(index, base=None)
     except snapshot.PublishConflict as exc:
         return exc.current
+
+
+def rebuild_if_missing() -> dict[str, Any]:
+    """The rebuild a search or health check asked for (the stream may have published an index since)."""
+    current = snapshot.read_pointer()
+    if current is not None:
+        logger.info("search index rebuild not needed: an index is published", current=current)
+        return {"published": None, "current": current}
+    started = time.perf_counter()
+    published = rebuild()
+    metrics.add_metric(name="SearchIndexPublished", unit="Count", value=1)
+    logger.info("search index rebuilt from the catalog", ms=round((time.perf_counter() - started) * 1000, 1))
+    return {"published": published, "rebuild": True}
+
+
+handler = make_job(index_changes, service="products")

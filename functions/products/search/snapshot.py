@@ -11,7 +11,8 @@ succeeds only if the pointer is still the one its changes were applied to; a ful
 it is newer than the pointer. The indexer retries a lost race from the new pointer.
 
 Reading: `IndexCache.current()` returns the decoded index kept in this container, asking Redis for
-the pointer at most every `search_version_check_seconds` and downloading only when it changed.
+the pointer at most every `search_version_check_seconds` and downloading only when it changed; with no
+index published anywhere it raises `NoIndexPublished`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import redis
 from blinkit.observability import logger
 from blinkit.redis_client import get_redis
 from blinkit.settings import get_settings
-from products.search.index import SearchIndex, build
+from products.search.index import SearchIndex
 
 VERSION_KEY = "products:search:version"
 INDEX_KEY = "search/index.json.z"
@@ -47,6 +48,10 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 return ARGV[1]
 """
+
+
+class NoIndexPublished(Exception):
+    """No search index has been published yet (a fresh stack, or one whose index was lost)."""
 
 
 class PublishConflict(Exception):
@@ -89,10 +94,17 @@ def read_pointer() -> str | None:
 
 
 def read_durable_pointer() -> str | None:
+    from botocore.exceptions import ClientError
+
     try:
         body = s3().get_object(Bucket=get_settings().search_index_bucket, Key=POINTER_KEY)["Body"].read()
-    except s3().exceptions.NoSuchKey:
-        return None
+    except ClientError as exc:
+        # S3 names a missing key NoSuchKey only to callers allowed s3:ListBucket on the bucket; the functions
+        # are granted object actions alone (least privilege), and to them a missing key is 403 AccessDenied.
+        # Both mean: nothing published yet (a fresh stack), and search and health then have one built.
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "AccessDenied"):
+            return None
+        raise
     return body.decode().strip() or None
 
 
@@ -131,10 +143,6 @@ def load(pointer: str) -> SearchIndex:
     return SearchIndex.from_bytes(blob)
 
 
-def empty_index() -> SearchIndex:
-    return build([], {}, version="0000000000000-empty")
-
-
 # ---- the per-container copy -----------------------------------------------------------------------
 
 
@@ -156,12 +164,13 @@ class IndexCache:
             if self.index is not None and now - self.checked_at < interval:
                 return self.index
             pointer = read_pointer()
+            if pointer is None and self.index is None:
+                # Nothing to serve (the caller answers 503 and has one built: products.search.readiness);
+                # nothing remembered either, so the next request looks again.
+                raise NoIndexPublished()
             self.checked_at = now
             if pointer is None:
-                if self.index is None:
-                    logger.warning("no search index has been published yet")
-                    self.index = empty_index()
-                return self.index
+                return self.index  # keep serving the copy this container has
             if pointer != self.pointer or self.index is None:
                 self.index = load(pointer)
                 self.pointer = pointer

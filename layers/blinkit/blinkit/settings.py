@@ -99,10 +99,12 @@ class Settings(BaseSettings):
     # Signs pagination cursors. In AWS the template passes a generated per-stack value.
     cursor_secret: str = "local-cursor-secret"
 
-    # Product search: the bucket holding the published index, and how often a warm search function
-    # asks Redis whether a newer index exists (0 = on every request).
+    # Product search: the bucket holding the published index, how often a warm search function asks
+    # Redis whether a newer index exists (0 = on every request), and the indexer function a search or
+    # health check asks for a rebuild when no index is published (products.search.readiness).
     search_index_bucket: str = "search-index-bucket"
     search_version_check_seconds: float = Field(1.0, ge=0)
+    search_indexer_function: str = "SearchIndexerFunction"
 
     # Firebase. In AWS the service account JSON lives in Secrets Manager; the web API key (needed for
     # Identity Toolkit's signInWithIdp) in SSM. Locally the emulator needs neither.

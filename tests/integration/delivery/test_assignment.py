@@ -169,3 +169,26 @@ def test_malformed_messages_are_dropped_and_failures_are_reported_per_record(
     event["Records"].append({**event["Records"][0], "messageId": "not-json", "body": "{oops"})
     result = project_stack.functions.invoke("AssignPartnerFunction", event)
     assert result == {"batchItemFailures": [{"itemIdentifier": event["Records"][1]["messageId"]}]}
+
+
+def test_each_record_of_a_batch_logs_and_forwards_its_own_correlation_id(
+        api: Any, firebase: Any, project_stack: Any, admin: Any, customer: Any, store_id: str) -> None:
+    from tests.integration.log_helpers import captured_log_lines
+
+    for name in ("Rider One", "Rider Two"):
+        register_partner(api, firebase, admin, store_id, name=name, at=STORE_AT)
+    orders = {packed_order(customer, store_id): "corr-first", packed_order(customer, store_id): "corr-second"}
+    messages = [assignment_message(order_id, correlation_id=corr) for order_id, corr in orders.items()]
+    with captured_log_lines() as lines:
+        assert run_assignment(project_stack, *messages) == {"batchItemFailures": []}
+
+    job = [line for line in lines if line["function_name"] == "AssignPartnerFunction"]
+    assert job and {line["service"] for line in job} == {"delivery"}
+    outcomes = {line["order_id"]: line for line in job if line["message"] == "assignment"}
+    assert {order_id: line["correlation_id"] for order_id, line in outcomes.items()} == orders
+    # Every line carries one record's id: the job's, and those of the orders route each record called with it.
+    assert {line["function_name"] for line in lines} == {"AssignPartnerFunction", "OrdersDeliveryInternalFunction"}
+    assert all(line["request_id"] == line["correlation_id"] in orders.values() for line in lines), lines
+    # The notices each record sends carry its id on (to the notifications consumer's lines).
+    sent = drain(project_stack, NOTIFICATIONS)
+    assert sent and {m["data"]["order_id"]: m["correlation_id"] for m in sent} == orders

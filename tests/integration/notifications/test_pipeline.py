@@ -306,3 +306,26 @@ def test_a_push_that_fails_for_one_device_is_retried_for_that_device_only(
     assert [p["token"] for p in receivers.pushes] == [second_token, first_token]  # the second device once
     assert _delivery("push-partial")["push"] == "sent"
     assert _contact(api, customer)["device_tokens"] != []  # a transient failure removes no token
+
+
+def test_each_record_logs_its_own_correlation_id_on_its_worker_thread(
+        api: Any, customer: User, other_customer: User, project_stack: Any) -> None:
+    from tests.integration.log_helpers import captured_log_lines
+
+    with_contact(api, customer)
+    with_contact(api, other_customer)
+    ids = {customer.uid: "corr-asha", other_customer.uid: "corr-ravi"}
+    send(project_stack, *[{**order_message(user), "correlation_id": ids[user.uid]}
+                          for user in (customer, other_customer)])
+    with captured_log_lines() as lines:
+        stats = pump(project_stack)
+    assert (stats.received, stats.deleted, stats.failed) == (2, 2, 0)
+
+    delivered = [line for line in lines if line["message"] == "notification delivered"]
+    assert {line["user_id"]: line["correlation_id"] for line in delivered} == ids
+    consumer = [line for line in lines if line["function_name"] == "NotificationsConsumerFunction"]
+    assert {line["service"] for line in consumer} == {"notifications"} and len(consumer) >= len(delivered)
+    # The contact lookups each record makes carry its id to auth's lines too (x-request-id).
+    contact = [line for line in lines if line["function_name"] == "UsersContactInternalFunction"]
+    assert {line["correlation_id"] for line in contact} == set(ids.values())
+    assert all(line["request_id"] == line["correlation_id"] in ids.values() for line in lines), lines

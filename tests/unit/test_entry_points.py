@@ -1,0 +1,88 @@
+"""Every Lambda entry point goes through blinkit.handler's wrappers, and their log keys belong to one invocation.
+
+The template walk makes a new function that skips the wrappers fail here the day it is added; the thread test
+shows why the per-invocation keys are context-local: locally one process runs invocations of every domain at
+once, and each line must still name its own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import json
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from blinkit.handler import AUTHORIZER, ENTRY_POINT, HTTP, JOB, correlated, make_job
+from blinkit.observability import logger
+from local.template import Template
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = Template.load(ROOT / "template.yaml")
+
+
+def _handler(function_id: str) -> Any:
+    module, _, attr = TEMPLATE.functions[function_id].handler.rpartition(".")
+    return getattr(importlib.import_module(module), attr)
+
+
+@pytest.mark.parametrize("function_id", sorted(TEMPLATE.functions))
+def test_every_function_of_the_template_is_built_by_a_blinkit_wrapper(function_id: str) -> None:
+    kind = getattr(_handler(function_id), ENTRY_POINT, None)
+    assert kind in (HTTP, JOB, AUTHORIZER), f"{function_id}: its Handler skips blinkit.handler (make_handler/make_job)"
+    routed = any(route.function_id == function_id for route in TEMPLATE.http_routes())
+    assert (kind == HTTP) == routed, f"{function_id}: an HTTP route's function is built by make_handler, and only it"
+
+
+def test_the_authorizer_is_built_by_make_authorizer() -> None:
+    authorizers = {fid for fid, spec in TEMPLATE.functions.items() if spec.handler.endswith(".authorizer")}
+    assert authorizers == {"AuthorizerFunction"}
+    assert getattr(_handler("AuthorizerFunction"), ENTRY_POINT) == AUTHORIZER
+
+
+def _context(name: str) -> Any:
+    return SimpleNamespace(function_name=name, memory_limit_in_mb=512, aws_request_id=f"lambda-{name}",
+                           invoked_function_arn=f"arn:aws:lambda:ap-south-1:123456789012:function:{name}")
+
+
+def test_invocations_running_at_once_on_threads_each_log_their_own_keys() -> None:
+    both_started = threading.Barrier(2, timeout=10)
+
+    def work(event: dict[str, Any], context: Any) -> None:
+        logger.info("before the other starts")
+        both_started.wait()  # the other invocation has set its keys by now
+        logger.info("after the other started")
+        with correlated(event["record_id"]):
+            logger.info("one record")
+        logger.info("after the record")
+
+    jobs = {"JobA": make_job(work, service="orders"), "JobB": make_job(work, service="delivery")}
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    try:
+        threads = [threading.Thread(target=jobs[name], args=({"correlation_id": f"corr-{name}",
+                                                               "record_id": f"rec-{name}"}, _context(name)))
+                   for name in jobs]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+    finally:
+        logger.registered_handler.setStream(previous)
+    lines = [json.loads(raw) for raw in buffer.getvalue().splitlines()]
+
+    assert len(lines) == 8
+    for name, service in (("JobA", "orders"), ("JobB", "delivery")):
+        mine = [line for line in lines if line["function_name"] == name]
+        assert [line["message"] for line in mine] == ["before the other starts", "after the other started",
+                                                      "one record", "after the record"]
+        assert {line["service"] for line in mine} == {service}
+        assert {(line["function_arn"].rsplit(":", 1)[1], line["function_request_id"]) for line in mine} == {
+            (name, f"lambda-{name}")}
+        ids = [line["correlation_id"] for line in mine]
+        assert ids == [f"corr-{name}", f"corr-{name}", f"rec-{name}", f"corr-{name}"]
+        assert all(line["request_id"] == line["correlation_id"] for line in mine)

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinkit.clock import from_ms
 from blinkit.ids import _ALPHABET
 from blinkit.observability import logger
 from notifications import contacts, preferences, store
@@ -144,7 +144,7 @@ def _channel(channel: str, message: Message, rendered: Rendered, sent_ms: int, c
 
 def _in_app(message: Message, rendered: Rendered, sent_ms: int) -> Result:
     nid = notification_id(message.idempotency_key, sent_ms)
-    created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sent_ms / 1000)) + f".{sent_ms % 1000:03d}Z"
+    created = from_ms(sent_ms)
     data = {k: v for k, v in message.data.items() if k not in IN_APP_DATA_DROP}
     store.put_notification(store.NotificationRecord(
         pk=store.user_pk(message.user_id), sk=store.NTF + nid, notification_id=nid, user_id=message.user_id,

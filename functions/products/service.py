@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from pynamodb.exceptions import PutError, UpdateError
 
+from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
 from blinkit.ids import new_id
@@ -26,14 +27,6 @@ STORES_CACHE_SECONDS = 60.0
 # Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
 SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
                       "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def now_iso() -> str:
-    return utcnow().isoformat()
 
 
 def _conditional_failed(exc: PutError | UpdateError) -> bool:
@@ -82,7 +75,7 @@ def store_record(data: dict[str, Any], now: str) -> StoreRecord:
 
 
 def create_store(data: dict[str, Any]) -> dict[str, Any]:
-    record = store_record(data, now_iso())
+    record = store_record(data, clock.now_iso())
     _insert_new(record, "store")
     forget_stores()
     return store_view(record)
@@ -98,7 +91,7 @@ def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         elif name == "fees":
             value = store.Fees(**value)
         actions.append(getattr(StoreRecord, name).set(value))
-    actions.append(StoreRecord.updated_at.set(now_iso()))
+    actions.append(StoreRecord.updated_at.set(clock.now_iso()))
     try:
         record.update(actions=actions, condition=StoreRecord.pk.exists())
     except UpdateError as exc:
@@ -159,7 +152,7 @@ def nearest_serviceable(
 
 def serviceable(lat: float, lng: float, now: datetime | None = None, stores: list[dict[str, Any]] | None = None
                 ) -> dict[str, Any]:
-    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or utcnow())
+    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or clock.now())
     if found is None:
         raise NotFound("No open store delivers to this location right now", code="not-serviceable")
     chosen, distance = found
@@ -235,7 +228,7 @@ def create_category(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("parent_id"):
         _check_parent(data["parent_id"], data.get("category_id"))
     _check_slug(data["slug"], None)
-    record = category_record(data, now_iso())
+    record = category_record(data, clock.now_iso())
     _insert_new(record, "category")
     return category_view(record)
 
@@ -253,7 +246,7 @@ def update_category(category_id: str, changes: dict[str, Any]) -> dict[str, Any]
         _check_slug(changes["slug"], category_id)
     actions = [getattr(CategoryRecord, k).set(v) if v is not None else getattr(CategoryRecord, k).remove()
                for k, v in changes.items()]
-    actions.append(CategoryRecord.updated_at.set(now_iso()))
+    actions.append(CategoryRecord.updated_at.set(clock.now_iso()))
     try:
         current.update(actions=actions, condition=CategoryRecord.pk.exists())
     except UpdateError as exc:
@@ -328,7 +321,7 @@ def _require_category(category_id: str) -> None:
 
 def create_product(data: dict[str, Any]) -> dict[str, Any]:
     _require_category(data["category_id"])
-    record = product_record(data, now_iso())
+    record = product_record(data, clock.now_iso())
     _insert_new(record, "product")
     return product_view(record)
 
@@ -350,7 +343,7 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         name = changes.get("name", current.name)
         actions += [ProductRecord.cat_pk.set(changes.get("category_id", current.category_id)),
                     ProductRecord.cat_sk.set(store.category_sort_key(name, product_id))]
-    actions.append(ProductRecord.updated_at.set(now_iso()))
+    actions.append(ProductRecord.updated_at.set(clock.now_iso()))
     try:
         # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
         current.update(actions=actions, condition=ProductRecord.updated_at == current.updated_at)
@@ -364,7 +357,7 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
 def deactivate_product(product_id: str) -> None:
     record = ProductRecord(pk=store.product_pk(product_id), sk=store.PRODUCT)
     try:
-        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(now_iso())],
+        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(clock.now_iso())],
                       condition=ProductRecord.pk.exists())
     except UpdateError as exc:
         if _conditional_failed(exc):
@@ -460,7 +453,7 @@ def set_stock(principal: Principal, store_id: str, product_id: str, available: i
     require_store(store_id)
     if store.get_product(product_id) is None:
         raise NotFound("No such product")
-    return stock_view(store.set_stock(store_id, product_id, available, now_iso()))
+    return stock_view(store.set_stock(store_id, product_id, available, clock.now_iso()))
 
 
 def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, cursor: str | None

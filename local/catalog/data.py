@@ -15,13 +15,13 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from blinkit.ids import crockford
+
 CDN = "https://cdn.blinkit-clone.dev"
 CITY = "Bengaluru"
 TIMEZONE = "Asia/Kolkata"
 
 ID_PATTERN = r"^(sto|cat|prd)_[0-9A-HJKMNP-TV-Z]{26}$"
-_CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_BYTE_TO_CROCKFORD = bytes(_CROCKFORD[b % 32] for b in range(256))  # low 5 bits of a byte -> one character
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 # Discounts (percent) picked per product from a hash of its slug: about a third sell at MRP.
@@ -29,10 +29,13 @@ DISCOUNTS = (0, 0, 0, 0, 0, 5, 6, 8, 10, 10, 12, 15, 18, 20, 25, 30)
 
 
 def make_id(prefix: str, key: str) -> str:
-    """`<prefix>_` + 26 Crockford base32 characters from SHA-256(`<prefix>:<key>`) (5 bits of each of the first
-    26 bytes: 130 bits, so distinct keys never collide in practice). Stable from run to run."""
+    """`<prefix>_` + 26 Crockford base32 characters from SHA-256(`<prefix>:<key>`) (the low 5 bits of each of
+    the first 26 bytes: 130 bits, so distinct keys never collide in practice). Stable from run to run."""
     digest = hashlib.sha256(f"{prefix}:{key}".encode()).digest()
-    return f"{prefix}_{digest[:26].translate(_BYTE_TO_CROCKFORD).decode('ascii')}"
+    value = 0
+    for byte in digest[:26]:
+        value = value << 5 | byte & 31
+    return f"{prefix}_{crockford(value, 26)}"
 
 
 def slugify(text: str) -> str:

@@ -16,7 +16,7 @@ SHARED_LAYER = ROOT / "layers" / "blinkit"
 
 def use_shared_layer() -> None:
     """Put the shared layer (`blinkit`) on sys.path, as Lambda's /opt/python, for local code that applies its
-    rules outside a running stack (the demo catalog's ids, `python -m local seed`)."""
+    rules outside a running stack (the demo catalog's fee defaults and ids, `python -m local seed`)."""
     if str(SHARED_LAYER) not in sys.path:
         sys.path.append(str(SHARED_LAYER))  # appended: a stack's own layer folders still come first
 

@@ -17,6 +17,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
 from blinkit.ids import new_id
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
@@ -53,22 +54,23 @@ def store_view(r: StoreRecord) -> dict[str, Any]:
         "opening_hours": {"open": r.opening_hours.open, "close": r.opening_hours.close},
         "timezone": r.timezone,
         "is_active": bool(r.is_active),
-        "fees": {name: (getattr(fees, name) if name.startswith("late_night_") and name != "late_night_fee"
-                        else int(getattr(fees, name))) for name in FEE_FIELDS},
+        "fees": {**{name: int(getattr(fees, name)) for name in AMOUNT_FIELDS},
+                 **{name: getattr(fees, name) for name in WINDOW_FIELDS}},
         "created_at": r.created_at,
         "updated_at": r.updated_at,
     }
 
 
-FEE_FIELDS = ("delivery_fee", "free_delivery_threshold", "small_cart_fee", "small_cart_threshold", "handling_fee",
-              "late_night_fee", "late_night_start", "late_night_end", "minimum_order", "max_tip")
+def store_fees(given: dict[str, Any] | None) -> store.Fees:
+    """The fees as stored: the settings given, the rest at the one set of defaults (`blinkit.fees`)."""
+    return store.Fees(**complete_fees(given).model_dump())
 
 
 def store_record(data: dict[str, Any], now: str) -> StoreRecord:
     fields = dict(data)
     fields["store_id"] = fields.get("store_id") or new_id("sto_")
     fields["opening_hours"] = store.OpeningHours(**fields["opening_hours"])
-    fields["fees"] = store.Fees(**fields["fees"])
+    fields["fees"] = store_fees(fields.get("fees"))
     fields.setdefault("created_at", now)
     fields.setdefault("updated_at", now)
     return store.new_store(**fields)
@@ -89,7 +91,7 @@ def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         if name == "opening_hours":
             value = store.OpeningHours(**value)
         elif name == "fees":
-            value = store.Fees(**value)
+            value = store_fees(value)
         actions.append(getattr(StoreRecord, name).set(value))
     actions.append(StoreRecord.updated_at.set(clock.now_iso()))
     try:

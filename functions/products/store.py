@@ -128,18 +128,19 @@ class OpeningHours(MapAttribute):
 
 
 class Fees(MapAttribute):
-    """What the order bill charges at this store, in paise (times are "HH:MM" store-local)."""
+    """What the order bill charges at this store, in paise (times are "HH:MM" store-local). No defaults here:
+    the one set lives in `blinkit.fees`, and every write stores the whole set (`service.store_fees`)."""
 
-    delivery_fee = NumberAttribute(default=0)
-    free_delivery_threshold = NumberAttribute(default=0)
-    small_cart_fee = NumberAttribute(default=0)
-    small_cart_threshold = NumberAttribute(default=0)
-    handling_fee = NumberAttribute(default=0)
-    late_night_fee = NumberAttribute(default=0)
-    late_night_start = UnicodeAttribute(default="23:00")
-    late_night_end = UnicodeAttribute(default="06:00")
-    minimum_order = NumberAttribute(default=0)
-    max_tip = NumberAttribute(default=0)
+    delivery_fee = NumberAttribute()
+    free_delivery_threshold = NumberAttribute()
+    small_cart_fee = NumberAttribute()
+    small_cart_threshold = NumberAttribute()
+    handling_fee = NumberAttribute()
+    late_night_fee = NumberAttribute()
+    late_night_start = UnicodeAttribute()
+    late_night_end = UnicodeAttribute()
+    minimum_order = NumberAttribute()
+    max_tip = NumberAttribute()
 
 
 class StoreRecord(Model):

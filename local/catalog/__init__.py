@@ -9,7 +9,7 @@ base32 characters derived from a SHA-256 of the slug, so they are stable from ru
 
 from local.config import use_shared_layer
 
-use_shared_layer()  # the catalog takes its id encoding from the shared layer
+use_shared_layer()  # the catalog takes its fee defaults and id encoding from the shared layer
 
 from local.catalog.data import CATEGORIES, PRODUCTS, STOCK, STORES, catalog  # noqa: E402 (after the layer)
 from local.catalog.generate import generate_catalog  # noqa: E402

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from blinkit.fees import complete_fees
 from blinkit.ids import crockford
 
 CDN = "https://cdn.blinkit-clone.dev"
@@ -57,19 +58,6 @@ def _hash_int(text: str) -> int:
 
 
 # Stores ---------------------------------------------------------------------------------------------
-
-DEFAULT_FEES: dict[str, Any] = {
-    "delivery_fee": 2500,
-    "free_delivery_threshold": 19900,
-    "small_cart_fee": 2000,
-    "small_cart_threshold": 9900,
-    "handling_fee": 400,
-    "late_night_fee": 1500,
-    "late_night_start": "23:00",
-    "late_night_end": "06:00",
-    "minimum_order": 4900,
-    "max_tip": 10000,
-}
 
 # (slug, name, address, lat, lng, radius_km, close, fee overrides)
 _STORES: tuple[tuple[str, str, str, float, float, float, str, dict[str, Any]], ...] = (
@@ -114,7 +102,7 @@ def _build_stores() -> list[dict[str, Any]]:
             "opening_hours": {"open": "06:00", "close": close},
             "timezone": TIMEZONE,
             "is_active": True,
-            "fees": {**DEFAULT_FEES, **fees},
+            "fees": complete_fees(fees).model_dump(),  # the one set of defaults, as products stores them
         }
         for slug, name, address, lat, lng, radius, close, fees in _STORES
     ]

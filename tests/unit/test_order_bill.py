@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.catalog.data import DEFAULT_FEES
+from blinkit.fees import DEFAULT_FEES
 from orders.bill import (
     BelowMinimum,
     Bill,

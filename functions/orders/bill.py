@@ -1,4 +1,4 @@
-"""The itemised bill, the delivery ETA and the store's local time. Pure: no HTTP, no AWS, no clock.
+"""The itemised bill and the store's local time. Pure: no HTTP, no AWS, no clock.
 
 Decisions at the edges:
 - Every amount is integer paise. Floats are refused (never rounded) so that a stray float from a client
@@ -18,7 +18,6 @@ Decisions at the edges:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -213,38 +212,6 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
             for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount > 0]
     return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
                 total=sum(entry["amount"] for entry in bill), late_night=late_night)
-
-
-# ETA --------------------------------------------------------------------------------------------------
-
-EARTH_RADIUS_KM = 6371.0  # mean Earth radius; the error against the ellipsoid is far below the road factor
-ROAD_FACTOR = 1.3  # roads are longer than the straight line
-RIDER_SPEED_KMH = 15.0
-ASSIGNMENT_MINUTES = 2.0
-ETA_RANGE_MINUTES = 5
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle (haversine) distance in km."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))  # min(): rounding can push a past 1
-
-
-def estimate_eta(store_lat: float, store_lng: float, lat: float, lng: float, line_count: int) -> dict[str, int]:
-    """Minutes to the door as `{"min", "max"}`: pick-and-pack + travel + assignment, max = min + 5.
-
-    Pick-and-pack is 2 + 0.1 per line, computed in tenths so that e.g. 30 lines is exactly 3 minutes
-    (0.1 * 30 is 3.0000000000000004 in floats, which ceil() would turn into a whole extra minute);
-    the total is also rounded to 1e-9 before ceil() so travel-time float noise cannot add a minute either.
-    """
-    if line_count < 0:
-        raise ValueError(f"line_count must not be negative, not {line_count}")
-    pick_and_pack = (20 + line_count) / 10
-    travel = distance_km(store_lat, store_lng, lat, lng) * ROAD_FACTOR / RIDER_SPEED_KMH * 60
-    minimum = math.ceil(round(pick_and_pack + travel + ASSIGNMENT_MINUTES, 9))
-    return {"min": minimum, "max": minimum + ETA_RANGE_MINUTES}
 
 
 # Store time -------------------------------------------------------------------------------------------

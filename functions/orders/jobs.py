@@ -19,9 +19,9 @@ from typing import Any
 from blinkit.clock import now_iso
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger, metrics
-from orders import bill, service, store, upstream
+from orders import service, store, upstream
 from orders.lifecycle import SYSTEM, Status, check_transition
-from orders.pricing import price, serviceable
+from orders.pricing import distance_km, price, serviceable
 from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
 from orders.store import VersionConflict
 
@@ -57,8 +57,8 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise StoresUnavailable(str(exc)) from exc
     address = order.address
     if not serviceable(shop, address):
-        distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
-        raise NotServiceable(json.dumps({"store_id": shop["store_id"], "distance_km": round(distance, 2),
+        raise NotServiceable(json.dumps({"store_id": shop["store_id"],
+                                         "distance_km": round(distance_km(shop, address), 2),
                                          "radius_km": shop["radius_km"]}))
     return price(shop, address, request.cart.lines, int(order.tip or 0))
 

@@ -17,11 +17,13 @@ from pynamodb.exceptions import PutError, UpdateError
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.eta import order_eta
 from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
+from blinkit.geo import haversine_km
 from blinkit.ids import new_id
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
-from products import geo, hours, store
+from products import hours, store
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
 STORES_CACHE_SECONDS = 60.0
@@ -142,7 +144,7 @@ def nearest_serviceable(
     for s in stores:
         if not s["is_active"]:
             continue
-        distance = geo.haversine_km(lat, lng, s["lat"], s["lng"])
+        distance = haversine_km(s["lat"], s["lng"], lat, lng)  # store to door, as orders measures it
         if distance > s["radius_km"]:
             continue
         if not hours.is_open(s["opening_hours"]["open"], s["opening_hours"]["close"], s["timezone"], now):
@@ -158,7 +160,7 @@ def serviceable(lat: float, lng: float, now: datetime | None = None, stores: lis
     if found is None:
         raise NotFound("No open store delivers to this location right now", code="not-serviceable")
     chosen, distance = found
-    return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": geo.eta_minutes(distance)}
+    return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": order_eta(distance)}
 
 
 # Categories -----------------------------------------------------------------------------------------

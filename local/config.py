@@ -5,11 +5,20 @@ Everything else (table names, queue URLs, state machine ARNs) is resolved from t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 STATE_DIR = ROOT / ".local"  # ports of a running `make run`, the email outbox, logs (git-ignored)
+SHARED_LAYER = ROOT / "layers" / "blinkit"
+
+
+def use_shared_layer() -> None:
+    """Put the shared layer (`blinkit`) on sys.path, as Lambda's /opt/python, for local code that applies its
+    rules outside a running stack (the demo catalog's fee defaults and ids, `python -m local seed`)."""
+    if str(SHARED_LAYER) not in sys.path:
+        sys.path.append(str(SHARED_LAYER))  # appended: a stack's own layer folders still come first
 
 PARAMETERS: dict[str, str] = {
     "Stage": "dev",

@@ -34,13 +34,13 @@ def seed_users(emulator: Any) -> dict[str, str]:
     Runs inside the local stack's process, after its environment is applied. Returns key → uid.
     """
     from auth import firebase, store
-    from auth.sessions import utcnow
+    from blinkit import clock
     from local.catalog.data import STORES
 
     uids = {}
     for user in DEMO_USERS:
         uid, _ = emulator.sign_in_with_phone(user.phone)  # creates the account on first sign-in
-        now = utcnow()
+        now = clock.now()
         store_id = STORES[0]["store_id"] if user.works_at_first_store else None
         record = store.UserRecord(
             pk=store.user_pk(uid), uid=uid, phone_number=user.phone, name=user.name, email=user.email,
@@ -61,8 +61,8 @@ def seed_partners(uids: dict[str, str]) -> int:
     seen at the store, so `make run` can assign a packed order at once. Runs inside the stack's process."""
     import time
 
+    from blinkit.clock import now_iso
     from delivery import store
-    from delivery.service import now_iso
     from local.catalog.data import STORES
 
     shop, now, count = STORES[0], now_iso(), 0
@@ -97,9 +97,10 @@ def seed_catalog(data: dict[str, Any]) -> dict[str, int]:
     Records go through the same builders as the create routes, so they look exactly like API-made ones.
     Returns how many of each kind were written.
     """
+    from blinkit.clock import now_iso
     from products import service, store
 
-    now = service.now_iso()
+    now = now_iso()
     stores = [service.store_record(s, now) for s in data["stores"]]
     categories = [service.category_record(c, now) for c in data["categories"]]
     products = [service.product_record(p, now) for p in data["products"]]

@@ -3,11 +3,11 @@ are refused (422) rather than coerced, so a client bug shows up at once."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_validator
 
+from blinkit.clock import Timestamp
 from blinkit.forms import BlankIsAbsent, Request
 from blinkit.security import Role
 
@@ -53,14 +53,14 @@ class UserOut(BaseModel):
     name: str | None
     roles: list[Role]
     store_id: str | None = None
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class LoginResponse(BaseModel):
     session_token: str = Field(description="Send as `Authorization: Bearer <token>`; shown only once")
     session_id: str
-    expires_at: datetime = Field(description="Absolute end of the session; idle sessions end sooner")
+    expires_at: Timestamp = Field(description="Absolute end of the session; idle sessions end sooner")
     user: UserOut
     is_new_user: bool
     cart_merge: Literal["merged", "failed"] | None = Field(
@@ -70,7 +70,7 @@ class LoginResponse(BaseModel):
 class RefreshResponse(BaseModel):
     session_token: str
     session_id: str
-    expires_at: datetime
+    expires_at: Timestamp
 
 
 class ValidateTokenResponse(BaseModel):
@@ -88,9 +88,9 @@ class DeviceInfo(BaseModel):
 class SessionOut(BaseModel):
     session_id: str
     device: DeviceInfo
-    created_at: datetime
-    last_seen_at: datetime
-    expires_at: datetime
+    created_at: Timestamp
+    last_seen_at: Timestamp
+    expires_at: Timestamp
     current: bool
 
 
@@ -140,8 +140,8 @@ class AddressOut(BaseModel):
     pincode: str
     lat: float
     lng: float
-    created_at: datetime
-    updated_at: datetime
+    created_at: Timestamp
+    updated_at: Timestamp
 
 
 class AddressList(BaseModel):
@@ -156,7 +156,7 @@ class DeviceIn(Request):
 class DeviceOut(BaseModel):
     token: str
     platform: str
-    registered_at: datetime
+    registered_at: Timestamp
 
 
 class RolesIn(Request):

@@ -14,7 +14,8 @@ import redis
 
 from auth import store
 from auth.session_store import SessionStore
-from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session, utcnow
+from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session
+from blinkit import clock
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
@@ -108,7 +109,7 @@ def _login(claims: dict[str, Any], device_name: str, platform: str,
            guest_cart_id: str | None = None) -> dict[str, Any]:
     uid = claims["uid"]
     _limit_user(uid)
-    now = utcnow()
+    now = clock.now()
     provider = (claims.get("firebase") or {}).get("sign_in_provider")
     user, is_new = store.create_user_if_absent(
         store.UserRecord(
@@ -177,7 +178,7 @@ def authorize(headers: dict[str, str] | None) -> dict[str, Any]:
         store_ = sessions()
         token_hash = hash_token(token)
         session = store_.get(token_hash)
-        now = utcnow()
+        now = clock.now()
         if session is None or not session.is_active(now, store_.policy):
             return {"auth_state": AuthState.INVALID.value}
         if session.needs_touch(now, store_.policy) and not store_.touch(token_hash, session, now):
@@ -203,7 +204,7 @@ def refresh_session(principal: Principal, token: str | None) -> dict[str, Any]:
     if session is None or session.session_id != principal.session_id:
         raise NotFound("The session has already ended", code="session-ended")
     new_token = mint_token()
-    if not store_.rotate(old_hash, hash_token(new_token), session, utcnow()):
+    if not store_.rotate(old_hash, hash_token(new_token), session, clock.now()):
         raise NotFound("The session has already ended", code="session-ended")
     return {"session_token": new_token, "session_id": session.session_id, "expires_at": session.expires_at}
 
@@ -263,7 +264,7 @@ def get_me(principal: Principal) -> dict[str, Any]:
 def update_me(principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
     if not changes:
         raise Unprocessable("Send at least one field to change", errors=[{"field": "body", "message": "empty"}])
-    store.update_user(principal.uid, utcnow(), **changes)
+    store.update_user(principal.uid, clock.now(), **changes)
     return get_me(principal)
 
 
@@ -291,7 +292,7 @@ def get_address(uid: str, address_id: str) -> dict[str, Any]:
 
 
 def add_address(principal: Principal, fields: dict[str, Any]) -> dict[str, Any]:
-    now = utcnow()
+    now = clock.now()
     address_id = new_id("adr_")
     record = store.AddressRecord(
         pk=store.user_pk(principal.uid), sk=store.ADDRESS + address_id, address_id=address_id,
@@ -308,7 +309,7 @@ def update_address(principal: Principal, address_id: str, changes: dict[str, Any
                             errors=[{"field": k, "message": "must not be null"} for k in nulled])
     if not changes:
         raise Unprocessable("Send at least one field to change", errors=[{"field": "body", "message": "empty"}])
-    record = store.update_address(principal.uid, address_id, utcnow(), changes)
+    record = store.update_address(principal.uid, address_id, clock.now(), changes)
     record.refresh(consistent_read=True)
     return address_view(record)
 
@@ -323,7 +324,7 @@ def delete_address(principal: Principal, address_id: str) -> None:
 def register_device(principal: Principal, token: str, platform: str) -> dict[str, Any]:
     record = store.add_device(
         store.DeviceRecord(pk=store.user_pk(principal.uid), sk=store.device_sk(token), token=token,
-                           platform=platform, registered_at=utcnow()),
+                           platform=platform, registered_at=clock.now()),
         limit=MAX_DEVICES,
     )
     return {"token": record.token, "platform": record.platform, "registered_at": record.registered_at}
@@ -378,7 +379,7 @@ def set_roles(uid: str, roles: list[str], store_id: str | None = None) -> dict[s
     existing = firebase.get_user(uid).get("custom_claims") or {}
     claims = {**existing, "roles": roles, "store_id": store_id}
     firebase.set_custom_claims(uid, {k: v for k, v in claims.items() if v is not None})
-    store.update_user(uid, utcnow(), roles=roles, store_id=store_id)
+    store.update_user(uid, clock.now(), roles=roles, store_id=store_id)
     sessions().set_roles(uid, tuple(roles), store_id)
     return {"uid": uid, "roles": roles, "store_id": store_id}
 

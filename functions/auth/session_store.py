@@ -10,6 +10,7 @@ from datetime import datetime
 import redis
 
 from auth.sessions import Policy, Session
+from blinkit.clock import iso
 
 _TOUCH = """
 if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -92,12 +93,12 @@ class SessionStore:
     def touch(self, token_hash: str, session: Session, now: datetime) -> bool:
         touched = session.touched(now)
         ttl = touched.ttl_seconds(now, self.policy)
-        return bool(self._touch(keys=[session_key(token_hash)], args=[now.isoformat(), ttl]))
+        return bool(self._touch(keys=[session_key(token_hash)], args=[iso(now), ttl]))
 
     def rotate(self, old_hash: str, new_hash: str, session: Session, now: datetime) -> bool:
         ttl = session.touched(now).ttl_seconds(now, self.policy)
         keys = [session_key(old_hash), session_key(new_hash), index_key(session.uid)]
-        return bool(self._rotate(keys=keys, args=[session.session_id, new_hash, now.isoformat(), ttl]))
+        return bool(self._rotate(keys=keys, args=[session.session_id, new_hash, iso(now), ttl]))
 
     def list(self, uid: str) -> list[Session]:
         index = self.r.hgetall(index_key(uid))

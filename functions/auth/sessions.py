@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+
+from blinkit.clock import iso, parse
 
 TOKEN_PREFIX = "bks_"  # makes leaked tokens easy to spot in logs and secret scanners
 
@@ -68,7 +70,7 @@ class Session:
     def to_redis(self) -> dict[str, str]:
         data = asdict(self)
         for key in ("created_at", "last_seen_at", "expires_at"):
-            data[key] = data[key].isoformat()
+            data[key] = iso(data[key])
         data["roles"] = ",".join(self.roles)
         data["store_id"] = self.store_id or ""
         return data
@@ -78,9 +80,9 @@ class Session:
         return cls(
             session_id=data["session_id"],
             uid=data["uid"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            last_seen_at=datetime.fromisoformat(data["last_seen_at"]),
-            expires_at=datetime.fromisoformat(data["expires_at"]),
+            created_at=parse(data["created_at"]),
+            last_seen_at=parse(data["last_seen_at"]),
+            expires_at=parse(data["expires_at"]),
             device_name=data.get("device_name", ""),
             platform=data.get("platform", ""),
             roles=tuple(r for r in data.get("roles", "").split(",") if r),
@@ -103,7 +105,3 @@ def new_session(
         roles=roles,
         store_id=store_id,
     )
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from blinkit.attributes import TimestampAttribute
 from blinkit.errors import Conflict, NotFound
 from blinkit.settings import get_settings
 
@@ -52,8 +53,8 @@ class UserRecord(Model):
     providers = ListAttribute(of=UnicodeAttribute, default=list)
     address_count = NumberAttribute(default=0)
     device_count = NumberAttribute(default=0)
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
+    created_at = TimestampAttribute()
+    updated_at = TimestampAttribute()
 
 
 class AddressRecord(Model):
@@ -71,8 +72,8 @@ class AddressRecord(Model):
     pincode = UnicodeAttribute()
     lat = NumberAttribute()
     lng = NumberAttribute()
-    created_at = UTCDateTimeAttribute()
-    updated_at = UTCDateTimeAttribute()
+    created_at = TimestampAttribute()
+    updated_at = TimestampAttribute()
 
 
 class DeviceRecord(Model):
@@ -83,7 +84,7 @@ class DeviceRecord(Model):
     sk = UnicodeAttribute(range_key=True)
     token = UnicodeAttribute()
     platform = UnicodeAttribute()
-    registered_at = UTCDateTimeAttribute()
+    registered_at = TimestampAttribute()
 
 
 def _connection() -> Connection:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.connection import Connection
@@ -27,6 +27,7 @@ from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from blinkit import clock
 from blinkit.settings import get_settings
 
 META = "META"
@@ -119,10 +120,6 @@ def now_epoch() -> int:
     return int(time.time())
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def line_sk(product_id: str) -> str:
     return LINE + product_id
 
@@ -152,7 +149,7 @@ def load(owner: Owner) -> Cart:
                 cart.expired.append(str(item.product_id))
                 continue
             cart.lines.append(Line(str(item.product_id), int(item.quantity or 0), int(item.price_at_add or 0),
-                                   item.added_at or _utcnow(), item.updated_at or _utcnow()))
+                                   item.added_at or clock.now(), item.updated_at or clock.now()))
     if cart.header_expired:  # the whole cart lapsed: whatever lines remain are leftovers
         cart.expired.extend(line.product_id for line in cart.lines)
         cart.lines = []
@@ -168,7 +165,7 @@ def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int
 
     Raises LineLimit when the result would exceed `limit`, and KeyError when the line does not exist.
     """
-    now = _utcnow()
+    now = clock.now()
     record = CartItem(pk=owner.pk, sk=line_sk(product_id))
     condition = (CartItem.sk.exists() & (CartItem.expires_at > now_epoch())
                  & (CartItem.quantity <= limit - quantity))
@@ -194,7 +191,7 @@ def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, pri
 
     Raises NewLineRefused when the cart is full or holds another store's lines.
     """
-    now = _utcnow()
+    now = clock.now()
     expires = now_epoch() + owner.ttl_seconds
     header = CartItem(pk=owner.pk, sk=META)
     line = CartItem(pk=owner.pk, sk=line_sk(product_id), product_id=product_id, quantity=quantity,
@@ -220,7 +217,7 @@ def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, pri
 
 def set_quantity(owner: Owner, product_id: str, quantity: int) -> bool:
     """Set a live line's quantity. False when there is no such line."""
-    now = _utcnow()
+    now = clock.now()
     record = CartItem(pk=owner.pk, sk=line_sk(product_id))
     try:
         record.update(actions=[CartItem.quantity.set(quantity), CartItem.updated_at.set(now),
@@ -262,7 +259,7 @@ def touch(owner: Owner) -> None:
     """Refresh the header's TTL and time after a line changed (best effort: the line write is what counts)."""
     try:
         CartItem(pk=owner.pk, sk=META).update(
-            actions=[CartItem.updated_at.set(_utcnow()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+            actions=[CartItem.updated_at.set(clock.now()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
             condition=CartItem.pk.exists(),
         )
     except UpdateError as exc:
@@ -287,7 +284,7 @@ def clear_for_order(owner: Owner, order_id: str) -> int | None:
     keys = [(item.pk, item.sk) for item in CartItem.query(owner.pk, consistent_read=True,
                                                           attributes_to_get=["pk", "sk"])
             if not item.sk.startswith(CLEARED)]
-    marker = CartItem(pk=owner.pk, sk=CLEARED + order_id, updated_at=_utcnow(),
+    marker = CartItem(pk=owner.pk, sk=CLEARED + order_id, updated_at=clock.now(),
                       expires_at=now_epoch() + owner.ttl_seconds)
     try:
         # At most 50 lines and the header: within DynamoDB's 100 items per transaction.

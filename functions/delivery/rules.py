@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from blinkit.eta import minutes_to_door
 from blinkit.geo import haversine_km
 
-ROAD_FACTOR = 1.3  # roads are longer than the straight line (as the orders domain prices ETAs)
-RIDER_SPEED_KMH = 18.0  # average city speed of a two-wheeler, stops included
-HANDOVER_MINUTES = 1  # parking, stairs, the doorstep
 NEARBY_METERS = 200
 ETA_CHANGE_MINUTES = 2  # "ETA changed" only for a move of at least this much...
 ETA_NOTIFY_INTERVAL_SECONDS = 120  # ...and at most once in this long
@@ -20,19 +17,18 @@ MAX_SPEED_KMPH = 150.0
 FUTURE_SKEW_SECONDS = 30  # a phone clock slightly ahead is tolerated, more is a bad request
 
 
-def travel_minutes(distance_km: float) -> float:
-    return distance_km * ROAD_FACTOR / RIDER_SPEED_KMH * 60
-
-
 def eta_minutes(lat: float, lng: float, *, drop: Mapping[str, float], store: Mapping[str, float] | None = None
                 ) -> int:
-    """Minutes to the door from (lat, lng): via the store first when the order is not picked up yet."""
+    """Minutes to the door from (lat, lng), via the store first when the order is not picked up yet: the
+    order's ETA rule (`blinkit.eta`) from the rider's position, so a rider at the store before pickup is
+    told the order's `eta.min` less pick-and-pack and assignment."""
     if store is not None:
+        # Store to door measured as the order measured it (same argument order: the same float).
         km = haversine_km(lat, lng, store["lat"], store["lng"]) + haversine_km(store["lat"], store["lng"],
                                                                                drop["lat"], drop["lng"])
     else:
         km = haversine_km(lat, lng, drop["lat"], drop["lng"])
-    return math.ceil(round(travel_minutes(km) + HANDOVER_MINUTES, 9))
+    return minutes_to_door(km)
 
 
 def distance_m(lat: float, lng: float, lat2: float, lng2: float) -> float:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import redis
 
+from blinkit.clock import iso, now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, TooManyRequests
@@ -32,10 +32,6 @@ from delivery.store import DeliveryRecord, PartnerRecord, StateConflict
 OTP_ATTEMPTS = 5  # wrong OTPs per order per window, then 429
 OTP_WINDOW_SECONDS = 600
 NEARBY_KEY_SECONDS = 2 * 86400
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _secret() -> str:
@@ -291,7 +287,7 @@ def deliver(principal: Principal, order_id: str, otp: str) -> dict[str, Any]:
 def record_location(principal: Principal, body: LocationIn) -> dict[str, Any]:
     uid = principal.uid
     loc_ms = int(body.recorded_at.timestamp() * 1000)
-    recorded_at = body.recorded_at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    recorded_at = iso(body.recorded_at)
     track = _gate(uid)  # 429 when the last accepted update is under a second old
     point = {"lat": body.lat, "lng": body.lng, "accuracy_m": body.accuracy_m, "heading": body.heading,
              "speed_kmph": body.speed_kmph}

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from blinkit.ids import _ALPHABET
+from blinkit.clock import from_ms
+from blinkit.ids import ENTROPY_BITS, ulid
 from blinkit.observability import logger
 from notifications import contacts, preferences, store
 from notifications.channels import Result, Transient
@@ -47,12 +47,8 @@ class Outcome:
 def notification_id(idempotency_key: str, sent_ms: int) -> str:
     """`ntf_` + a ULID whose time is the message's first send and whose randomness is the key's hash:
     sortable by time, and the same for every delivery of the message."""
-    value = (sent_ms << 80) | int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:10], "big")
-    chars = []
-    for _ in range(26):
-        value, rem = divmod(value, 32)
-        chars.append(_ALPHABET[rem])
-    return "ntf_" + "".join(reversed(chars))
+    entropy = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:ENTROPY_BITS // 8], "big")
+    return ulid(sent_ms, entropy, "ntf_")
 
 
 def deliver(message: Message, sent_ms: int) -> Outcome:
@@ -144,7 +140,7 @@ def _channel(channel: str, message: Message, rendered: Rendered, sent_ms: int, c
 
 def _in_app(message: Message, rendered: Rendered, sent_ms: int) -> Result:
     nid = notification_id(message.idempotency_key, sent_ms)
-    created = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sent_ms / 1000)) + f".{sent_ms % 1000:03d}Z"
+    created = from_ms(sent_ms)
     data = {k: v for k, v in message.data.items() if k not in IN_APP_DATA_DROP}
     store.put_notification(store.NotificationRecord(
         pk=store.user_pk(message.user_id), sk=store.NTF + nid, notification_id=nid, user_id=message.user_id,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime
 from typing import Any
 
+from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, NotFound, Unprocessable
@@ -22,10 +22,6 @@ READ_ALL_CAP = 1000
 
 _lock = threading.Lock()
 _sqs: Any = None
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def view(record: store.NotificationRecord) -> dict[str, Any]:

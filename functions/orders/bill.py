@@ -1,4 +1,4 @@
-"""The itemised bill, the delivery ETA and the store's local time. Pure: no HTTP, no AWS, no clock.
+"""The itemised bill and the store's local time. Pure: no HTTP, no AWS, no clock.
 
 Decisions at the edges:
 - Every amount is integer paise. Floats are refused (never rounded) so that a stray float from a client
@@ -18,7 +18,6 @@ Decisions at the edges:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
@@ -27,21 +26,9 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from blinkit.errors import Problem, Unprocessable
+from blinkit.fees import AMOUNT_FIELDS, DEFAULT_FEES, WINDOW_FIELDS, complete_fees
 
-# Settings ---------------------------------------------------------------------------------------------
-
-DEFAULT_FEES: dict[str, Any] = {
-    "delivery_fee": 2500,
-    "free_delivery_threshold": 19900,
-    "small_cart_fee": 2000,
-    "small_cart_threshold": 9900,
-    "handling_fee": 400,
-    "late_night_fee": 1500,
-    "late_night_start": "23:00",
-    "late_night_end": "06:00",
-    "minimum_order": 4900,
-    "max_tip": 10000,
-}
+# Amounts and settings ---------------------------------------------------------------------------------
 
 
 def _paise(value: Any, name: str) -> int:
@@ -59,41 +46,38 @@ def _paise(value: Any, name: str) -> int:
     return value
 
 
-def _clock(value: Any, name: str) -> time:
-    """Parse "HH:MM" (or a `time`) into a naive `time`: the window is compared in store local time."""
-    if isinstance(value, time):
-        return value.replace(tzinfo=None)
-    try:
-        return time.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{name} must be a time like '23:00', not {value!r}") from None
+def _clock(value: str) -> time:
+    """A window edge, "HH:MM" (checked by the schema), as a naive `time`: it is compared in store local time."""
+    return time.fromisoformat(value)
+
+
+_DEFAULT_START, _DEFAULT_END = (_clock(DEFAULT_FEES[name]) for name in WINDOW_FIELDS)
 
 
 @dataclass(frozen=True, slots=True)
 class StoreFees:
-    """A store's pricing settings (the store record's `fees`), all amounts in paise."""
+    """A store's fee settings (`blinkit.fees`, the one schema and defaults) with the window as `time`s."""
 
-    delivery_fee: int = 2500
-    free_delivery_threshold: int = 19900
-    small_cart_fee: int = 2000
-    small_cart_threshold: int = 9900
-    handling_fee: int = 400
-    late_night_fee: int = 1500
-    late_night_start: time = time(23, 0)
-    late_night_end: time = time(6, 0)
-    minimum_order: int = 4900
-    max_tip: int = 10000
+    delivery_fee: int = DEFAULT_FEES["delivery_fee"]
+    free_delivery_threshold: int = DEFAULT_FEES["free_delivery_threshold"]
+    small_cart_fee: int = DEFAULT_FEES["small_cart_fee"]
+    small_cart_threshold: int = DEFAULT_FEES["small_cart_threshold"]
+    handling_fee: int = DEFAULT_FEES["handling_fee"]
+    late_night_fee: int = DEFAULT_FEES["late_night_fee"]
+    late_night_start: time = _DEFAULT_START
+    late_night_end: time = _DEFAULT_END
+    minimum_order: int = DEFAULT_FEES["minimum_order"]
+    max_tip: int = DEFAULT_FEES["max_tip"]
 
     @classmethod
     def from_store(cls, fees: Mapping[str, Any] | None) -> StoreFees:
-        """From a store's `fees` dict; missing keys (or a missing dict) take the defaults."""
-        merged = {**DEFAULT_FEES, **{k: v for k, v in (fees or {}).items() if v is not None}}
-        amounts = {k: _paise(merged[k], k) for k in DEFAULT_FEES if k not in ("late_night_start", "late_night_end")}
-        return cls(
-            **amounts,
-            late_night_start=_clock(merged["late_night_start"], "late_night_start"),
-            late_night_end=_clock(merged["late_night_end"], "late_night_end"),
-        )
+        """From a store's `fees`; missing or null settings (or a missing dict) take the defaults.
+
+        Raises `ValueError` for a setting the schema refuses (a float, a negative, a fractional Decimal).
+        """
+        settings = complete_fees(fees)
+        return cls(**{name: getattr(settings, name) for name in AMOUNT_FIELDS},
+                   **{name: _clock(getattr(settings, name)) for name in WINDOW_FIELDS})
 
     def is_late_night(self, local_time: time) -> bool:
         """Whether `local_time` (store local time) is inside [late_night_start, late_night_end)."""
@@ -228,38 +212,6 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
             for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount > 0]
     return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
                 total=sum(entry["amount"] for entry in bill), late_night=late_night)
-
-
-# ETA --------------------------------------------------------------------------------------------------
-
-EARTH_RADIUS_KM = 6371.0  # mean Earth radius; the error against the ellipsoid is far below the road factor
-ROAD_FACTOR = 1.3  # roads are longer than the straight line
-RIDER_SPEED_KMH = 15.0
-ASSIGNMENT_MINUTES = 2.0
-ETA_RANGE_MINUTES = 5
-
-
-def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle (haversine) distance in km."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi, dlmb = math.radians(lat2 - lat1), math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))  # min(): rounding can push a past 1
-
-
-def estimate_eta(store_lat: float, store_lng: float, lat: float, lng: float, line_count: int) -> dict[str, int]:
-    """Minutes to the door as `{"min", "max"}`: pick-and-pack + travel + assignment, max = min + 5.
-
-    Pick-and-pack is 2 + 0.1 per line, computed in tenths so that e.g. 30 lines is exactly 3 minutes
-    (0.1 * 30 is 3.0000000000000004 in floats, which ceil() would turn into a whole extra minute);
-    the total is also rounded to 1e-9 before ceil() so travel-time float noise cannot add a minute either.
-    """
-    if line_count < 0:
-        raise ValueError(f"line_count must not be negative, not {line_count}")
-    pick_and_pack = (20 + line_count) / 10
-    travel = distance_km(store_lat, store_lng, lat, lng) * ROAD_FACTOR / RIDER_SPEED_KMH * 60
-    minimum = math.ceil(round(pick_and_pack + travel + ASSIGNMENT_MINUTES, 9))
-    return {"min": minimum, "max": minimum + ETA_RANGE_MINUTES}
 
 
 # Store time -------------------------------------------------------------------------------------------

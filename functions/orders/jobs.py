@@ -16,11 +16,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from blinkit.clock import now_iso
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger, metrics
-from orders import bill, service, store, upstream
+from orders import service, store, upstream
 from orders.lifecycle import SYSTEM, Status, check_transition
-from orders.pricing import price, serviceable
+from orders.pricing import distance_km, price, serviceable
 from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
 from orders.store import VersionConflict
 
@@ -56,8 +57,8 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise StoresUnavailable(str(exc)) from exc
     address = order.address
     if not serviceable(shop, address):
-        distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
-        raise NotServiceable(json.dumps({"store_id": shop["store_id"], "distance_km": round(distance, 2),
+        raise NotServiceable(json.dumps({"store_id": shop["store_id"],
+                                         "distance_km": round(distance_km(shop, address), 2),
                                          "radius_km": shop["radius_km"]}))
     return price(shop, address, request.cart.lines, int(order.tip or 0))
 
@@ -68,7 +69,7 @@ def create_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if order.status != Status.PLACED:
         check_transition({SYSTEM}, order.status, Status.PLACED, is_owner=False, is_store_staff_of_order=False,
                          is_assigned_partner=False)
-        priced, now = request.priced, service.now_iso()
+        priced, now = request.priced, now_iso()
         history = [*(order.status_history or []), {"status": Status.PLACED.value, "at": now, "actor": SYSTEM}]
         store.update_order(order, expected_status=Status.PENDING.value, status=Status.PLACED.value,
                            store_id=priced["store_id"], items=priced["lines"], bill=priced["bill"],
@@ -107,7 +108,7 @@ def mark_order_failed(event: dict[str, Any], context: Any = None) -> dict[str, A
         if order.status != Status.PENDING:
             # PLACED by a CreateOrder whose answer was lost: its stock is already released, so it cannot stand.
             logger.error("failing an order past PENDING", extra={"order_id": order.order_id, "status": order.status})
-        now = service.now_iso()
+        now = now_iso()
         history = [*(order.status_history or []), {"status": Status.FAILED.value, "at": now, "actor": SYSTEM}]
         try:
             store.update_order(order, expected_status=order.status, status=Status.FAILED.value, reason=reason,

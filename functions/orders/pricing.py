@@ -10,19 +10,25 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from blinkit.eta import order_eta
+from blinkit.geo import haversine_km
 from orders import bill
 
 
+def distance_km(shop: dict[str, Any], address: dict[str, Any]) -> float:
+    """Store to door in a straight line, measured as serviceability measures it (the ETAs must agree)."""
+    return haversine_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
+
+
 def serviceable(shop: dict[str, Any], address: dict[str, Any]) -> bool:
-    distance = bill.distance_km(shop["lat"], shop["lng"], address["lat"], address["lng"])
-    return bool(shop.get("is_active", True)) and distance <= float(shop["radius_km"])
+    return bool(shop.get("is_active", True)) and distance_km(shop, address) <= float(shop["radius_km"])
 
 
 def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int
           ) -> dict[str, Any]:
-    """The bill (`bill.price_order` at the store's local time) and the ETA of these lines from this store."""
+    """The bill (`bill.price_order` at the store's local time) and the ETA from this store to this address
+    (`blinkit.eta`: distance only, so the quote, the order and serviceability show one ETA)."""
     lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price", "mrp")} for line in cart_lines]
     local_time = bill.store_local_time(datetime.now(UTC), shop.get("timezone") or "Asia/Kolkata")
     priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time)
-    eta = bill.estimate_eta(shop["lat"], shop["lng"], address["lat"], address["lng"], len(lines))
-    return {"store_id": shop["store_id"], **priced.to_dict(), "eta": eta}
+    return {"store_id": shop["store_id"], **priced.to_dict(), "eta": order_eta(distance_km(shop, address))}

@@ -13,9 +13,9 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import UTC, datetime
 from typing import Any
 
+from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, ServiceUnavailable, Unprocessable
@@ -29,10 +29,6 @@ from orders.schemas import OrderIn
 from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
 
 SAGA_ACTOR = "system:order-saga"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
 def status_url(order_id: str) -> str:

@@ -22,10 +22,10 @@ from pydantic import ValidationError
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
+from blinkit.clock import now_iso
 from blinkit.observability import logger, metrics
 from products import store
 from products.schemas import ReleaseInput, ReserveInput
-from products.service import now_iso
 from products.store import ReservationRecord, ReservedItem, StockRecord
 
 RESERVED, RELEASED = "RESERVED", "RELEASED"

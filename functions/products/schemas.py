@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from blinkit.fees import FeeSettings
 from blinkit.forms import BlankIsAbsent, Request
 
 STORE_ID = r"^sto_[0-9A-HJKMNP-TV-Z]{26}$"
@@ -46,19 +47,6 @@ class OpeningHours(Request):
     close: HhMm = Field(description='Closes at; earlier than `open` means after midnight')
 
 
-class Fees(Request):
-    delivery_fee: Paise = 0
-    free_delivery_threshold: Paise = 0
-    small_cart_fee: Paise = 0
-    small_cart_threshold: Paise = 0
-    handling_fee: Paise = 0
-    late_night_fee: Paise = 0
-    late_night_start: HhMm = "23:00"
-    late_night_end: HhMm = "06:00"
-    minimum_order: Paise = 0
-    max_tip: Paise = 0
-
-
 class StoreIn(Request):
     store_id: StoreId | None = Field(None, description="Optional fixed id (seeding); generated when absent")
     name: Name
@@ -70,7 +58,7 @@ class StoreIn(Request):
     opening_hours: OpeningHours = OpeningHours(open="06:00", close="01:00")
     timezone: BlankIsAbsent[str] = "Asia/Kolkata"
     is_active: bool = True
-    fees: Fees = Fees()
+    fees: FeeSettings = Field(FeeSettings(), description="Settings left out take the defaults")
 
     _tz = field_validator("timezone")(_valid_timezone)
 
@@ -85,22 +73,10 @@ class StorePatch(Request):
     opening_hours: OpeningHours | None = None
     timezone: BlankIsAbsent[str | None] = None
     is_active: bool | None = None
-    fees: Fees | None = None
+    fees: FeeSettings | None = Field(None, description="Replaces the store's fees; settings left out take "
+                                                        "the defaults")
 
     _tz = field_validator("timezone")(_valid_timezone)
-
-
-class FeesOut(BaseModel):
-    delivery_fee: int
-    free_delivery_threshold: int
-    small_cart_fee: int
-    small_cart_threshold: int
-    handling_fee: int
-    late_night_fee: int
-    late_night_start: str
-    late_night_end: str
-    minimum_order: int
-    max_tip: int
 
 
 class HoursOut(BaseModel):
@@ -119,7 +95,7 @@ class StoreOut(BaseModel):
     opening_hours: HoursOut
     timezone: str
     is_active: bool
-    fees: FeesOut
+    fees: FeeSettings
     created_at: str
     updated_at: str
 

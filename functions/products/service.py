@@ -9,19 +9,23 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import redis
 from pynamodb.exceptions import PutError, UpdateError
 
+from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.eta import order_eta
+from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
+from blinkit.geo import haversine_km
 from blinkit.ids import new_id
 from blinkit.redis_client import get_redis
 from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
-from products import geo, hours, store
+from products import hours, store
 from products.search import readiness
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
@@ -29,14 +33,6 @@ STORES_CACHE_SECONDS = 60.0
 # Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
 SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
                       "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
-def now_iso() -> str:
-    return utcnow().isoformat()
 
 
 def _conditional_failed(exc: PutError | UpdateError) -> bool:
@@ -63,29 +59,30 @@ def store_view(r: StoreRecord) -> dict[str, Any]:
         "opening_hours": {"open": r.opening_hours.open, "close": r.opening_hours.close},
         "timezone": r.timezone,
         "is_active": bool(r.is_active),
-        "fees": {name: (getattr(fees, name) if name.startswith("late_night_") and name != "late_night_fee"
-                        else int(getattr(fees, name))) for name in FEE_FIELDS},
+        "fees": {**{name: int(getattr(fees, name)) for name in AMOUNT_FIELDS},
+                 **{name: getattr(fees, name) for name in WINDOW_FIELDS}},
         "created_at": r.created_at,
         "updated_at": r.updated_at,
     }
 
 
-FEE_FIELDS = ("delivery_fee", "free_delivery_threshold", "small_cart_fee", "small_cart_threshold", "handling_fee",
-              "late_night_fee", "late_night_start", "late_night_end", "minimum_order", "max_tip")
+def store_fees(given: dict[str, Any] | None) -> store.Fees:
+    """The fees as stored: the settings given, the rest at the one set of defaults (`blinkit.fees`)."""
+    return store.Fees(**complete_fees(given).model_dump())
 
 
 def store_record(data: dict[str, Any], now: str) -> StoreRecord:
     fields = dict(data)
     fields["store_id"] = fields.get("store_id") or new_id("sto_")
     fields["opening_hours"] = store.OpeningHours(**fields["opening_hours"])
-    fields["fees"] = store.Fees(**fields["fees"])
+    fields["fees"] = store_fees(fields.get("fees"))
     fields.setdefault("created_at", now)
     fields.setdefault("updated_at", now)
     return store.new_store(**fields)
 
 
 def create_store(data: dict[str, Any]) -> dict[str, Any]:
-    record = store_record(data, now_iso())
+    record = store_record(data, clock.now_iso())
     _insert_new(record, "store")
     forget_stores()
     return store_view(record)
@@ -99,9 +96,9 @@ def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         if name == "opening_hours":
             value = store.OpeningHours(**value)
         elif name == "fees":
-            value = store.Fees(**value)
+            value = store_fees(value)
         actions.append(getattr(StoreRecord, name).set(value))
-    actions.append(StoreRecord.updated_at.set(now_iso()))
+    actions.append(StoreRecord.updated_at.set(clock.now_iso()))
     try:
         record.update(actions=actions, condition=StoreRecord.pk.exists())
     except UpdateError as exc:
@@ -150,7 +147,7 @@ def nearest_serviceable(
     for s in stores:
         if not s["is_active"]:
             continue
-        distance = geo.haversine_km(lat, lng, s["lat"], s["lng"])
+        distance = haversine_km(s["lat"], s["lng"], lat, lng)  # store to door, as orders measures it
         if distance > s["radius_km"]:
             continue
         if not hours.is_open(s["opening_hours"]["open"], s["opening_hours"]["close"], s["timezone"], now):
@@ -162,11 +159,11 @@ def nearest_serviceable(
 
 def serviceable(lat: float, lng: float, now: datetime | None = None, stores: list[dict[str, Any]] | None = None
                 ) -> dict[str, Any]:
-    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or utcnow())
+    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or clock.now())
     if found is None:
         raise NotFound("No open store delivers to this location right now", code="not-serviceable")
     chosen, distance = found
-    return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": geo.eta_minutes(distance)}
+    return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": order_eta(distance)}
 
 
 # Categories -----------------------------------------------------------------------------------------
@@ -238,7 +235,7 @@ def create_category(data: dict[str, Any]) -> dict[str, Any]:
     if data.get("parent_id"):
         _check_parent(data["parent_id"], data.get("category_id"))
     _check_slug(data["slug"], None)
-    record = category_record(data, now_iso())
+    record = category_record(data, clock.now_iso())
     _insert_new(record, "category")
     return category_view(record)
 
@@ -256,7 +253,7 @@ def update_category(category_id: str, changes: dict[str, Any]) -> dict[str, Any]
         _check_slug(changes["slug"], category_id)
     actions = [getattr(CategoryRecord, k).set(v) if v is not None else getattr(CategoryRecord, k).remove()
                for k, v in changes.items()]
-    actions.append(CategoryRecord.updated_at.set(now_iso()))
+    actions.append(CategoryRecord.updated_at.set(clock.now_iso()))
     try:
         current.update(actions=actions, condition=CategoryRecord.pk.exists())
     except UpdateError as exc:
@@ -331,7 +328,7 @@ def _require_category(category_id: str) -> None:
 
 def create_product(data: dict[str, Any]) -> dict[str, Any]:
     _require_category(data["category_id"])
-    record = product_record(data, now_iso())
+    record = product_record(data, clock.now_iso())
     _insert_new(record, "product")
     return product_view(record)
 
@@ -353,7 +350,7 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         name = changes.get("name", current.name)
         actions += [ProductRecord.cat_pk.set(changes.get("category_id", current.category_id)),
                     ProductRecord.cat_sk.set(store.category_sort_key(name, product_id))]
-    actions.append(ProductRecord.updated_at.set(now_iso()))
+    actions.append(ProductRecord.updated_at.set(clock.now_iso()))
     try:
         # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
         current.update(actions=actions, condition=ProductRecord.updated_at == current.updated_at)
@@ -367,7 +364,7 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
 def deactivate_product(product_id: str) -> None:
     record = ProductRecord(pk=store.product_pk(product_id), sk=store.PRODUCT)
     try:
-        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(now_iso())],
+        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(clock.now_iso())],
                       condition=ProductRecord.pk.exists())
     except UpdateError as exc:
         if _conditional_failed(exc):
@@ -463,7 +460,7 @@ def set_stock(principal: Principal, store_id: str, product_id: str, available: i
     require_store(store_id)
     if store.get_product(product_id) is None:
         raise NotFound("No such product")
-    return stock_view(store.set_stock(store_id, product_id, available, now_iso()))
+    return stock_view(store.set_stock(store_id, product_id, available, clock.now_iso()))
 
 
 def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, cursor: str | None

@@ -32,6 +32,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from blinkit.fees import DEFAULT_FEES
 from blinkit.settings import get_settings
 
 STORE, CATEGORY, PRODUCT, RESERVATION = "STORE", "CATEGORY", "PRODUCT", "RESERVATION"
@@ -128,18 +129,19 @@ class OpeningHours(MapAttribute):
 
 
 class Fees(MapAttribute):
-    """What the order bill charges at this store, in paise (times are "HH:MM" store-local)."""
+    """What the order bill charges at this store, in paise (times are "HH:MM" store-local). The defaults are
+    the one set (`blinkit.fees`): the service stores every setting, a record built here without some gets them."""
 
-    delivery_fee = NumberAttribute(default=0)
-    free_delivery_threshold = NumberAttribute(default=0)
-    small_cart_fee = NumberAttribute(default=0)
-    small_cart_threshold = NumberAttribute(default=0)
-    handling_fee = NumberAttribute(default=0)
-    late_night_fee = NumberAttribute(default=0)
-    late_night_start = UnicodeAttribute(default="23:00")
-    late_night_end = UnicodeAttribute(default="06:00")
-    minimum_order = NumberAttribute(default=0)
-    max_tip = NumberAttribute(default=0)
+    delivery_fee = NumberAttribute(default=DEFAULT_FEES["delivery_fee"])
+    free_delivery_threshold = NumberAttribute(default=DEFAULT_FEES["free_delivery_threshold"])
+    small_cart_fee = NumberAttribute(default=DEFAULT_FEES["small_cart_fee"])
+    small_cart_threshold = NumberAttribute(default=DEFAULT_FEES["small_cart_threshold"])
+    handling_fee = NumberAttribute(default=DEFAULT_FEES["handling_fee"])
+    late_night_fee = NumberAttribute(default=DEFAULT_FEES["late_night_fee"])
+    late_night_start = UnicodeAttribute(default=DEFAULT_FEES["late_night_start"])
+    late_night_end = UnicodeAttribute(default=DEFAULT_FEES["late_night_end"])
+    minimum_order = NumberAttribute(default=DEFAULT_FEES["minimum_order"])
+    max_tip = NumberAttribute(default=DEFAULT_FEES["max_tip"])
 
 
 class StoreRecord(Model):

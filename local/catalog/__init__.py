@@ -7,7 +7,11 @@ Pure Python, deterministic, no I/O. Money is integer paise; ids are `sto_`/`cat_
 base32 characters derived from a SHA-256 of the slug, so they are stable from run to run.
 """
 
-from local.catalog.data import CATEGORIES, PRODUCTS, STOCK, STORES, catalog
-from local.catalog.generate import generate_catalog
+from local.config import use_shared_layer
+
+use_shared_layer()  # the catalog takes its fee defaults and id encoding from the shared layer
+
+from local.catalog.data import CATEGORIES, PRODUCTS, STOCK, STORES, catalog  # noqa: E402 (after the layer)
+from local.catalog.generate import generate_catalog  # noqa: E402
 
 __all__ = ["CATEGORIES", "PRODUCTS", "STOCK", "STORES", "catalog", "generate_catalog"]

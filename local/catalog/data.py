@@ -15,13 +15,14 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from blinkit.fees import complete_fees
+from blinkit.ids import crockford
+
 CDN = "https://cdn.blinkit-clone.dev"
 CITY = "Bengaluru"
 TIMEZONE = "Asia/Kolkata"
 
 ID_PATTERN = r"^(sto|cat|prd)_[0-9A-HJKMNP-TV-Z]{26}$"
-_CROCKFORD = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_BYTE_TO_CROCKFORD = bytes(_CROCKFORD[b % 32] for b in range(256))  # low 5 bits of a byte -> one character
 _NON_SLUG = re.compile(r"[^a-z0-9]+")
 
 # Discounts (percent) picked per product from a hash of its slug: about a third sell at MRP.
@@ -29,10 +30,13 @@ DISCOUNTS = (0, 0, 0, 0, 0, 5, 6, 8, 10, 10, 12, 15, 18, 20, 25, 30)
 
 
 def make_id(prefix: str, key: str) -> str:
-    """`<prefix>_` + 26 Crockford base32 characters from SHA-256(`<prefix>:<key>`) (5 bits of each of the first
-    26 bytes: 130 bits, so distinct keys never collide in practice). Stable from run to run."""
+    """`<prefix>_` + 26 Crockford base32 characters from SHA-256(`<prefix>:<key>`) (the low 5 bits of each of
+    the first 26 bytes: 130 bits, so distinct keys never collide in practice). Stable from run to run."""
     digest = hashlib.sha256(f"{prefix}:{key}".encode()).digest()
-    return f"{prefix}_{digest[:26].translate(_BYTE_TO_CROCKFORD).decode('ascii')}"
+    value = 0
+    for byte in digest[:26]:
+        value = value << 5 | byte & 31
+    return f"{prefix}_{crockford(value, 26)}"
 
 
 def slugify(text: str) -> str:
@@ -54,19 +58,6 @@ def _hash_int(text: str) -> int:
 
 
 # Stores ---------------------------------------------------------------------------------------------
-
-DEFAULT_FEES: dict[str, Any] = {
-    "delivery_fee": 2500,
-    "free_delivery_threshold": 19900,
-    "small_cart_fee": 2000,
-    "small_cart_threshold": 9900,
-    "handling_fee": 400,
-    "late_night_fee": 1500,
-    "late_night_start": "23:00",
-    "late_night_end": "06:00",
-    "minimum_order": 4900,
-    "max_tip": 10000,
-}
 
 # (slug, name, address, lat, lng, radius_km, close, fee overrides)
 _STORES: tuple[tuple[str, str, str, float, float, float, str, dict[str, Any]], ...] = (
@@ -111,7 +102,7 @@ def _build_stores() -> list[dict[str, Any]]:
             "opening_hours": {"open": "06:00", "close": close},
             "timezone": TIMEZONE,
             "is_active": True,
-            "fees": {**DEFAULT_FEES, **fees},
+            "fees": complete_fees(fees).model_dump(),  # the one set of defaults, as products stores them
         }
         for slug, name, address, lat, lng, radius, close, fees in _STORES
     ]

@@ -78,9 +78,9 @@ def set_stock(api: Any, user: User, store_id: str, product_id: str, available: i
 def make_staff(api: Any, firebase: Any, store_id: str) -> User:
     """A store_staff user of `store_id`, set directly in the users table as an operator would."""
     from auth import store as auth_store
-    from auth.sessions import utcnow
+    from blinkit import clock
 
     user = sign_up_and_login(api, firebase)
-    auth_store.update_user(user.uid, utcnow(), roles=["store_staff"], store_id=store_id)
+    auth_store.update_user(user.uid, clock.now(), roles=["store_staff"], store_id=store_id)
     user.session_token = login_again(api, user, "Store tablet")
     return user

@@ -37,9 +37,9 @@ def main() -> None:
     with loopback_stack(11) as lb:
         shop = lb.invoke("POST", "/stores", {"name": "Bench Store", "address": "1 MG Road", "city": "Bengaluru",
                                              "lat": 12.97, "lng": 77.64, "opening_hours": ALWAYS_OPEN})
+        from blinkit.clock import now_iso
         from blinkit.redis_client import get_redis
         from delivery import store
-        from delivery.service import now_iso
         from orders import service as orders_service
         from orders.store import OrderRecord, order_pk
 

@@ -125,8 +125,8 @@ NOT_BLANKABLE = {
     "products.StorePatch.name": "required on a store",
     "products.StorePatch.address": "required on a store",
     "products.StorePatch.city": "required on a store",
-    "products.Fees.late_night_start": "an HH:MM time with a default",
-    "products.Fees.late_night_end": "an HH:MM time with a default",
+    "blinkit.fees.FeeSettings.late_night_start": "an HH:MM time with a default",
+    "blinkit.fees.FeeSettings.late_night_end": "an HH:MM time with a default",
     "products.CategoryIn.category_id": "an id",
     "products.CategoryIn.parent_id": "an id",
     "products.CategoryPatch.name": "required on a category",
@@ -151,13 +151,17 @@ def _takes_text(annotation: Any) -> bool:
     return annotation is str
 
 
+# Request models the layer defines for several domains (a store's fees: products' bodies embed it).
+LAYER_SCHEMAS = ("blinkit.fees",)
+
+
 def _request_models() -> dict[str, type[BaseModel]]:
     found = {}
-    for domain in DOMAINS:
-        module = importlib.import_module(f"{domain}.schemas")
+    for prefix, module_name in [*((d, f"{d}.schemas") for d in DOMAINS), *((m, m) for m in LAYER_SCHEMAS)]:
+        module = importlib.import_module(module_name)
         for name, cls in vars(module).items():
             if inspect.isclass(cls) and issubclass(cls, BaseModel) and cls.__module__ == module.__name__:
-                found[f"{domain}.{name}"] = cls
+                found[f"{prefix}.{name}"] = cls
     return found
 
 

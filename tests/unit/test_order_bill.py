@@ -1,31 +1,27 @@
-"""The itemised bill, ETA and store time (orders.bill): every threshold and window edge, in paise."""
+"""The itemised bill and store time (orders.bill): every threshold and window edge, in paise. The ETA and the
+distance it is measured with are the layer's (tests/unit/test_eta.py)."""
 
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from local.catalog.data import DEFAULT_FEES
+from blinkit.fees import DEFAULT_FEES
 from orders.bill import (
     BelowMinimum,
     Bill,
     InvalidTip,
     StoreFees,
-    distance_km,
-    estimate_eta,
     price_order,
     store_local_time,
 )
 
 NOON = time(12, 0)
 DEFAULTS = StoreFees()
-KORAMANGALA = (12.9352, 77.6245)
-INDIRANAGAR = (12.9719, 77.6412)
 
 
 def line(price: int, quantity: int = 1, mrp: int | None = None, product_id: str = "p1") -> dict[str, Any]:
@@ -258,54 +254,6 @@ def test_extra_line_fields_are_kept():
 def test_malformed_lines_are_a_programming_error(bad: dict[str, Any]):
     with pytest.raises(ValueError):
         price_order([{**line(5000), **bad}], DEFAULTS, tip=0, local_time=NOON)
-
-
-# ETA ------------------------------------------------------------------------------------------------------
-
-
-def test_distance_due_north_is_the_arc_length():
-    # Along a meridian haversine reduces to R * Δφ: 0.018° north of Koramangala is 2.0015 km.
-    lat, lng = KORAMANGALA
-    assert distance_km(lat, lng, lat + 0.018, lng) == pytest.approx(6371.0 * math.radians(0.018), abs=1e-9)
-    assert distance_km(lat, lng, lat + 0.018, lng) == pytest.approx(2.0015, abs=1e-4)
-
-
-def test_distance_matches_the_spherical_law_of_cosines():
-    (lat1, lng1), (lat2, lng2) = KORAMANGALA, INDIRANAGAR
-    p1, p2, dl = math.radians(lat1), math.radians(lat2), math.radians(lng2 - lng1)
-    expected = 6371.0 * math.acos(math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl))
-    assert distance_km(lat1, lng1, lat2, lng2) == pytest.approx(expected, abs=1e-6)
-    assert distance_km(lat1, lng1, lat2, lng2) == pytest.approx(distance_km(lat2, lng2, lat1, lng1))
-    assert distance_km(lat1, lng1, lat1, lng1) == 0
-
-
-@pytest.mark.parametrize(("line_count", "expected_min"), [
-    # 2.0015 km * 1.3 / 15 km/h = 10.4078 min of travel, + 2 assignment, + 2 + 0.1/line pick-and-pack
-    (0, 15),  # 2.0 + 10.4078 + 2 = 14.41 → 15
-    (3, 15),  # 2.3 + 10.4078 + 2 = 14.71 → 15
-    (5, 15),  # 2.5 + 10.4078 + 2 = 14.91 → 15
-    (6, 16),  # 2.6 + 10.4078 + 2 = 15.0078 → 16: just past a whole minute
-    (10, 16),  # 3.0 + 10.4078 + 2 = 15.41 → 16
-    (50, 20),  # 7.0 + 10.4078 + 2 = 19.41 → 20
-])
-def test_eta_two_km_from_koramangala(line_count: int, expected_min: int):
-    lat, lng = KORAMANGALA
-    travel = 6371.0 * math.radians(0.018) * 1.3 / 15 * 60
-    assert travel == pytest.approx(10.4078, abs=1e-4)
-    assert math.ceil(2 + line_count / 10 + travel + 2) == expected_min  # the formula, written out independently
-    assert estimate_eta(lat, lng, lat + 0.018, lng, line_count) == {"min": expected_min, "max": expected_min + 5}
-
-
-@pytest.mark.parametrize(("line_count", "expected_min"), [(0, 4), (10, 5), (30, 7), (31, 8)])
-def test_eta_at_the_store_door_has_no_float_creep(line_count: int, expected_min: int):
-    # 0.1 * 30 is 3.0000000000000004 in floats; the ETA must still be exactly 2 + 3 + 2 = 7.
-    lat, lng = KORAMANGALA
-    assert estimate_eta(lat, lng, lat, lng, line_count) == {"min": expected_min, "max": expected_min + 5}
-
-
-def test_eta_rejects_a_negative_line_count():
-    with pytest.raises(ValueError):
-        estimate_eta(*KORAMANGALA, *KORAMANGALA, -1)
 
 
 # Store local time -----------------------------------------------------------------------------------------

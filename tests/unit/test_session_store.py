@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import redis
 
 from auth.session_store import SessionStore, index_key, session_key
 from auth.sessions import Policy, hash_token, mint_token, new_session
+from blinkit.clock import now_iso, parse
 from tests.plugins.stack import flush_keeping_claim
 
 POLICY = Policy(absolute=timedelta(days=30), idle=timedelta(days=7), touch_every=timedelta(minutes=1))
-NOW = datetime.now(UTC)
+# Whole milliseconds: timestamps are stored with millisecond precision (blinkit.clock), so times a test sets
+# come back equal.
+NOW = parse(now_iso())
 
 
 @pytest.fixture

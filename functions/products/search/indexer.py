@@ -20,10 +20,10 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from blinkit.clock import now_iso
 from blinkit.handler import make_job
 from blinkit.observability import logger, metrics
 from products.search import snapshot
@@ -110,7 +110,7 @@ def apply(base: SearchIndex, changes: Changes, *, version: str) -> SearchIndex:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return now_iso()
 
 
 def _base(pointer: str) -> SearchIndex:

@@ -96,11 +96,11 @@ def post_location(api: Any, partner: Partner, lat: float, lng: float, **kw: Any)
 
 def packed_order(customer: User, store_id: str, *, drop: dict[str, Any] = DROP, otp: str = "4821") -> str:
     """An order as the saga and staff leave it (PACKED), written straight into the orders table."""
+    from blinkit.clock import now_iso
     from blinkit.ids import new_id
-    from orders import service as orders_service
     from orders.store import OrderRecord, order_pk
 
-    now = orders_service.now_iso()
+    now = now_iso()
     order_id = new_id("ord_")
     history = [{"status": s, "at": now, "actor": "test"} for s in ("PENDING", "PLACED", "CONFIRMED", "PACKED")]
     OrderRecord(pk=order_pk(order_id), order_id=order_id, user_id=customer.uid, store_id=store_id,

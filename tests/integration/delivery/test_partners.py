@@ -83,11 +83,11 @@ def test_status_goes_available_and_offline_but_not_while_busy(api: Any, firebase
 
 def test_a_partner_role_without_a_partner_record_is_404(api: Any, firebase: Any, admin: Any) -> None:
     from auth import store as auth_store
-    from auth.sessions import utcnow
+    from blinkit import clock
     from tests.integration.conftest import login_again
 
     user = sign_up_and_login(api, firebase)
-    auth_store.update_user(user.uid, utcnow(), roles=["delivery_partner"])
+    auth_store.update_user(user.uid, clock.now(), roles=["delivery_partner"])
     token = login_again(api, user, "Rider phone")
     assert_problem(api.get("/delivery/partners/me", token=token), 404, "not-a-partner")
     assert_problem(api.patch("/delivery/partners/me/status", {"status": "available"}, token=token), 404)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import random
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from pydantic import ValidationError
 
+from blinkit.eta import ASSIGNMENT_MINUTES, PICK_AND_PACK_MINUTES, order_eta
+from blinkit.geo import haversine_km
 from delivery import rules
 from delivery.schemas import AssignmentMessage, LocationIn
 
@@ -25,12 +28,25 @@ def test_distance_matches_a_known_value_and_is_symmetric() -> None:
 
 def test_eta_is_travel_at_rider_speed_with_road_factor_plus_handover() -> None:
     km = rules.distance_m(*STORE.values(), *DROP.values()) / 1000
-    expected = -(-(km * 1.3 / 18 * 60 + 1) // 1)  # ceil
+    expected = -(-(km * 1.3 / 15 * 60 + 1) // 1)  # ceil; the one rider speed is 15 km/h (it was 18 here)
     assert rules.eta_minutes(*STORE.values(), drop=DROP) == expected
     assert rules.eta_minutes(*DROP.values(), drop=DROP) == 1  # at the door: only the handover
     # Before pickup the rider rides to the store first, so the same spot is further from the door.
     far = (12.9919, 77.6612)  # beyond the door, away from the store
     assert rules.eta_minutes(*far, drop=DROP, store=STORE) > rules.eta_minutes(*far, drop=DROP)
+
+
+def test_a_rider_at_the_store_before_pickup_is_told_the_orders_eta_less_the_fixed_minutes() -> None:
+    # The order's ETA (quote, order) and tracking are one rule: standing at the store, not picked up yet, the
+    # rider is exactly pick-and-pack + assignment closer than the order's `min`, for any store and door.
+    rng = random.Random(7)
+    pairs = [(STORE, DROP)] + [
+        ({"lat": 12.9 + rng.random() * 0.1, "lng": 77.55 + rng.random() * 0.15}, None) for _ in range(500)]
+    for store, drop in pairs:
+        drop = drop or {"lat": store["lat"] + rng.uniform(-0.03, 0.03), "lng": store["lng"] + rng.uniform(-0.03, 0.03)}
+        order = order_eta(haversine_km(store["lat"], store["lng"], drop["lat"], drop["lng"]))
+        at_store = rules.eta_minutes(store["lat"], store["lng"], drop=drop, store=store)
+        assert at_store == order["min"] - PICK_AND_PACK_MINUTES - ASSIGNMENT_MINUTES, (store, drop)
 
 
 def test_nearby_is_200_metres_inclusive() -> None:

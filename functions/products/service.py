@@ -15,9 +15,8 @@ from typing import Any
 from pynamodb.exceptions import PutError, UpdateError
 
 from blinkit.cursor import decode_cursor, encode_cursor
-from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.errors import BadRequest, Conflict, NotFound, Problem, Unprocessable
 from blinkit.ids import new_id
-from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 from products import geo, hours, store
 from products.store import CategoryRecord, ProductRecord, StoreRecord
@@ -441,31 +440,23 @@ def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
 # Stock ----------------------------------------------------------------------------------------------
 
 
-def authorize_store(principal: Principal, store_id: str) -> None:
-    """Admins manage every store; store staff only the store they work at."""
-    if Role.ADMIN in principal.roles:
-        return
-    if Role.STORE_STAFF in principal.roles and principal.store_id == store_id:
-        return
-    raise Forbidden("Only an admin or the staff of this store may do this")
-
-
 def stock_view(r: store.StockRecord) -> dict[str, Any]:
     return {"store_id": r.store_id, "product_id": r.product_id, "available": int(r.available),
             "updated_at": r.updated_at}
 
 
-def set_stock(principal: Principal, store_id: str, product_id: str, available: int) -> dict[str, Any]:
-    authorize_store(principal, store_id)
+# Who may touch a store's stock (admins, and that store's staff) is checked by the routes'
+# `blinkit.security.store_access` dependency before these run.
+
+
+def set_stock(store_id: str, product_id: str, available: int) -> dict[str, Any]:
     require_store(store_id)
     if store.get_product(product_id) is None:
         raise NotFound("No such product")
     return stock_view(store.set_stock(store_id, product_id, available, now_iso()))
 
 
-def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, cursor: str | None
-              ) -> dict[str, Any]:
-    authorize_store(principal, store_id)
+def low_stock(store_id: str, threshold: int, limit: int, cursor: str | None) -> dict[str, Any]:
     require_store(store_id)
     scope = f"low:{store_id}:{threshold}"
     results = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))

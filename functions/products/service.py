@@ -12,8 +12,6 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from pynamodb.exceptions import PutError, UpdateError
-
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, NotFound, Problem, Unprocessable
 from blinkit.ids import new_id
@@ -33,10 +31,6 @@ def utcnow() -> datetime:
 
 def now_iso() -> str:
     return utcnow().isoformat()
-
-
-def _conditional_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 def _field_problem(field: str, message: str, code: str) -> Unprocessable:
@@ -89,21 +83,9 @@ def create_store(data: dict[str, Any]) -> dict[str, Any]:
 
 def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     _no_nulls(changes, nullable=())
-    record = StoreRecord(pk=store.store_pk(store_id), sk=store.STORE)
-    actions = []
-    for name, value in changes.items():
-        if name == "opening_hours":
-            value = store.OpeningHours(**value)
-        elif name == "fees":
-            value = store.Fees(**value)
-        actions.append(getattr(StoreRecord, name).set(value))
-    actions.append(StoreRecord.updated_at.set(now_iso()))
-    try:
-        record.update(actions=actions, condition=StoreRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such store") from exc
-        raise
+    record = store.update_store(store_id, changes, now_iso())
+    if record is None:
+        raise NotFound("No such store")
     forget_stores()
     return store_view(record)
 
@@ -222,12 +204,8 @@ def category_record(data: dict[str, Any], now: str) -> CategoryRecord:
 
 def _insert_new(record: Any, what: str) -> None:
     """Save a new catalog item; an id that exists already (a replayed seed, a clash) is 409."""
-    try:
-        record.save(condition=type(record).pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            raise Conflict(f"A {what} with this id exists already", code="already-exists") from exc
-        raise
+    if not store.insert_new(record):
+        raise Conflict(f"A {what} with this id exists already", code="already-exists")
 
 
 def create_category(data: dict[str, Any]) -> dict[str, Any]:
@@ -250,15 +228,8 @@ def update_category(category_id: str, changes: dict[str, Any]) -> dict[str, Any]
             raise _field_problem("parent_id", "A category with subcategories cannot become one", "invalid-parent")
     if changes.get("slug"):
         _check_slug(changes["slug"], category_id)
-    actions = [getattr(CategoryRecord, k).set(v) if v is not None else getattr(CategoryRecord, k).remove()
-               for k, v in changes.items()]
-    actions.append(CategoryRecord.updated_at.set(now_iso()))
-    try:
-        current.update(actions=actions, condition=CategoryRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such category") from exc
-        raise
+    if not store.update_category(current, changes, now_iso()):
+        raise NotFound("No such category")
     return category_view(current)
 
 
@@ -270,7 +241,7 @@ def delete_category(category_id: str) -> None:
         raise Conflict("The category still has products; move or delete them first", code="category-not-empty")
     if any(c.parent_id == category_id for c in store.list_categories()):
         raise Conflict("The category still has subcategories; delete them first", code="category-not-empty")
-    current.delete()
+    store.delete_category(current)
 
 
 # Products -------------------------------------------------------------------------------------------
@@ -343,32 +314,15 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         raise _field_problem("price", "price must not exceed mrp", "price-above-mrp")
     if "category_id" in changes and changes["category_id"] != current.category_id:
         _require_category(changes["category_id"])
-    actions = [getattr(ProductRecord, k).set(v) if v is not None else getattr(ProductRecord, k).remove()
-               for k, v in changes.items()]
-    if "name" in changes or "category_id" in changes:
-        name = changes.get("name", current.name)
-        actions += [ProductRecord.cat_pk.set(changes.get("category_id", current.category_id)),
-                    ProductRecord.cat_sk.set(store.category_sort_key(name, product_id))]
-    actions.append(ProductRecord.updated_at.set(now_iso()))
-    try:
-        # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
-        current.update(actions=actions, condition=ProductRecord.updated_at == current.updated_at)
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict") from exc
-        raise
+    # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
+    if not store.update_product(current, changes, now_iso()):
+        raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict")
     return product_view(current)
 
 
 def deactivate_product(product_id: str) -> None:
-    record = ProductRecord(pk=store.product_pk(product_id), sk=store.PRODUCT)
-    try:
-        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(now_iso())],
-                      condition=ProductRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such product") from exc
-        raise
+    if not store.deactivate_product(product_id, now_iso()):
+        raise NotFound("No such product")
 
 
 def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] | None:

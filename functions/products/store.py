@@ -286,6 +286,18 @@ def _conditional_failed(exc: PutError | UpdateError) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
+def _update_if(record: Model, actions: list[Any], condition: Any) -> bool:
+    """One conditional UpdateItem (the record is refreshed in place); False, nothing written, if the
+    condition fails."""
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
 def insert_new(record: StoreRecord | CategoryRecord | ProductRecord) -> bool:
     """Save a new catalog item; False (nothing written) when an item with its key exists already."""
     try:
@@ -309,13 +321,7 @@ def update_store(store_id: str, changes: dict[str, Any], updated_at: str) -> Sto
             value = Fees(**value)
         actions.append(getattr(StoreRecord, name).set(value))
     actions.append(StoreRecord.updated_at.set(updated_at))
-    try:
-        record.update(actions=actions, condition=StoreRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    return record
+    return record if _update_if(record, actions, StoreRecord.pk.exists()) else None
 
 
 def _set_or_remove(model: type[Model], changes: dict[str, Any]) -> list[Any]:
@@ -326,13 +332,7 @@ def _set_or_remove(model: type[Model], changes: dict[str, Any]) -> list[Any]:
 def update_category(category: CategoryRecord, changes: dict[str, Any], updated_at: str) -> bool:
     """Apply `changes` to a category read earlier (refreshed in place); False when it was deleted meanwhile."""
     actions = [*_set_or_remove(CategoryRecord, changes), CategoryRecord.updated_at.set(updated_at)]
-    try:
-        category.update(actions=actions, condition=CategoryRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    return _update_if(category, actions, CategoryRecord.pk.exists())
 
 
 def delete_category(category: CategoryRecord) -> None:
@@ -348,26 +348,14 @@ def update_product(product: ProductRecord, changes: dict[str, Any], updated_at: 
         actions += [ProductRecord.cat_pk.set(changes.get("category_id", product.category_id)),
                     ProductRecord.cat_sk.set(category_sort_key(name, product.product_id))]
     actions.append(ProductRecord.updated_at.set(updated_at))
-    try:
-        product.update(actions=actions, condition=ProductRecord.updated_at == product.updated_at)
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    return _update_if(product, actions, ProductRecord.updated_at == product.updated_at)
 
 
 def deactivate_product(product_id: str, updated_at: str) -> bool:
     """Soft delete (is_active false); False when there is no such product."""
     record = ProductRecord(pk=product_pk(product_id), sk=PRODUCT)
-    try:
-        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(updated_at)],
-                      condition=ProductRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    actions = [ProductRecord.is_active.set(False), ProductRecord.updated_at.set(updated_at)]
+    return _update_if(record, actions, ProductRecord.pk.exists())
 
 
 # Stock ----------------------------------------------------------------------------------------------

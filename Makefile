@@ -38,6 +38,7 @@ test: lint
 
 lint: install
 	$(VENV)/bin/ruff check .
+	PYTHONPATH=functions:layers/blinkit $(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --region ap-south-1
 

@@ -1,7 +1,8 @@
 """The auth domain's rules: sign-in, sessions, profile, addresses, devices, roles.
 
-No HTTP here: functions take plain values and raise `blinkit.errors.Problem`s. Firebase is imported
-inside the functions that need it, so routes that never call Firebase do not pay for its import.
+No HTTP here: functions take plain values and raise `blinkit.errors.Problem`s; the call to the cart domain is
+in `auth.upstream`. Firebase is imported inside the functions that need it, so routes that never call
+Firebase do not pay for its import.
 """
 
 from __future__ import annotations
@@ -81,24 +82,16 @@ def login_with_google(google_id_token: str, device_name: str, platform: str, ip:
     return _login(claims, device_name, platform, guest_cart_id)
 
 
-_cart_client: Any = None
-
-
 def _merge_guest_cart(uid: str, guest_cart_id: str) -> str:
-    """Ask the cart service to merge a guest cart into the user's. Never raises: sign-in must not fail
-    because of the cart, so a failure is logged and reported as "failed" (the guest cart stays)."""
-    global _cart_client
-    from blinkit.endpoints import cart_service_url
-    from blinkit.service_client import ServiceClient
+    """Merge a guest cart into the user's. Never raises: sign-in must not fail because of the cart, so a
+    failure is logged and reported as "failed" (the guest cart stays)."""
+    from auth import upstream  # the HTTP client (httpx) only for the sign-ins that bring a guest cart
 
     try:
-        if _cart_client is None:
-            # No retries: a merge is not idempotent, and a retry after a partial merge could add twice.
-            _cart_client = ServiceClient("cart", cart_service_url(), timeout_seconds=2.0, retries=0, sign_iam=True)
-        reply = _cart_client.post("/internal/cart/merge", json={"user_id": uid, "guest_cart_id": guest_cart_id})
-        if reply.status_code == 200:
-            return "merged"
-        logger.warning("guest cart merge refused", extra={"status": reply.status_code, "body": reply.text[:300]})
+        upstream.merge_guest_cart(uid, guest_cart_id)
+        return "merged"
+    except upstream.CartMergeRefused as exc:
+        logger.warning("guest cart merge refused", extra={"status": exc.status, "body": exc.body})
     except Exception as exc:  # any failure, including the breaker: the session is what matters here
         logger.warning("guest cart merge failed", extra={"error": type(exc).__name__, "detail": str(exc)[:300]})
     metrics.add_metric(name="CartMergeFailures", unit="Count", value=1)

@@ -13,7 +13,7 @@ from typing import Any
 
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger
-from cart import cache, catalog, schemas, store
+from cart import cache, schemas, store, upstream
 from cart.store import Owner
 
 
@@ -31,7 +31,7 @@ def load_cart(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if not cart.lines or cart.store_id is None:
         raise CartEmpty(f"The cart of {request.user_id} is empty")
     try:
-        found = catalog.lookup(cart.store_id, [line.product_id for line in cart.lines])
+        found = upstream.lookup(cart.store_id, [line.product_id for line in cart.lines])
     except ServiceUnavailable as exc:
         raise ProductsUnavailable(str(exc)) from exc
     lines, skipped = [], []

@@ -21,7 +21,7 @@ from blinkit.errors import Conflict, NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal
-from cart import cache, catalog, store
+from cart import cache, store, upstream
 from cart.store import MAX_LINES, Cart, Owner
 
 EMPTY_VIEW: dict[str, Any] = {"cart_id": None, "store_id": None, "items": [], "item_count": 0, "subtotal": 0,
@@ -51,14 +51,14 @@ def get_cart(owner: Owner | None) -> dict[str, Any]:
         view = {**EMPTY_VIEW, "cart_id": owner.guest_cart_id}
     else:
         assert cart.store_id is not None
-        found = catalog.lookup(cart.store_id, [line.product_id for line in cart.lines], allow_degraded=True)
+        found = upstream.lookup(cart.store_id, [line.product_id for line in cart.lines], allow_degraded=True)
         view = assemble(cart, found)
     if not view["degraded"]:  # a degraded view must be rebuilt as soon as the products service is back
         cache.put_view(owner.pk, view, gen)
     return view
 
 
-def assemble(cart: Cart, found: catalog.Lookup) -> dict[str, Any]:
+def assemble(cart: Cart, found: upstream.Lookup) -> dict[str, Any]:
     items, subtotal = [], 0
     for line in cart.lines:
         product = found.products.get(line.product_id)
@@ -125,7 +125,7 @@ def _fresh(owner: Owner) -> Cart:
 
 
 def _product(store_id: str, product_id: str) -> dict[str, Any]:
-    found = catalog.lookup(store_id, [product_id])
+    found = upstream.lookup(store_id, [product_id])
     product = found.products.get(product_id)
     if product is None:
         raise NotFound("No such product", code="unknown-product")
@@ -262,7 +262,7 @@ def merge(user_id: str, guest_cart_id: str) -> dict[str, Any]:
         cache.invalidate(guest.pk)
         return {"merged": [], "skipped": [], "store_id": None}
     store_id = guest_cart.store_id
-    found = catalog.lookup(store_id, [line.product_id for line in guest_cart.lines])  # 503 when down
+    found = upstream.lookup(store_id, [line.product_id for line in guest_cart.lines])  # 503 when down
     user_cart = _fresh(user)
     if user_cart.lines and user_cart.store_id != store_id:
         store.clear(user)  # the guest cart, just built, is the fresher intent

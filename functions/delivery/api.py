@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Query
 
 from blinkit.errors import PROBLEM_JSON
-from blinkit.security import Principal, Role, current_user, require_role
+from blinkit.security import Principal, Role, StoreAccess, current_user, require_role, store_access
 from delivery import schemas, service
 
 router = APIRouter()
@@ -14,6 +14,9 @@ PROBLEM = {"model": None, "content": {PROBLEM_JSON: {}}, "description": "Problem
 COMMON = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 404: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM}
 OrderIdPath = Path(pattern=schemas.ORDER_ID)
 partner_only = require_role(Role.DELIVERY_PARTNER)
+store_staff = store_access(Query(None, pattern=schemas.STORE_ID),
+                           refused="This action needs one of the roles: admin, store_staff",
+                           other_store="Store staff see their own store's partners only")
 
 
 @router.post("/delivery/partners", tags=["delivery"], status_code=201, response_model=schemas.PartnerOut,
@@ -36,12 +39,11 @@ async def set_status(body: schemas.StatusIn, principal: Principal = Depends(part
 
 
 @router.get("/admin/delivery/partners", tags=["admin"], response_model=schemas.PartnerPage, responses=COMMON)
-async def admin_partners(store_id: str | None = Query(None, pattern=schemas.STORE_ID),
+async def admin_partners(access: StoreAccess = Depends(store_staff),
                          status: str | None = Query(None, pattern=r"^(available|busy|offline)$"),
-                         limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=2000),
-                         principal: Principal = Depends(current_user)):
-    """A store's partners, optionally by status: admin, or store staff for their own store."""
-    return service.admin_list(principal, store_id, status, limit, cursor)
+                         limit: int = Query(20, ge=1, le=100), cursor: str | None = Query(None, max_length=2000)):
+    """A store's partners, optionally by status: admin, or store staff for their own store (the default for them)."""
+    return service.admin_list(access.store_id, status, limit, cursor)
 
 
 @router.get("/delivery/partners/me/assignment", tags=["delivery"], response_model=schemas.AssignmentOut,

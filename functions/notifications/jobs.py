@@ -26,7 +26,7 @@ from aws_lambda_powertools.utilities.batch import AsyncBatchProcessor, EventType
 
 from blinkit.handler import correlated
 from blinkit.observability import logger, metrics
-from notifications import contacts, pipeline, service
+from notifications import pipeline, service, upstream
 from notifications.schemas import FanoutData, Message
 
 FANOUT_PAGE_SIZE = 100
@@ -120,7 +120,7 @@ def fanout(message: Message) -> None:
         return
     cursor, page = data.cursor, data.page
     for _ in range(FANOUT_PAGES):
-        uids, cursor = contacts.user_page(FANOUT_PAGE_SIZE, cursor)
+        uids, cursor = upstream.user_page(FANOUT_PAGE_SIZE, cursor)
         service.enqueue([one(uid) for uid in uids])
         page += 1
         if not cursor:

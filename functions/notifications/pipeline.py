@@ -19,7 +19,7 @@ from typing import Any
 from blinkit.clock import from_ms
 from blinkit.ids import ENTROPY_BITS, ulid
 from blinkit.observability import logger
-from notifications import contacts, preferences, store
+from notifications import preferences, store, upstream
 from notifications.channels import Result, Transient
 from notifications.render import Rendered, UnknownType, render
 from notifications.schemas import Message
@@ -71,7 +71,7 @@ def deliver(message: Message, sent_ms: int) -> Outcome:
     contact: dict[str, Any] | None = None
     if "email" in due or "push" in due:
         try:
-            contact = contacts.contact(uid)
+            contact = upstream.contact(uid)
         except Exception as exc:  # auth down or refusing: nothing sent yet on those channels, try again
             logger.warning("contact lookup failed", extra={"user_id": uid, "error": str(exc)})
             raise Retry(f"contact of {uid}: {exc}") from exc
@@ -174,7 +174,7 @@ def _push(message: Message, rendered: Rendered, contact: dict[str, Any] | None, 
 def _drop_tokens(uid: str, tokens: list[str]) -> None:
     for token in tokens:
         try:
-            contacts.remove_device(uid, token)
+            upstream.remove_device(uid, token)
         except Exception as exc:  # the push outcome stands; the next send will find the token dead again
             logger.warning("could not remove an unregistered token", extra={"user_id": uid, "error": str(exc)})
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
-import threading
 from typing import Any
 
+from blinkit import queues
 from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
@@ -20,8 +19,6 @@ from notifications.schemas import CustomIn
 UNREAD_CAP = 1000  # the badge shows "999+" beyond this; counting further costs reads nobody looks at
 READ_ALL_CAP = 1000
 
-_lock = threading.Lock()
-_sqs: Any = None
 
 
 def view(record: store.NotificationRecord) -> dict[str, Any]:
@@ -90,34 +87,9 @@ def set_preferences(principal: Principal, changes: dict[str, dict[str, bool]]) -
 # Admin broadcasts --------------------------------------------------------------------------------------
 
 
-def _queue() -> Any:
-    global _sqs
-    with _lock:
-        if _sqs is None:
-            import boto3
-
-            _sqs = boto3.client("sqs", region_name=get_settings().aws_region)
-        return _sqs
-
-
-def reset_clients() -> None:
-    global _sqs
-    with _lock:
-        _sqs = None
-
-
 def enqueue(messages: list[dict[str, Any]]) -> None:
     """Put messages on the notifications queue, 10 per SendMessageBatch; a refused entry raises."""
-    url = get_settings().notifications_queue_url
-    for start in range(0, len(messages), 10):
-        chunk = messages[start:start + 10]
-        reply = _queue().send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": json.dumps(m),
-             "MessageAttributes": {"correlation_id": {"DataType": "String",
-                                                      "StringValue": m.get("correlation_id") or "-"}}}
-            for i, m in enumerate(chunk)])
-        if reply.get("Failed"):
-            raise RuntimeError(f"SQS refused {len(reply['Failed'])} messages: {reply['Failed'][0]}")
+    queues.send_batch(get_settings().notifications_queue_url, messages)
 
 
 def queue_custom(body: CustomIn) -> dict[str, Any]:

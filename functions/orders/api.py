@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON, BadRequest
 from blinkit.idempotency import HEADER, REPLAYED_HEADER
-from blinkit.security import Principal, current_user
+from blinkit.security import Principal, StoreAccess, current_user, store_access
 from orders import schemas, service
 
 router = APIRouter()
@@ -17,6 +17,9 @@ COMMON = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 413: PROBLEM, 422: PROBLEM, 
 OrderIdPath = Path(pattern=schemas.ORDER_ID)
 Limit = Query(20, ge=1, le=100)
 StatusName = r"^(PENDING|PLACED|CONFIRMED|PACKED|OUT_FOR_DELIVERY|ARRIVED|DELIVERED|CANCELLED|FAILED)$"
+store_staff = store_access(Query(None, pattern=schemas.STORE_ID),
+                           refused="This action needs one of the roles: admin, store_staff",
+                           other_store="Store staff see their own store's orders only")
 
 
 @router.post("/orders/quote", tags=["orders"], response_model=schemas.QuoteOut, responses=COMMON)
@@ -65,12 +68,10 @@ async def set_status(body: schemas.StatusIn, order_id: str = OrderIdPath,
 
 
 @router.get("/admin/orders", tags=["admin"], response_model=schemas.OrderPage, responses=COMMON)
-async def admin_orders(status: str | None = Query(None, pattern=StatusName),
-                       store_id: str | None = Query(None, pattern=schemas.STORE_ID), limit: int = Limit,
-                       cursor: str | None = Query(None, max_length=2000),
-                       principal: Principal = Depends(current_user)):
-    """Orders by store and/or status: admin, or store staff for their own store."""
-    return service.admin_list(principal, status, store_id, limit, cursor)
+async def admin_orders(status: str | None = Query(None, pattern=StatusName), access: StoreAccess = Depends(store_staff),
+                       limit: int = Limit, cursor: str | None = Query(None, max_length=2000)):
+    """Orders by store and/or status: admin, or store staff for their own store (the default for them)."""
+    return service.admin_list(status, access.store_id, limit, cursor)
 
 
 @router.post("/internal/orders/{order_id}/delivery", tags=["internal"], response_model=schemas.OrderOut,

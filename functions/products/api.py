@@ -11,8 +11,9 @@ from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON
 from blinkit.idempotency import Idempotency, idempotency
-from blinkit.security import Principal, Role, current_user, require_role
+from blinkit.security import Principal, Role, StoreAccess, require_role, store_access
 from products import schemas, service
+from products.health import report as health_report
 from products.schemas import CATEGORY_ID, PRODUCT_ID, STORE_ID
 
 router = APIRouter()
@@ -27,6 +28,7 @@ StoreIdQuery = Query(None, pattern=STORE_ID, description="Adds that store's `ava
 Limit = Query(20, ge=1, le=100)
 Cursor = Query(None, min_length=1, max_length=2048, description="`next_cursor` of the previous page")
 admin_only = require_role(Role.ADMIN)
+store_staff = store_access(StoreIdPath, refused="Only an admin or the staff of this store may do this")
 
 
 # Stores ---------------------------------------------------------------------------------------------
@@ -139,18 +141,17 @@ async def delete_product(product_id: str = ProductIdPath, _: Principal = Depends
 
 @router.put("/stores/{store_id}/stock/{product_id}", tags=["stock"], response_model=schemas.StockOut,
             responses={**AUTHED, 404: PROBLEM})
-async def set_stock(body: schemas.StockIn, store_id: str = StoreIdPath, product_id: str = ProductIdPath,
-                    principal: Principal = Depends(current_user)):
+async def set_stock(body: schemas.StockIn, access: StoreAccess = Depends(store_staff), product_id: str = ProductIdPath):
     """Set the units on the shelf (admin, or staff of this store)."""
-    return service.set_stock(principal, store_id, product_id, body.available)
+    return service.set_stock(access.store_id, product_id, body.available)
 
 
 @router.get("/stores/{store_id}/stock/low", tags=["stock"], response_model=schemas.LowStockPage,
             responses={**AUTHED, 404: PROBLEM})
-async def low_stock(store_id: str = StoreIdPath, threshold: int = Query(5, ge=0, le=100_000),
-                    limit: int = Limit, cursor: str | None = Cursor, principal: Principal = Depends(current_user)):
+async def low_stock(threshold: int = Query(5, ge=0, le=100_000), limit: int = Limit, cursor: str | None = Cursor,
+                    access: StoreAccess = Depends(store_staff)):
     """Products with at most `threshold` units at this store, fewest first (admin, or staff of this store)."""
-    return service.low_stock(principal, store_id, threshold, limit, cursor)
+    return service.low_stock(access.store_id, threshold, limit, cursor)
 
 
 # Health ---------------------------------------------------------------------------------------------
@@ -160,7 +161,7 @@ async def low_stock(store_id: str = StoreIdPath, threshold: int = Query(5, ge=0,
 async def health():
     """Dependency status: 200 when Redis and the catalog table answer and a search index is published, else 503
     naming the component (the search index is `building` on a fresh stack; the check has it built)."""
-    result = service.health()
+    result = health_report()
     return JSONResponse(schemas.HealthOut.model_validate(result).model_dump(),
                         status_code=200 if result["status"] == "ok" else 503)
 

@@ -84,7 +84,7 @@ def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     )
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with TransactWrite(connection=store._connection()) as tx:
+            with TransactWrite(connection=store.connection()) as tx:
                 # pynamodb sends puts before updates: the reservation is position 0, item k is position k + 1.
                 tx.save(record, condition=ReservationRecord.pk.does_not_exist())
                 for item in request.items:
@@ -131,7 +131,7 @@ def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             return {**reservation_view(found), "released": False, "reason": "already-released"}
         now = now_iso()
         try:
-            with TransactWrite(connection=store._connection()) as tx:
+            with TransactWrite(connection=store.connection()) as tx:
                 tx.update(found, condition=ReservationRecord.status == RESERVED,
                           actions=[ReservationRecord.status.set(RELEASED), ReservationRecord.released_at.set(now)])
                 for item in found.items:

@@ -12,31 +12,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-import redis
-from pynamodb.exceptions import PutError, UpdateError
-
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
-from blinkit.errors import BadRequest, Conflict, Forbidden, NotFound, Problem, Unprocessable
+from blinkit.errors import BadRequest, Conflict, NotFound, Problem, Unprocessable
 from blinkit.eta import order_eta
 from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
 from blinkit.geo import haversine_km
 from blinkit.ids import new_id
-from blinkit.redis_client import get_redis
-from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 from products import hours, store
-from products.search import readiness
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
 STORES_CACHE_SECONDS = 60.0
 # Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
 SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
                       "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
-
-
-def _conditional_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
 def _field_problem(field: str, message: str, code: str) -> Unprocessable:
@@ -90,21 +80,11 @@ def create_store(data: dict[str, Any]) -> dict[str, Any]:
 
 def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     _no_nulls(changes, nullable=())
-    record = StoreRecord(pk=store.store_pk(store_id), sk=store.STORE)
-    actions = []
-    for name, value in changes.items():
-        if name == "opening_hours":
-            value = store.OpeningHours(**value)
-        elif name == "fees":
-            value = store_fees(value)
-        actions.append(getattr(StoreRecord, name).set(value))
-    actions.append(StoreRecord.updated_at.set(clock.now_iso()))
-    try:
-        record.update(actions=actions, condition=StoreRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such store") from exc
-        raise
+    if "fees" in changes:
+        changes = {**changes, "fees": complete_fees(changes["fees"]).model_dump()}
+    record = store.update_store(store_id, changes, clock.now_iso())
+    if record is None:
+        raise NotFound("No such store")
     forget_stores()
     return store_view(record)
 
@@ -223,12 +203,8 @@ def category_record(data: dict[str, Any], now: str) -> CategoryRecord:
 
 def _insert_new(record: Any, what: str) -> None:
     """Save a new catalog item; an id that exists already (a replayed seed, a clash) is 409."""
-    try:
-        record.save(condition=type(record).pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            raise Conflict(f"A {what} with this id exists already", code="already-exists") from exc
-        raise
+    if not store.insert_new(record):
+        raise Conflict(f"A {what} with this id exists already", code="already-exists")
 
 
 def create_category(data: dict[str, Any]) -> dict[str, Any]:
@@ -251,15 +227,8 @@ def update_category(category_id: str, changes: dict[str, Any]) -> dict[str, Any]
             raise _field_problem("parent_id", "A category with subcategories cannot become one", "invalid-parent")
     if changes.get("slug"):
         _check_slug(changes["slug"], category_id)
-    actions = [getattr(CategoryRecord, k).set(v) if v is not None else getattr(CategoryRecord, k).remove()
-               for k, v in changes.items()]
-    actions.append(CategoryRecord.updated_at.set(clock.now_iso()))
-    try:
-        current.update(actions=actions, condition=CategoryRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such category") from exc
-        raise
+    if not store.update_category(current, changes, clock.now_iso()):
+        raise NotFound("No such category")
     return category_view(current)
 
 
@@ -271,7 +240,7 @@ def delete_category(category_id: str) -> None:
         raise Conflict("The category still has products; move or delete them first", code="category-not-empty")
     if any(c.parent_id == category_id for c in store.list_categories()):
         raise Conflict("The category still has subcategories; delete them first", code="category-not-empty")
-    current.delete()
+    store.delete_category(current)
 
 
 # Products -------------------------------------------------------------------------------------------
@@ -344,32 +313,15 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
         raise _field_problem("price", "price must not exceed mrp", "price-above-mrp")
     if "category_id" in changes and changes["category_id"] != current.category_id:
         _require_category(changes["category_id"])
-    actions = [getattr(ProductRecord, k).set(v) if v is not None else getattr(ProductRecord, k).remove()
-               for k, v in changes.items()]
-    if "name" in changes or "category_id" in changes:
-        name = changes.get("name", current.name)
-        actions += [ProductRecord.cat_pk.set(changes.get("category_id", current.category_id)),
-                    ProductRecord.cat_sk.set(store.category_sort_key(name, product_id))]
-    actions.append(ProductRecord.updated_at.set(clock.now_iso()))
-    try:
-        # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
-        current.update(actions=actions, condition=ProductRecord.updated_at == current.updated_at)
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict") from exc
-        raise
+    # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
+    if not store.update_product(current, changes, clock.now_iso()):
+        raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict")
     return product_view(current)
 
 
 def deactivate_product(product_id: str) -> None:
-    record = ProductRecord(pk=store.product_pk(product_id), sk=store.PRODUCT)
-    try:
-        record.update(actions=[ProductRecord.is_active.set(False), ProductRecord.updated_at.set(clock.now_iso())],
-                      condition=ProductRecord.pk.exists())
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise NotFound("No such product") from exc
-        raise
+    if not store.deactivate_product(product_id, clock.now_iso()):
+        raise NotFound("No such product")
 
 
 def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] | None:
@@ -441,31 +393,23 @@ def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
 # Stock ----------------------------------------------------------------------------------------------
 
 
-def authorize_store(principal: Principal, store_id: str) -> None:
-    """Admins manage every store; store staff only the store they work at."""
-    if Role.ADMIN in principal.roles:
-        return
-    if Role.STORE_STAFF in principal.roles and principal.store_id == store_id:
-        return
-    raise Forbidden("Only an admin or the staff of this store may do this")
-
-
 def stock_view(r: store.StockRecord) -> dict[str, Any]:
     return {"store_id": r.store_id, "product_id": r.product_id, "available": int(r.available),
             "updated_at": r.updated_at}
 
 
-def set_stock(principal: Principal, store_id: str, product_id: str, available: int) -> dict[str, Any]:
-    authorize_store(principal, store_id)
+# Who may touch a store's stock (admins, and that store's staff) is checked by the routes'
+# `blinkit.security.store_access` dependency before these run.
+
+
+def set_stock(store_id: str, product_id: str, available: int) -> dict[str, Any]:
     require_store(store_id)
     if store.get_product(product_id) is None:
         raise NotFound("No such product")
     return stock_view(store.set_stock(store_id, product_id, available, clock.now_iso()))
 
 
-def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, cursor: str | None
-              ) -> dict[str, Any]:
-    authorize_store(principal, store_id)
+def low_stock(store_id: str, threshold: int, limit: int, cursor: str | None) -> dict[str, Any]:
     require_store(store_id)
     scope = f"low:{store_id}:{threshold}"
     results = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))
@@ -476,27 +420,6 @@ def low_stock(principal: Principal, store_id: str, threshold: int, limit: int, c
         "items": [{**stock_view(r), "name": names.get(r.product_id)} for r in rows],
         "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
     }
-
-
-# Health ---------------------------------------------------------------------------------------------
-
-
-def health() -> dict[str, Any]:
-    """What /health reports: Redis, the catalog table and the search index (503 until one is published)."""
-    deps: dict[str, dict[str, Any]] = {}
-    try:
-        get_redis().ping()
-        deps["redis"] = {"status": "ok"}
-    except redis.RedisError as exc:
-        deps["redis"] = {"status": "unavailable", "detail": type(exc).__name__}
-    try:
-        store.get_store("__health__")
-        deps["catalog_table"] = {"status": "ok"}
-    except Exception as exc:  # any failure to reach the table is what health reports, not raises
-        deps["catalog_table"] = {"status": "unavailable", "detail": type(exc).__name__}
-    deps["search_index"] = readiness.index_status().as_dependency()
-    ok = all(d["status"] == "ok" for d in deps.values())
-    return {"status": "ok" if ok else "degraded", "dependencies": deps}
 
 
 # Helpers --------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
 )
 from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -77,9 +77,10 @@ _connection_lock = threading.Lock()
 _shared_connection: Connection | None = None
 
 
-def _connection() -> Connection:
-    """One connection (one botocore client) per process for transactions: creating botocore clients
-    concurrently from several threads is not thread-safe, and a client per call is wasted work anyway."""
+def connection() -> Connection:
+    """One connection (one botocore client) per process for transactions (`TransactWrite(connection=...)`):
+    creating botocore clients concurrently from several threads is not thread-safe, and a client per call is
+    wasted work anyway."""
     global _shared_connection
     if _shared_connection is None:
         with _connection_lock:
@@ -278,6 +279,85 @@ def get_products_many(product_ids: Iterable[str]) -> dict[str, ProductRecord]:
     """BatchGetItem in chunks of 100 (pynamodb pages and retries unprocessed keys); missing ids are absent."""
     keys = [(product_pk(pid), PRODUCT) for pid in dict.fromkeys(product_ids)]
     return {record.product_id: record for record in ProductRecord.batch_get(keys)} if keys else {}
+
+
+# Catalog writes -------------------------------------------------------------------------------------
+
+
+def _conditional_failed(exc: PutError | UpdateError) -> bool:
+    return exc.cause_response_code == "ConditionalCheckFailedException"
+
+
+def _update_if(record: Model, actions: list[Any], condition: Any) -> bool:
+    """One conditional UpdateItem (the record is refreshed in place); False, nothing written, if the
+    condition fails."""
+    try:
+        record.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+def insert_new(record: StoreRecord | CategoryRecord | ProductRecord) -> bool:
+    """Save a new catalog item; False (nothing written) when an item with its key exists already."""
+    try:
+        record.save(condition=type(record).pk.does_not_exist())
+    except PutError as exc:
+        if _conditional_failed(exc):
+            return False
+        raise
+    return True
+
+
+def update_store(store_id: str, changes: dict[str, Any], updated_at: str) -> StoreRecord | None:
+    """Set `changes` (opening_hours and fees as plain dicts) on an existing store and return it, all
+    attributes as stored; None when there is no such store."""
+    record = StoreRecord(pk=store_pk(store_id), sk=STORE)
+    actions = []
+    for name, value in changes.items():
+        if name == "opening_hours":
+            value = OpeningHours(**value)
+        elif name == "fees":
+            value = Fees(**value)
+        actions.append(getattr(StoreRecord, name).set(value))
+    actions.append(StoreRecord.updated_at.set(updated_at))
+    return record if _update_if(record, actions, StoreRecord.pk.exists()) else None
+
+
+def _set_or_remove(model: type[Model], changes: dict[str, Any]) -> list[Any]:
+    """Update actions: `None` removes an optional attribute, anything else sets it."""
+    return [getattr(model, k).set(v) if v is not None else getattr(model, k).remove() for k, v in changes.items()]
+
+
+def update_category(category: CategoryRecord, changes: dict[str, Any], updated_at: str) -> bool:
+    """Apply `changes` to a category read earlier (refreshed in place); False when it was deleted meanwhile."""
+    actions = [*_set_or_remove(CategoryRecord, changes), CategoryRecord.updated_at.set(updated_at)]
+    return _update_if(category, actions, CategoryRecord.pk.exists())
+
+
+def delete_category(category: CategoryRecord) -> None:
+    category.delete()
+
+
+def update_product(product: ProductRecord, changes: dict[str, Any], updated_at: str) -> bool:
+    """Apply `changes` to a product read earlier (refreshed in place), keeping its ByCategory keys in step,
+    only if nobody changed it since that read (same `updated_at`); False otherwise."""
+    actions = _set_or_remove(ProductRecord, changes)
+    if "name" in changes or "category_id" in changes:
+        name = changes.get("name", product.name)
+        actions += [ProductRecord.cat_pk.set(changes.get("category_id", product.category_id)),
+                    ProductRecord.cat_sk.set(category_sort_key(name, product.product_id))]
+    actions.append(ProductRecord.updated_at.set(updated_at))
+    return _update_if(product, actions, ProductRecord.updated_at == product.updated_at)
+
+
+def deactivate_product(product_id: str, updated_at: str) -> bool:
+    """Soft delete (is_active false); False when there is no such product."""
+    record = ProductRecord(pk=product_pk(product_id), sk=PRODUCT)
+    actions = [ProductRecord.is_active.set(False), ProductRecord.updated_at.set(updated_at)]
+    return _update_if(record, actions, ProductRecord.pk.exists())
 
 
 # Stock ----------------------------------------------------------------------------------------------

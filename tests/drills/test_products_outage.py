@@ -43,16 +43,16 @@ COOLDOWN = 2.5
 
 @pytest.fixture
 def cooldown(served: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from blinkit import upstreams
     from blinkit.settings import get_settings
-    from cart import catalog
 
     monkeypatch.setenv("PRODUCTS_BREAKER_COOLDOWN_SECONDS", str(COOLDOWN))
     get_settings.cache_clear()
-    catalog.reset_client()
+    upstreams.reset()
     yield COOLDOWN
     monkeypatch.undo()
     get_settings.cache_clear()
-    catalog.reset_client()
+    upstreams.reset()
 
 
 def add(api: Any, shop: Any, i: int, quantity: int, token: str) -> Any:

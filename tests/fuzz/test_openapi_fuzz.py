@@ -226,13 +226,10 @@ def world(project_stack: Any, redis_url: str, firebase_emulator: Any) -> Iterato
 
 def _reset_service_clients() -> None:
     """Clients built for another module's URLs must not be reused (they are cached per process)."""
-    import auth.service
-    from cart import catalog
-    from orders import upstream
+    from blinkit import aws, upstreams
 
-    catalog.reset_client()
-    upstream.reset_clients()
-    auth.service._cart_client = None
+    upstreams.reset()
+    aws.reset()
 
 
 def _with_examples(spec: dict[str, Any], ids: dict[str, list[str]]) -> dict[str, Any]:

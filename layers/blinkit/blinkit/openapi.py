@@ -1,9 +1,9 @@
 """OpenAPI for what the shared layer answers on every route, so each domain's document is complete by itself.
 
 The guard middleware (413, 401/503 verdicts), the validation handler (400 malformed JSON, 422 fields), the
-Redis handler (503) and `require_role` (403) can answer on routes that never mention them; `document_routes`
-adds those codes to every route that can produce them, with the problem+json schema, and gives the
-problem schema to any problem+json response a domain documented without one.
+Redis handler (503), `require_role` and `store_access` (403) can answer on routes that never mention them;
+`document_routes` adds those codes to every route that can produce them, with the problem+json schema, and
+gives the problem schema to any problem+json response a domain documented without one.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def shared_codes(route: Any) -> set[int]:
     calls = list(_calls(dependant))
     if any(call in (current_user, optional_user) for call in calls):
         codes.add(401)
-    if any(getattr(call, "required_roles", None) for call in calls):
+    if any(getattr(call, "required_roles", None) for call in calls):  # require_role, store_access
         codes.add(403)
     return codes
 

@@ -7,11 +7,12 @@ every app before routing) answers 401 or 503 as problem+json for anything but "o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, params
 from fastapi.security import HTTPBearer
 
 from blinkit.context import authorizer_context
@@ -111,3 +112,43 @@ def require_role(*roles: Role | str):
 
     _check.required_roles = wanted  # type: ignore[attr-defined]  # blinkit.openapi documents the 403
     return _check
+
+
+@dataclass(frozen=True, slots=True)
+class StoreAccess:
+    """Who is calling, and the store they may act on (None: an admin who named no store)."""
+
+    principal: Principal
+    store_id: str | None
+
+
+def store_access(param: params.Path | params.Query, *, refused: str,
+                 other_store: str | None = None) -> Callable[..., StoreAccess]:
+    """Dependency factory: admins act on any store, store staff only on their own, anyone else gets 403.
+
+    `param` declares where the route takes `store_id` from: `Path(...)`, or `Query(None, ...)` for a
+    listing where staff may leave it out (they then get their own store). The dependency owns that
+    parameter (validated as declared, documented once) and answers `StoreAccess.store_id`. `refused` is
+    the 403 detail for callers who are neither admin nor staff of a store; `other_store` the one for staff
+    naming another store (default: `refused`), so each route keeps its own wording.
+    """
+
+    def decide(principal: Principal, wanted: str | None) -> StoreAccess:
+        if principal.has_any(Role.ADMIN):
+            return StoreAccess(principal, wanted)
+        if principal.has_any(Role.STORE_STAFF) and principal.store_id:
+            if wanted in (None, principal.store_id):
+                return StoreAccess(principal, principal.store_id)
+            raise Forbidden(other_store or refused)
+        raise Forbidden(refused)
+
+    if isinstance(param, params.Path):
+        def check(store_id: str = param, principal: Principal = Depends(current_user)) -> StoreAccess:
+            return decide(principal, store_id)
+    else:
+        def check(store_id: str | None = param,  # type: ignore[no-redef]
+                  principal: Principal = Depends(current_user)) -> StoreAccess:
+            return decide(principal, store_id)
+
+    check.required_roles = {Role.ADMIN.value, Role.STORE_STAFF.value}  # type: ignore[attr-defined]  # 403 in OpenAPI
+    return check

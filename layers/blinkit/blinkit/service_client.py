@@ -3,6 +3,9 @@
     products = ServiceClient("products", get_settings().products_service_url, timeout_seconds=1.5)
     reply = products.get("/internal/products/p1")   # 2xx/3xx/4xx come back as answers
 
+Domains do not build clients themselves: `blinkit.upstreams.upstream("products")` gives the process-wide
+client of an upstream domain, configured from that upstream's own settings.
+
 Rules:
 - An attempt fails on a timeout, a transport error (refused, reset) or a 5xx. Each failed attempt counts
   for the breaker and is retried at most twice, after a full-jitter backoff. 4xx are answers: returned,
@@ -50,6 +53,12 @@ class UpstreamUnavailable(ServiceUnavailable):
         super().__init__(f"The {service} service is temporarily unavailable", retry_after=self.retry_after)
 
 
+def _check_retries(retries: int) -> int:
+    if not 0 <= retries <= MAX_RETRIES:
+        raise ValueError(f"retries must be between 0 and {MAX_RETRIES}")
+    return retries
+
+
 def _pooled_client() -> httpx.Client:
     """One connection pool per process, shared by every ServiceClient, so warm calls reuse connections."""
     global _http
@@ -94,11 +103,12 @@ class ServiceClient:
         breaker: CircuitBreaker | None = None,
         backoff_seconds: float = 0.1,
         sign_iam: bool = False,
+        sign_prefix: str | None = None,
     ) -> None:
         """`sign_iam`: sign every request with the function's AWS credentials (SigV4, service
-        execute-api), as the IAM-authorized `/internal/...` routes require in AWS."""
-        if not 0 <= retries <= MAX_RETRIES:
-            raise ValueError(f"retries must be between 0 and {MAX_RETRIES}")
+        execute-api), as the IAM-authorized `/internal/...` routes require in AWS. `sign_prefix`: sign only
+        requests whose path starts with it (`/internal/`), so one client also reaches public routes."""
+        _check_retries(retries)
         self.name = name
         self.base_url = base_url.rstrip("/")
         self.timeout_seconds = timeout_seconds
@@ -106,21 +116,34 @@ class ServiceClient:
         self.breaker = breaker or CircuitBreaker(name)
         self.backoff_seconds = backoff_seconds
         self.sign_iam = sign_iam
+        self.sign_prefix = sign_prefix
 
-    def get(self, path: str, *, params: Mapping[str, Any] | None = None,
-            headers: Mapping[str, str] | None = None, timeout_seconds: float | None = None) -> httpx.Response:
-        return self._request("GET", path, params=params, headers=headers, timeout_seconds=timeout_seconds)
+    # `timeout_seconds` and `retries` override the client's own for one call (e.g. no retries for a call
+    # that is not idempotent).
+    def get(self, path: str, *, params: Mapping[str, Any] | None = None, headers: Mapping[str, str] | None = None,
+            timeout_seconds: float | None = None, retries: int | None = None) -> httpx.Response:
+        return self._request("GET", path, params=params, headers=headers, timeout_seconds=timeout_seconds,
+                             retries=retries)
 
     def post(self, path: str, *, json: Any = None, headers: Mapping[str, str] | None = None,
-             timeout_seconds: float | None = None) -> httpx.Response:
-        return self._request("POST", path, json=json, headers=headers, timeout_seconds=timeout_seconds)
+             timeout_seconds: float | None = None, retries: int | None = None) -> httpx.Response:
+        return self._request("POST", path, json=json, headers=headers, timeout_seconds=timeout_seconds,
+                             retries=retries)
 
     def delete(self, path: str, *, headers: Mapping[str, str] | None = None,
-               timeout_seconds: float | None = None) -> httpx.Response:
-        return self._request("DELETE", path, headers=headers, timeout_seconds=timeout_seconds)
+               timeout_seconds: float | None = None, retries: int | None = None) -> httpx.Response:
+        return self._request("DELETE", path, headers=headers, timeout_seconds=timeout_seconds, retries=retries)
+
+    def signs(self, path: str) -> bool:
+        """Whether a request to `path` carries a SigV4 signature."""
+        if self.sign_iam:
+            return True
+        return self.sign_prefix is not None and ("/" + path.lstrip("/")).startswith(self.sign_prefix)
 
     def _request(self, method: str, path: str, *, headers: Mapping[str, str] | None, timeout_seconds: float | None,
-                 params: Mapping[str, Any] | None = None, json: Any = None) -> httpx.Response:
+                 retries: int | None, params: Mapping[str, Any] | None = None, json: Any = None) -> httpx.Response:
+        attempts = 1 + (self.retries if retries is None else _check_retries(retries))
+        sign = self.signs(path)
         url = str(httpx.URL(self.base_url + "/" + path.lstrip("/"), params=params))
         body = _json_bytes(json) if json is not None else b""
         base_headers = self._headers(headers)
@@ -128,14 +151,14 @@ class ServiceClient:
             base_headers.setdefault("content-type", "application/json")
         timeout = httpx.Timeout(timeout_seconds or self.timeout_seconds)
         breaker_open = False
-        for attempt in range(self.retries + 1):
+        for attempt in range(attempts):
             if attempt:
                 # Full jitter: retries from many instances spread out instead of arriving together.
                 _sleep(random.uniform(0, self.backoff_seconds * 2 ** (attempt - 1)))
             permit = self.breaker.acquire()  # raises CircuitOpen, also between retries
             started = time.monotonic()
             # Signed per attempt: a SigV4 signature carries its own timestamp.
-            sent = _sigv4_headers(method, url, body, base_headers) if self.sign_iam else base_headers
+            sent = _sigv4_headers(method, url, body, base_headers) if sign else base_headers
             try:
                 reply = _pooled_client().request(method, url, content=body or None, headers=sent,
                                                  timeout=timeout)

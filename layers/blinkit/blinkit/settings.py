@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     login_rate_per_user: int = Field(10, ge=1)
     login_rate_window_seconds: int = Field(60, ge=1)
 
-    # Other domains' HTTP APIs, reached through blinkit.service_client.
+    # Other domains' HTTP APIs, reached through blinkit.upstreams.
     products_service_url: str = "http://127.0.0.1:3000"
     cart_service_url: str = "http://127.0.0.1:3000"
     auth_service_url: str = "http://127.0.0.1:3000"
@@ -48,13 +48,35 @@ class Settings(BaseSettings):
     # parameter and blinkit.endpoints reads it (cached). Empty (local): the *_service_url values apply.
     internal_api_url_parameter: str = ""
 
-    # Cart (functions/cart): the table, the view cache, and how it calls the products service.
-    carts_table: str = "CartsTable"
-    cart_view_cache_seconds: int = Field(300, ge=1)
+    # How every domain calls each upstream domain (blinkit.upstreams), named after the upstream: a timeout per
+    # attempt, retries after a failed attempt (0-2), and the fleet-wide breaker (blinkit.breaker) that opens
+    # after `*_breaker_failures` failed attempts within the window and stays open for the cool-down.
+    # Call-specific choices stay with the call: the guest-cart merge never retries (it is not idempotent)
+    # and notifications reads contacts with `contact_timeout_seconds`.
     products_timeout_seconds: float = Field(1.5, gt=0)
+    products_retries: int = Field(2, ge=0, le=2)
     products_breaker_failures: int = Field(5, ge=1)
     products_breaker_window_seconds: float = Field(30.0, gt=0)
     products_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    auth_timeout_seconds: float = Field(1.5, gt=0)
+    auth_retries: int = Field(2, ge=0, le=2)
+    auth_breaker_failures: int = Field(5, ge=1)
+    auth_breaker_window_seconds: float = Field(30.0, gt=0)
+    auth_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    cart_timeout_seconds: float = Field(2.0, gt=0)
+    cart_retries: int = Field(0, ge=0, le=2)  # its one caller, the guest-cart merge, is not idempotent
+    cart_breaker_failures: int = Field(5, ge=1)
+    cart_breaker_window_seconds: float = Field(30.0, gt=0)
+    cart_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    orders_timeout_seconds: float = Field(1.5, gt=0)
+    orders_retries: int = Field(2, ge=0, le=2)
+    orders_breaker_failures: int = Field(5, ge=1)
+    orders_breaker_window_seconds: float = Field(30.0, gt=0)
+    orders_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+
+    # Cart (functions/cart): the table and the view cache.
+    carts_table: str = "CartsTable"
+    cart_view_cache_seconds: int = Field(300, ge=1)
 
     # Orders (functions/orders): the table, the saga, the notifications queue and the stock compensation
     # that a cancel runs (the products domain's ReleaseStock job function).

@@ -89,14 +89,12 @@ def served(project_stack: Any) -> Iterator[Served]:
 @pytest.fixture(autouse=True)
 def _fresh_clients(api: Any, served: Served) -> Iterator[None]:
     """Each test starts with a closed breaker, working products and no cached stores."""
-    import auth.service
-    from cart import catalog
+    from blinkit import upstreams
 
     def reset() -> None:
         served.faults.mode = "ok"
         served.faults.calls = 0
-        catalog.reset_client()
-        auth.service._cart_client = None
+        upstreams.reset()
         try:
             from products import service as products_service
 

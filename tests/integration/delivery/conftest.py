@@ -30,19 +30,24 @@ DROP = {"label": "Home", "line1": "221, 12th Main, HAL 2nd Stage", "city": "Beng
 def _delivery_clients(served: Served, project_stack: Any) -> Iterator[None]:  # noqa: F811
     import os
 
+    from blinkit import aws, upstreams
     from blinkit.settings import get_settings
     from delivery import realtime, upstream
+
+    def reset() -> None:
+        upstreams.reset()
+        aws.reset()
+        upstream.forget_stores()
+        realtime.reset()
 
     os.environ["ORDERS_SERVICE_URL"] = served.url
     os.environ.update(project_stack.supabase.environment())
     get_settings.cache_clear()
-    upstream.reset_clients()
-    realtime.reset()
+    reset()
     project_stack.supabase.reset()
     yield
     project_stack.supabase.reset()
-    upstream.reset_clients()
-    realtime.reset()
+    reset()
 
 
 @dataclass

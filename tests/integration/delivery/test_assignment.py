@@ -136,8 +136,9 @@ def test_a_cancel_after_assignment_frees_the_partner(api: Any, firebase: Any, pr
     assign(project_stack, order_id)
     reply = api.post(f"/orders/{order_id}/cancel", {"reason": "Customer not home"}, token=admin.session_token)
     assert reply.status == 200, reply.body
-    (release,) = drain(project_stack, QUEUE)
-    assert release["kind"] == "release" and release["order_id"] == order_id
+    # Only this order's messages: an earlier test's retry (queued with a delay) may surface meanwhile.
+    (release,) = [m for m in drain(project_stack, QUEUE) if m["order_id"] == order_id]
+    assert release["kind"] == "release"
     assert run_assignment(project_stack, release) == {"batchItemFailures": []}
     me = api.get("/delivery/partners/me", token=partner.token).json()
     assert me["status"] == "available" and me["order_id"] is None

@@ -105,11 +105,11 @@ def _timestamps(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 def test_every_timestamp_the_routes_answer_has_one_format(
         api: Any, firebase: Any, project_stack: Any, admin: Any, customer: Any) -> None:
-    from notifications import contacts
-    from notifications import service as notifications_service
+    from blinkit import aws, upstreams
+    from notifications import upstream
     from notifications.channels import email, push
 
-    for reset in (contacts.reset, notifications_service.reset_clients, email.reset, push.reset):
+    for reset in (upstreams.reset, upstream.forget_contacts, aws.reset, email.reset, push.reset):
         reset()  # the inbox consumer calls auth through this module's gateway
     device = api.post("/users/me/devices", {"token": "fcm-one-format-token-0001", "platform": "android"},
                       token=customer.session_token)

@@ -20,16 +20,18 @@ _tokens = itertools.count(1)
 
 @pytest.fixture(autouse=True)
 def _notifications_clients(served: Served, api: Any, project_stack: Any) -> Iterator[None]:  # noqa: F811
+    from blinkit import aws, upstreams
     from blinkit.settings import get_settings
-    from notifications import contacts, service
+    from notifications import upstream
     from notifications.channels import email, push
 
     os.environ["AUTH_SERVICE_URL"] = served.url
     get_settings.cache_clear()
 
     def reset() -> None:
-        contacts.reset()
-        service.reset_clients()
+        upstreams.reset()
+        upstream.forget_contacts()
+        aws.reset()
         email.reset()
         push.reset()
         project_stack.receivers.reset()

@@ -29,14 +29,16 @@ FEES = {"delivery_fee": 2500, "free_delivery_threshold": 19900, "small_cart_fee"
 
 @pytest.fixture(autouse=True)
 def _orders_clients(served: Served) -> Iterator[None]:  # noqa: F811 (the cart tests' fixture)
+    from blinkit import aws, upstreams
     from blinkit.settings import get_settings
-    from orders import upstream
 
     os.environ["AUTH_SERVICE_URL"] = served.url
     get_settings.cache_clear()
-    upstream.reset_clients()
+    upstreams.reset()
+    aws.reset()
     yield
-    upstream.reset_clients()
+    upstreams.reset()
+    aws.reset()
 
 
 @pytest.fixture

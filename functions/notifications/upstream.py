@@ -1,5 +1,9 @@
 """What the notifications domain asks the auth domain, through its IAM-authorized internal routes.
 
+Every call goes through `blinkit.upstreams` (the auth upstream's breaker and retries), each attempt bounded
+by `CONTACT_TIMEOUT_SECONDS` rather than the auth upstream's own timeout: a consumer batch can wait longer
+for a contact than a customer's request can for an address.
+
 - `GET /internal/users/{uid}/contact` → {uid, name, email, phone, device_tokens}: kept in-process for
   `CONTACT_CACHE_SECONDS` (a batch often holds several messages for one user; a changed email or a new
   device is picked up within that time);
@@ -14,14 +18,11 @@ import time
 from typing import Any
 from urllib.parse import quote
 
-from blinkit.breaker import CircuitBreaker
-from blinkit.endpoints import auth_service_url
 from blinkit.observability import logger
-from blinkit.service_client import ServiceClient
 from blinkit.settings import get_settings
+from blinkit.upstreams import upstream
 
 _lock = threading.Lock()
-_client: ServiceClient | None = None
 _cache: dict[str, tuple[float, dict[str, Any] | None]] = {}
 _flights: dict[str, threading.Lock] = {}
 
@@ -30,24 +31,13 @@ class AuthUnavailable(Exception):
     """Auth answered something unexpected; the message is retried."""
 
 
-def _auth() -> ServiceClient:
-    global _client
-    with _lock:
-        if _client is None:
-            s = get_settings()
-            breaker = CircuitBreaker("auth", failure_threshold=s.products_breaker_failures,
-                                     window_seconds=s.products_breaker_window_seconds,
-                                     cooldown_seconds=s.products_breaker_cooldown_seconds)
-            _client = ServiceClient("auth", auth_service_url(), timeout_seconds=s.contact_timeout_seconds,
-                                    retries=2, breaker=breaker, sign_iam=True)
-        return _client
+def _timeout() -> float:
+    return get_settings().contact_timeout_seconds
 
 
-def reset() -> None:
-    """Forget the client and the cache (tests change URLs and users)."""
-    global _client
+def forget_contacts() -> None:
+    """Drop the contact cache (tests change users)."""
     with _lock:
-        _client = None
         _cache.clear()
 
 
@@ -73,7 +63,7 @@ def contact(uid: str) -> dict[str, Any] | None:
 
 
 def _lookup(uid: str) -> dict[str, Any] | None:
-    reply = _auth().get(f"/internal/users/{quote(uid, safe='')}/contact")
+    reply = upstream("auth").get(f"/internal/users/{quote(uid, safe='')}/contact", timeout_seconds=_timeout())
     if reply.status_code == 404:
         return None
     if reply.status_code != 200:
@@ -83,7 +73,8 @@ def _lookup(uid: str) -> dict[str, Any] | None:
 
 
 def remove_device(uid: str, token: str) -> None:
-    reply = _auth().delete(f"/internal/users/{quote(uid, safe='')}/devices/{quote(token, safe='')}")
+    path = f"/internal/users/{quote(uid, safe='')}/devices/{quote(token, safe='')}"
+    reply = upstream("auth").delete(path, timeout_seconds=_timeout())
     if reply.status_code not in (204, 404):  # 404: already gone
         raise AuthUnavailable(f"removing a device of {uid}: HTTP {reply.status_code}")
     with _lock:
@@ -94,7 +85,7 @@ def user_page(limit: int, cursor: str | None) -> tuple[list[str], str | None]:
     params: dict[str, Any] = {"limit": limit}
     if cursor:
         params["cursor"] = cursor
-    reply = _auth().get("/internal/users", params=params)
+    reply = upstream("auth").get("/internal/users", params=params, timeout_seconds=_timeout())
     if reply.status_code != 200:
         raise AuthUnavailable(f"listing users: HTTP {reply.status_code}")
     body = reply.json()

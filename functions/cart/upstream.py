@@ -1,4 +1,4 @@
-"""The products-service adapter: batch lookups through the shared service client, and snapshots.
+"""What the cart asks the products domain: batch lookups through `blinkit.upstreams`, and snapshots.
 
 `POST /internal/products/batch` gives details, price and stock of up to 100 products at one store. Every
 successful answer refreshes the per-store snapshots in Redis (`cart.cache`), which are what GET /cart
@@ -8,48 +8,16 @@ Everything else lets the client's `ServiceUnavailable` (503 with Retry-After) es
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from blinkit.breaker import CircuitBreaker
-from blinkit.endpoints import products_service_url
 from blinkit.errors import NotFound, ServiceUnavailable
 from blinkit.observability import logger
-from blinkit.service_client import ServiceClient
-from blinkit.settings import get_settings
+from blinkit.upstreams import upstream
 from cart import cache
 
 BATCH_PATH = "/internal/products/batch"
 BATCH_LIMIT = 100
-
-_client: ServiceClient | None = None
-_lock = threading.Lock()
-
-
-def client() -> ServiceClient:
-    """One client (and breaker) per process, built on first use: no network or SSM call at import."""
-    global _client
-    with _lock:
-        if _client is None:
-            s = get_settings()
-            breaker = CircuitBreaker(
-                "products",
-                failure_threshold=s.products_breaker_failures,
-                window_seconds=s.products_breaker_window_seconds,
-                cooldown_seconds=s.products_breaker_cooldown_seconds,
-            )
-            # /internal/products/batch is IAM-authorized in AWS: every call is SigV4-signed.
-            _client = ServiceClient("products", products_service_url(), timeout_seconds=s.products_timeout_seconds,
-                                    retries=2, breaker=breaker, sign_iam=True)
-        return _client
-
-
-def reset_client() -> None:
-    """Forget the client (tests change the products URL and breaker settings)."""
-    global _client
-    with _lock:
-        _client = None
 
 
 @dataclass
@@ -72,7 +40,7 @@ def lookup(store_id: str, product_ids: list[str], *, allow_degraded: bool = Fals
     try:
         for start in range(0, len(ids), BATCH_LIMIT):
             chunk = ids[start:start + BATCH_LIMIT]
-            reply = client().post(BATCH_PATH, json={"store_id": store_id, "product_ids": chunk})
+            reply = upstream("products").post(BATCH_PATH, json={"store_id": store_id, "product_ids": chunk})
             if reply.status_code == 404:
                 raise NotFound("No such store", code="unknown-store")
             if reply.status_code != 200:

@@ -10,15 +10,16 @@ from botocore.exceptions import ClientError
 from botocore.response import StreamingBody
 from botocore.stub import Stubber
 
+from blinkit import aws
 from products.search import snapshot
 
 
 @pytest.fixture(autouse=True)
 def _own_client() -> Iterator[None]:
     """A client of these tests' own: the cached one is shared with the tests that run on moto."""
-    snapshot.s3.cache_clear()
+    aws.reset()
     yield
-    snapshot.s3.cache_clear()
+    aws.reset()
 
 
 @pytest.mark.parametrize(("code", "status"), [("NoSuchKey", 404), ("AccessDenied", 403)])

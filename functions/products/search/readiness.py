@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
 import redis
 
+from blinkit import aws
 from blinkit.context import request_id_var
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger
@@ -50,13 +50,6 @@ class IndexStatus:
         return {"status": self.status, "detail": self.detail}
 
 
-@lru_cache(maxsize=1)
-def _lambda() -> Any:
-    import boto3
-
-    return boto3.client("lambda", region_name=get_settings().aws_region)
-
-
 def request_rebuild() -> Requested:
     """Ask the indexer for a rebuild unless someone asked within the last minute ("pending")."""
     try:
@@ -71,7 +64,7 @@ def request_rebuild() -> Requested:
     function = get_settings().search_indexer_function
     event = {"rebuild": True, "correlation_id": request_id_var.get()}
     try:
-        _lambda().invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(event).encode())
+        aws.client("lambda").invoke(FunctionName=function, InvocationType="Event", Payload=json.dumps(event).encode())
     except Exception as exc:  # botocore's errors, throttling included: the guard keeps retries to one a minute
         logger.error("could not request a search index rebuild", function=function, error=str(exc))
         return "failed"

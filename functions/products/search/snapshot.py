@@ -20,11 +20,11 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from functools import lru_cache
 from typing import Any
 
 import redis
 
+from blinkit import aws
 from blinkit.observability import logger
 from blinkit.redis_client import get_redis
 from blinkit.settings import get_settings
@@ -62,11 +62,8 @@ class PublishConflict(Exception):
         self.current = current
 
 
-@lru_cache(maxsize=1)
 def s3() -> Any:
-    import boto3
-
-    return boto3.client("s3", region_name=get_settings().aws_region)
+    return aws.client("s3")
 
 
 def new_version() -> str:

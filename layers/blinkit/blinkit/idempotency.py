@@ -1,4 +1,4 @@
-"""`Idempotency-Key` for POST routes that create things (ARCHITECTURE: conventions).
+"""`Idempotency-Key` for POST routes that create things (docs/conventions.md, "The shared layer").
 
 A client that retries a create after a timeout sends the same key; it gets the first response again
 (same status and body, plus `Idempotent-Replayed: true`) instead of a second resource. The same key with a

@@ -15,6 +15,7 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -168,8 +169,16 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
                 server.should_exit = True
 
         threading.Thread(target=announce_when_ready, name="ready-check", daemon=True).start()
+        # uvicorn shuts down on SIGINT and SIGTERM, then raises the signal again under the handler it found.
+        # Python's default for SIGTERM ends the process on the spot, leaving the emulator (its own process
+        # group) and the receivers running: exit through the `with` instead, which stops them.
+        signal.signal(signal.SIGTERM, _exit_through_cleanup)
         server.run()  # in this thread: it handles Ctrl-C
         return 1 if not_ready else 0
+
+
+def _exit_through_cleanup(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _print_banner(running: Running, *, routes: int) -> None:

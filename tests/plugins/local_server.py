@@ -28,9 +28,12 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
-                 env: dict[str, str] | None = None) -> Iterator[dict[str, Any]]:
+                 env: dict[str, str] | None = None,
+                 stop_signal: signal.Signals = signal.SIGINT) -> Iterator[dict[str, Any]]:
     """Start `python -m local run` on a free port with its state file in `workdir` and `env` added; yield its
-    state (api, emulator_host, users, ...); stop it as Ctrl-C does. The caller empties `redis_url` first.
+    state (api, emulator_host, users, ...); stop it with `stop_signal` (Ctrl-C's SIGINT, or the SIGTERM that
+    `kill`, systemd and container runtimes send) and check it stopped what it started: its state file is gone
+    and its Firebase emulator no longer listens. The caller empties `redis_url` first.
 
     It waits for the "running" line, as a person would, and at that moment asks /health and searches, as a
     client starting right away would: `at_banner` holds what they answered."""
@@ -53,9 +56,10 @@ def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
         at_banner = {"health": health.status_code, "health_body": health.json(), "search": search.status_code,
                      "search_total": search.json().get("total")}
         info = json.loads(state.read_text())
+        emulator = info["emulator_host"]
         yield {**info, "api": api, "state_file": str(state), "log": str(log_path), "at_banner": at_banner}
     finally:
-        proc.send_signal(signal.SIGINT)  # as Ctrl-C: the stack stops its emulator and threads
+        proc.send_signal(stop_signal)  # the stack stops its emulator and threads either way
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -63,3 +67,11 @@ def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
             proc.wait()
         log.close()
     assert not state.exists(), "the server should remove its state file when it stops"
+    assert not _listening(emulator), f"the Firebase emulator at {emulator} outlived the server ({stop_signal.name})"
+
+
+def _listening(host_port: str) -> bool:
+    host, port = host_port.rsplit(":", 1)
+    with socket.socket() as s:
+        s.settimeout(1)
+        return s.connect_ex((host, int(port))) == 0

@@ -15,7 +15,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit.attributes import TimestampAttribute
-from blinkit.dynamodb import condition_failed_at, connection, save_if, update_if
+from blinkit.dynamodb import condition_failed_at, connection, page, save_if, update_if
 from blinkit.errors import Conflict, NotFound
 from blinkit.settings import get_settings
 
@@ -215,7 +215,6 @@ def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:
 def user_ids_page(limit: int, start: dict[str, object] | None) -> tuple[list[str], dict[str, object] | None]:
     """One page of user ids. A Scan: only the notifications fan-out job (an admin broadcast) calls it, never
     a request path; profiles are one item of several per user, so a page may hold fewer than `limit` ids."""
-    scan = UserRecord.scan(UserRecord.sk == PROFILE, limit=limit, last_evaluated_key=start,
-                           attributes_to_get=["pk", "sk", "uid"])
-    uids = [user.uid for user in scan]
-    return uids, scan.last_evaluated_key
+    users, last_key = page(UserRecord.scan(UserRecord.sk == PROFILE, limit=limit, last_evaluated_key=start,
+                                           attributes_to_get=["pk", "sk", "uid"]))
+    return [user.uid for user in users], last_key

@@ -24,7 +24,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from blinkit.dynamodb import connection, failed_conditions, save_if, update_if
+from blinkit.dynamodb import connection, failed_conditions, page, save_if, update_if
 from blinkit.settings import get_settings
 
 PARTNER, DELIVERY = "PARTNER", "DELIVERY"
@@ -171,9 +171,7 @@ def free_partners(store_id: str) -> list[PartnerRecord]:
 def partners_of_store(store_id: str, status: str | None, limit: int, start: dict[str, Any] | None
                       ) -> tuple[list[PartnerRecord], Any]:
     condition = PartnerRecord.status_uid.startswith(f"{status}#") if status else None
-    query = PartnerRecord.by_store.query(store_id, condition, limit=limit, last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(PartnerRecord.by_store.query(store_id, condition, limit=limit, last_evaluated_key=start))
 
 
 def record_location(uid: str, point: dict[str, Any], loc_ms: int) -> PartnerRecord | None:
@@ -287,8 +285,6 @@ def add_point(order_id: str, point: dict[str, Any], loc_ms: int, recorded_at: st
 
 
 def route(order_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[RoutePointRecord], Any]:
-    query = RoutePointRecord.query(route_pk(order_id), RoutePointRecord.sk.startswith("PT#"),
-                                   filter_condition=RoutePointRecord.expires_at > int(time.time()),
-                                   limit=limit, last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(RoutePointRecord.query(route_pk(order_id), RoutePointRecord.sk.startswith("PT#"),
+                                       filter_condition=RoutePointRecord.expires_at > int(time.time()),
+                                       limit=limit, last_evaluated_key=start))

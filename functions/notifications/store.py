@@ -24,7 +24,7 @@ from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, U
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from blinkit.dynamodb import save_if, update_if
+from blinkit.dynamodb import page, save_if, update_if
 from blinkit.settings import get_settings
 
 NTF = "NTF#"
@@ -130,8 +130,7 @@ def list_notifications(uid: str, *, unread_only: bool, limit: int, start: dict[s
         query = NotificationRecord.query(user_pk(uid), NotificationRecord.sk.startswith(NTF),
                                          filter_condition=_alive(now), scan_index_forward=False, limit=limit,
                                          last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(query)
 
 
 def unread_count(uid: str, cap: int) -> int:

@@ -24,7 +24,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from blinkit.dynamodb import condition_failed_at, connection, update_if
+from blinkit.dynamodb import condition_failed_at, connection, page, update_if
 from blinkit.settings import get_settings
 
 ORDER = "ORDER"
@@ -159,22 +159,17 @@ def update_order(order: OrderRecord, *, expected_status: str | None = None, **ch
     return order
 
 
-def _page(query: Any) -> tuple[list[OrderRecord], dict[str, Any] | None]:
-    items = list(query)
-    return items, query.last_evaluated_key
-
-
 def orders_of_user(uid: str, limit: int, start: dict[str, Any] | None) -> tuple[list[OrderRecord], Any]:
-    return _page(OrderRecord.by_user.query(uid, scan_index_forward=False, limit=limit, last_evaluated_key=start))
+    return page(OrderRecord.by_user.query(uid, scan_index_forward=False, limit=limit, last_evaluated_key=start))
 
 
 def orders_of_store(store_id: str, status: str | None, limit: int, start: dict[str, Any] | None
                     ) -> tuple[list[OrderRecord], Any]:
     condition = OrderRecord.status == status if status else None
-    return _page(OrderRecord.by_store.query(store_id, filter_condition=condition, scan_index_forward=False,
-                                            limit=limit, last_evaluated_key=start))
+    return page(OrderRecord.by_store.query(store_id, filter_condition=condition, scan_index_forward=False,
+                                           limit=limit, last_evaluated_key=start))
 
 
 def orders_in_status(status: str, limit: int, start: dict[str, Any] | None) -> tuple[list[OrderRecord], Any]:
-    return _page(OrderRecord.by_status.query(status, scan_index_forward=False, limit=limit,
-                                             last_evaluated_key=start))
+    return page(OrderRecord.by_status.query(status, scan_index_forward=False, limit=limit,
+                                            last_evaluated_key=start))

@@ -31,7 +31,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from blinkit.dynamodb import cancellation_codes, connection, failed_conditions, save_if, update_if
+from blinkit.dynamodb import cancellation_codes, connection, failed_conditions, page, save_if, update_if
 from blinkit.fees import DEFAULT_FEES
 from blinkit.settings import get_settings
 
@@ -267,25 +267,19 @@ SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "produ
                       "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
 
 
-def _page(query: Any) -> tuple[list[Any], dict[str, Any] | None]:
-    """A Query's items and the key to go on from (DynamoDB's LastEvaluatedKey; None at the end)."""
-    items = list(query)
-    return items, query.last_evaluated_key
-
-
 def active_products_page(limit: int, last_key: dict[str, Any] | None
                          ) -> tuple[list[ProductRecord], dict[str, Any] | None]:
     """One page of active products by id (one Query on ByType, list-view attributes only) and DynamoDB's key
     to go on from (None at the end, though a page may be short while more follow: inactive ones are
     filtered after the read)."""
-    return _page(ProductRecord.by_type.query(PRODUCT, filter_condition=_active(), limit=limit,
+    return page(ProductRecord.by_type.query(PRODUCT, filter_condition=_active(), limit=limit,
                                              last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES))
 
 
 def active_products_in_category_page(category_id: str, limit: int, last_key: dict[str, Any] | None
                                      ) -> tuple[list[ProductRecord], dict[str, Any] | None]:
     """One page of a category's active products by name (one Query on ByCategory), as `active_products_page`."""
-    return _page(ProductRecord.by_category.query(category_id, filter_condition=_active(), limit=limit,
+    return page(ProductRecord.by_category.query(category_id, filter_condition=_active(), limit=limit,
                                                  last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES))
 
 
@@ -420,7 +414,7 @@ def low_stock(store_id: str, threshold: int, *, limit: int, last_key: dict[str, 
               ) -> tuple[list[StockRecord], dict[str, Any] | None]:
     """Stock rows of a store with available <= threshold, fewest first (one Query on LowStock), and the key
     to go on from."""
-    return _page(StockRecord.low_stock.query(store_id, StockRecord.available <= threshold, limit=limit,
+    return page(StockRecord.low_stock.query(store_id, StockRecord.available <= threshold, limit=limit,
                                              last_evaluated_key=last_key))
 
 

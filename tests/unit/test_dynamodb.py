@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit import dynamodb
+from local.atomic import serialize_dynamodb_writes
 
 REGION = "ap-south-1"
 
@@ -45,6 +46,9 @@ class MissingTableItem(Item):
 @pytest.fixture(autouse=True)
 def table() -> Iterator[None]:
     with mock_aws():
+        # DynamoDB applies each write atomically; moto under threads does not (and its transactions can fail
+        # copying a table another thread is changing): the local stack's lock gives these tests DynamoDB's behaviour.
+        serialize_dynamodb_writes()
         dynamodb.reset()  # a connection built outside this mock must not be reused
         boto3.client("dynamodb", region_name=REGION).create_table(
             TableName=Item.Meta.table_name, BillingMode="PAY_PER_REQUEST",
@@ -124,6 +128,18 @@ def test_update_if_raises_what_is_not_a_condition() -> None:
     with pytest.raises(UpdateError) as invalid:
         dynamodb.update_if(Item(pk="p", sk="A"), [Item.count.add(1)], Item.pk.exists())
     assert invalid.value.cause_response_code == "ValidationException"
+
+
+def test_page_reads_a_query_page_by_page_and_ends_with_no_key() -> None:
+    for n in range(5):
+        Item(pk="p", sk=f"S{n}").save()
+    pages, key = [], None
+    for _ in range(5):  # bounded: a key that never runs out fails below instead of looping
+        items, key = dynamodb.page(Item.query("p", limit=2, last_evaluated_key=key))
+        pages.append([item.sk for item in items])
+        if key is None:
+            break
+    assert pages == [["S0", "S1"], ["S2", "S3"], ["S4"]] and key is None
 
 
 # Transactions -----------------------------------------------------------------------------------------------

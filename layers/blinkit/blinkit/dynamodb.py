@@ -12,6 +12,7 @@ from typing import Any
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, PynamoDBException, TransactWriteError, UpdateError
 from pynamodb.models import Model
+from pynamodb.pagination import ResultIterator
 
 from blinkit.settings import get_settings
 
@@ -66,6 +67,13 @@ def failed_conditions(error: TransactWriteError) -> list[int]:
 def condition_failed_at(error: TransactWriteError, position: int) -> bool:
     """The transaction was cancelled because the condition of the item at `position` was false."""
     return position in failed_conditions(error)
+
+
+def page[T](results: ResultIterator[T]) -> tuple[list[T], dict[str, Any] | None]:
+    """One page of a Query or Scan (made with `limit=`): its items and DynamoDB's key to go on from, None at
+    the end. The key is known only once the page is read, hence both at once."""
+    items = list(results)
+    return items, results.last_evaluated_key
 
 
 def update_if(record: Model, actions: list[Any], condition: Any) -> bool:

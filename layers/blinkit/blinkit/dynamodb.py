@@ -1,5 +1,6 @@
 """DynamoDB mechanics every domain's `store.py` shares: the transaction connection, "did the condition fail?"
-for single writes and for transactions, and the conditional update and put that answer it with a bool.
+for single writes and for transactions, the conditional update and put that answer it with a bool, and one
+page of a Query or Scan with the key to go on from.
 
 Only `store` modules (and this one) touch pynamodb: the rest of a domain sees records and plain answers.
 """

@@ -10,12 +10,12 @@ import hashlib
 from datetime import datetime
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit.attributes import TimestampAttribute
+from blinkit.dynamodb import condition_failed_at, connection, page, save_if, update_if
 from blinkit.errors import Conflict, NotFound
 from blinkit.settings import get_settings
 
@@ -87,18 +87,6 @@ class DeviceRecord(Model):
     registered_at = TimestampAttribute()
 
 
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
-
-
-# pynamodb sends a transaction's items grouped by kind, whatever order they were added in:
-# condition checks, then deletes, then puts, then updates. Positions below follow that order.
-def _failed(error: TransactWriteError, position: int) -> bool:
-    reasons = error.cancellation_reasons
-    reason = reasons[position] if position < len(reasons) else None
-    return reason is not None and reason.code == "ConditionalCheckFailed"
-
-
 # Users ---------------------------------------------------------------------------------------------
 
 
@@ -111,12 +99,8 @@ def get_user(uid: str) -> UserRecord | None:
 
 def create_user_if_absent(record: UserRecord) -> tuple[UserRecord, bool]:
     """Insert the profile unless it exists; a concurrent first login of the same user creates one."""
-    try:
-        record.save(condition=UserRecord.pk.does_not_exist())
+    if save_if(record, UserRecord.pk.does_not_exist()):
         return record, True
-    except PutError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
     existing = get_user(record.uid)
     assert existing is not None  # the condition failed because it exists
     return existing, False
@@ -127,12 +111,8 @@ def _update_existing(record: Model, changes: dict[str, object], now: datetime, w
     model = type(record)
     actions = [getattr(model, k).set(v) if v is not None else getattr(model, k).remove() for k, v in changes.items()]
     actions.append(model.updated_at.set(now))
-    try:
-        record.update(actions=actions, condition=model.sk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"No such {what}") from exc
-        raise
+    if not update_if(record, actions, model.sk.exists()):
+        raise NotFound(f"No such {what}")
 
 
 def update_user(uid: str, now: datetime, **changes: object) -> UserRecord:
@@ -201,15 +181,16 @@ def delete_device(uid: str, token: str) -> None:
 def _insert_counted(item: Model, counter: NumberAttribute, limit: int, limit_detail: str) -> bool:
     """Put `item` and bump the profile's `counter` in one transaction; False if the item already existed."""
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        # Sent as: the put (position 0), then the profile's update (position 1): see blinkit.dynamodb.
+        with TransactWrite(connection=connection()) as tx:
             tx.update(UserRecord(pk=item.pk, sk=PROFILE), actions=[counter.add(1)],
                       condition=UserRecord.pk.exists() & (counter < limit))
             tx.save(item, condition=type(item).sk.does_not_exist())
         return True
     except TransactWriteError as exc:
-        if _failed(exc, 0):  # the put (item 0): it exists already
+        if condition_failed_at(exc, 0):  # the put: it exists already
             return False
-        if _failed(exc, 1):  # the profile (item 1): no profile, or the limit is reached
+        if condition_failed_at(exc, 1):  # the profile: no profile, or the limit is reached
             if get_user(item.pk.removeprefix("USER#")) is None:
                 raise NotFound("No such user") from exc
             raise Conflict(limit_detail, code="limit-reached") from exc
@@ -219,11 +200,11 @@ def _insert_counted(item: Model, counter: NumberAttribute, limit: int, limit_det
 def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:
     profile = UserRecord(pk=item.pk, sk=PROFILE)
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:  # the delete is position 0, the update 1
             tx.delete(item, condition=type(item).sk.exists())
             tx.update(profile, actions=[counter.add(-1)], condition=UserRecord.pk.exists())
     except TransactWriteError as exc:
-        if _failed(exc, 0):
+        if condition_failed_at(exc, 0):
             raise NotFound(f"No such {what}") from exc
         raise
 
@@ -234,7 +215,6 @@ def _delete_counted(item: Model, counter: NumberAttribute, what: str) -> None:
 def user_ids_page(limit: int, start: dict[str, object] | None) -> tuple[list[str], dict[str, object] | None]:
     """One page of user ids. A Scan: only the notifications fan-out job (an admin broadcast) calls it, never
     a request path; profiles are one item of several per user, so a page may hold fewer than `limit` ids."""
-    scan = UserRecord.scan(UserRecord.sk == PROFILE, limit=limit, last_evaluated_key=start,
-                           attributes_to_get=["pk", "sk", "uid"])
-    uids = [user.uid for user in scan]
-    return uids, scan.last_evaluated_key
+    users, last_key = page(UserRecord.scan(UserRecord.sk == PROFILE, limit=limit, last_evaluated_key=start,
+                                           attributes_to_get=["pk", "sk", "uid"]))
+    return [user.uid for user in users], last_key

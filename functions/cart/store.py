@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
+from pynamodb.exceptions import DeleteError, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit import clock
+from blinkit.dynamodb import condition_failed_at, connection, update_if
 from blinkit.settings import get_settings
 
 META = "META"
@@ -112,22 +112,12 @@ class NewLineRefused(Exception):
     """The header refused a new line: the cart is full or holds another store's lines."""
 
 
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
-
-
 def now_epoch() -> int:
     return int(time.time())
 
 
 def line_sk(product_id: str) -> str:
     return LINE + product_id
-
-
-def _failed(error: TransactWriteError, position: int) -> bool:
-    reasons = error.cancellation_reasons
-    reason = reasons[position] if position < len(reasons) else None
-    return reason is not None and reason.code == "ConditionalCheckFailed"
 
 
 # Reads ----------------------------------------------------------------------------------------------
@@ -169,19 +159,12 @@ def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int
     record = CartItem(pk=owner.pk, sk=line_sk(product_id))
     condition = (CartItem.sk.exists() & (CartItem.expires_at > now_epoch())
                  & (CartItem.quantity <= limit - quantity))
-    try:
-        record.update(
-            actions=[CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
-                     CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
-            condition=condition,
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        current = _get_line(owner, product_id)
-        if current is None:
-            raise KeyError(product_id) from exc
-        raise LineLimit(product_id) from exc
+    actions = [CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
+               CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)]
+    if not update_if(record, actions, condition):
+        if _get_line(owner, product_id) is None:
+            raise KeyError(product_id)
+        raise LineLimit(product_id)
     touch(owner)
     return int(record.quantity)
 
@@ -200,16 +183,16 @@ def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, pri
         (CartItem.line_count < MAX_LINES) & ((CartItem.store_id == store_id) | (CartItem.line_count == 0))
     )
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:
             # pynamodb sends puts before updates: the line is position 0, the header 1.
             tx.save(line, condition=CartItem.sk.does_not_exist())
             tx.update(header, actions=[CartItem.line_count.add(1), CartItem.store_id.set(store_id),
                                        CartItem.updated_at.set(now), CartItem.expires_at.set(expires)],
                       condition=header_ok)
     except TransactWriteError as exc:
-        if _failed(exc, 0):
+        if condition_failed_at(exc, 0):
             return False
-        if _failed(exc, 1):
+        if condition_failed_at(exc, 1):
             raise NewLineRefused(owner.pk) from exc
         raise
     return True
@@ -219,14 +202,10 @@ def set_quantity(owner: Owner, product_id: str, quantity: int) -> bool:
     """Set a live line's quantity. False when there is no such line."""
     now = clock.now()
     record = CartItem(pk=owner.pk, sk=line_sk(product_id))
-    try:
-        record.update(actions=[CartItem.quantity.set(quantity), CartItem.updated_at.set(now),
-                               CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
-                      condition=CartItem.sk.exists() & (CartItem.expires_at > now_epoch()))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    if not update_if(record, [CartItem.quantity.set(quantity), CartItem.updated_at.set(now),
+                              CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+                     CartItem.sk.exists() & (CartItem.expires_at > now_epoch())):
+        return False
     touch(owner)
     return True
 
@@ -238,14 +217,14 @@ def remove_line(owner: Owner, product_id: str, *, expired_ok: bool = False) -> b
     if not expired_ok:
         condition = condition & (CartItem.expires_at > now_epoch())
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:  # deletes before updates: the line 0, the header 1
             tx.delete(line, condition=condition)
             tx.update(CartItem(pk=owner.pk, sk=META), actions=[CartItem.line_count.add(-1)],
                       condition=CartItem.pk.exists())
     except TransactWriteError as exc:
-        if _failed(exc, 0):
+        if condition_failed_at(exc, 0):
             return False
-        if _failed(exc, 1):  # a line without a header (should not happen): delete the line alone
+        if condition_failed_at(exc, 1):  # a line without a header (should not happen): delete the line alone
             try:
                 line.delete(condition=CartItem.sk.exists())
             except DeleteError:
@@ -257,14 +236,9 @@ def remove_line(owner: Owner, product_id: str, *, expired_ok: bool = False) -> b
 
 def touch(owner: Owner) -> None:
     """Refresh the header's TTL and time after a line changed (best effort: the line write is what counts)."""
-    try:
-        CartItem(pk=owner.pk, sk=META).update(
-            actions=[CartItem.updated_at.set(clock.now()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
-            condition=CartItem.pk.exists(),
-        )
-    except UpdateError as exc:
-        if exc.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    update_if(CartItem(pk=owner.pk, sk=META),
+              [CartItem.updated_at.set(clock.now()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
+              CartItem.pk.exists())  # False when there is no header: nothing to refresh
 
 
 def clear(owner: Owner) -> int:
@@ -288,12 +262,12 @@ def clear_for_order(owner: Owner, order_id: str) -> int | None:
                       expires_at=now_epoch() + owner.ttl_seconds)
     try:
         # At most 50 lines and the header: within DynamoDB's 100 items per transaction.
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:
             for pk, sk in keys:
                 tx.delete(CartItem(pk=pk, sk=sk))
             tx.save(marker, condition=CartItem.sk.does_not_exist())  # pynamodb sends it after the deletes
     except TransactWriteError as exc:
-        if _failed(exc, len(keys)):
+        if condition_failed_at(exc, len(keys)):
             return None
         raise
     return sum(1 for _, sk in keys if sk.startswith(LINE))

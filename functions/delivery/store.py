@@ -19,12 +19,12 @@ import time
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from blinkit.dynamodb import connection, failed_conditions, page, save_if, update_if
 from blinkit.settings import get_settings
 
 PARTNER, DELIVERY = "PARTNER", "DELIVERY"
@@ -135,14 +135,6 @@ class RoutePointRecord(Model):
     expires_at = NumberAttribute()  # TTL (epoch seconds); DynamoDB deletes late, so reads filter on it
 
 
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
-
-
-def _conditional_failed(exc: Exception) -> bool:
-    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
-
-
 # Partners -----------------------------------------------------------------------------------------------
 
 
@@ -155,13 +147,7 @@ def get_partner(uid: str) -> PartnerRecord | None:
 
 def insert_partner(record: PartnerRecord) -> bool:
     """False if this user is already a partner."""
-    try:
-        record.save(condition=PartnerRecord.pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    return save_if(record, PartnerRecord.pk.does_not_exist())
 
 
 class StateConflict(Exception):
@@ -171,14 +157,10 @@ class StateConflict(Exception):
 def set_partner_status(uid: str, status: str, now: str) -> PartnerRecord:
     """available ⇄ offline; refused (StateConflict) while busy or for a missing partner."""
     record = PartnerRecord(pk=partner_pk(uid), sk=PARTNER)
-    try:
-        record.update(actions=[PartnerRecord.status.set(status), PartnerRecord.status_uid.set(status_uid(status, uid)),
-                               PartnerRecord.updated_at.set(now)],
-                      condition=PartnerRecord.pk.exists() & (PartnerRecord.status != BUSY))
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            raise StateConflict(uid) from exc
-        raise
+    if not update_if(record, [PartnerRecord.status.set(status), PartnerRecord.status_uid.set(status_uid(status, uid)),
+                              PartnerRecord.updated_at.set(now)],
+                     PartnerRecord.pk.exists() & (PartnerRecord.status != BUSY)):
+        raise StateConflict(uid)
     return record
 
 
@@ -189,9 +171,7 @@ def free_partners(store_id: str) -> list[PartnerRecord]:
 def partners_of_store(store_id: str, status: str | None, limit: int, start: dict[str, Any] | None
                       ) -> tuple[list[PartnerRecord], Any]:
     condition = PartnerRecord.status_uid.startswith(f"{status}#") if status else None
-    query = PartnerRecord.by_store.query(store_id, condition, limit=limit, last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(PartnerRecord.by_store.query(store_id, condition, limit=limit, last_evaluated_key=start))
 
 
 def record_location(uid: str, point: dict[str, Any], loc_ms: int) -> PartnerRecord | None:
@@ -203,13 +183,7 @@ def record_location(uid: str, point: dict[str, Any], loc_ms: int) -> PartnerReco
     removed = [name for name, value in point.items() if value is None]
     actions += [getattr(PartnerRecord, name).remove() for name in removed]
     condition = PartnerRecord.pk.exists() & (PartnerRecord.loc_ms.does_not_exist() | (PartnerRecord.loc_ms < loc_ms))
-    try:
-        record.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return None
-        raise
-    return record
+    return record if update_if(record, actions, condition) else None
 
 
 # Deliveries ---------------------------------------------------------------------------------------------
@@ -224,12 +198,8 @@ def get_delivery(order_id: str) -> DeliveryRecord | None:
 
 def insert_delivery(record: DeliveryRecord) -> DeliveryRecord:
     """Create the delivery unless it exists (a re-delivered message); returns the stored one."""
-    try:
-        record.save(condition=DeliveryRecord.pk.does_not_exist())
+    if save_if(record, DeliveryRecord.pk.does_not_exist()):
         return record
-    except PutError as exc:
-        if not _conditional_failed(exc):
-            raise
     found = get_delivery(record.order_id)
     assert found is not None
     return found
@@ -242,7 +212,7 @@ def claim(delivery: DeliveryRecord, partner: PartnerRecord, now: str) -> bool:
     """
     store, drop = delivery.store, delivery.drop
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:
             tx.update(PartnerRecord(pk=partner.pk, sk=PARTNER), actions=[
                 PartnerRecord.status.set(BUSY), PartnerRecord.status_uid.set(status_uid(BUSY, partner.uid)),
                 PartnerRecord.order_id.set(delivery.order_id), PartnerRecord.picked_up.remove(),
@@ -256,8 +226,7 @@ def claim(delivery: DeliveryRecord, partner: PartnerRecord, now: str) -> bool:
                 DeliveryRecord.assigned_at.set(now), DeliveryRecord.updated_at.set(now)],
                 condition=DeliveryRecord.partner_id.does_not_exist())
     except TransactWriteError as exc:
-        reasons = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
-        if "ConditionalCheckFailed" in reasons:
+        if failed_conditions(exc):  # either item's: the partner was taken, or the order has one
             return False
         raise
     return True
@@ -269,7 +238,7 @@ def update_delivery(order_id: str, **changes: Any) -> None:
 
 
 def mark_picked_up(delivery: DeliveryRecord, uid: str, now: str) -> None:
-    with TransactWrite(connection=_connection()) as tx:
+    with TransactWrite(connection=connection()) as tx:
         tx.update(DeliveryRecord(pk=delivery.pk, sk=DELIVERY), actions=[
             DeliveryRecord.status.set("OUT_FOR_DELIVERY"), DeliveryRecord.picked_up_at.set(now),
             DeliveryRecord.updated_at.set(now)])
@@ -280,7 +249,7 @@ def mark_picked_up(delivery: DeliveryRecord, uid: str, now: str) -> None:
 
 def end_delivery(order_id: str, uid: str | None, status: str, now: str) -> None:
     """The delivery ends (DELIVERED or CANCELLED): the partner, if still on this order, is available again."""
-    with TransactWrite(connection=_connection()) as tx:
+    with TransactWrite(connection=connection()) as tx:
         extra = [DeliveryRecord.delivered_at.set(now)] if status == "DELIVERED" else []
         tx.update(DeliveryRecord(pk=delivery_pk(order_id), sk=DELIVERY), actions=[
             DeliveryRecord.status.set(status), DeliveryRecord.updated_at.set(now), *extra])
@@ -316,8 +285,6 @@ def add_point(order_id: str, point: dict[str, Any], loc_ms: int, recorded_at: st
 
 
 def route(order_id: str, limit: int, start: dict[str, Any] | None) -> tuple[list[RoutePointRecord], Any]:
-    query = RoutePointRecord.query(route_pk(order_id), RoutePointRecord.sk.startswith("PT#"),
-                                   filter_condition=RoutePointRecord.expires_at > int(time.time()),
-                                   limit=limit, last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(RoutePointRecord.query(route_pk(order_id), RoutePointRecord.sk.startswith("PT#"),
+                                       filter_condition=RoutePointRecord.expires_at > int(time.time()),
+                                       limit=limit, last_evaluated_key=start))

@@ -21,10 +21,10 @@ import time
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from blinkit.dynamodb import page, save_if, update_if
 from blinkit.settings import get_settings
 
 NTF = "NTF#"
@@ -112,13 +112,7 @@ class DeliveryRecord(Model):
 
 def put_notification(record: NotificationRecord) -> bool:
     """Store it unless it exists already (its id comes from the message's idempotency key)."""
-    try:
-        record.save(condition=NotificationRecord.pk.does_not_exist())
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return save_if(record, NotificationRecord.pk.does_not_exist())
 
 
 def _alive(now: int) -> Any:
@@ -136,8 +130,7 @@ def list_notifications(uid: str, *, unread_only: bool, limit: int, start: dict[s
         query = NotificationRecord.query(user_pk(uid), NotificationRecord.sk.startswith(NTF),
                                          filter_condition=_alive(now), scan_index_forward=False, limit=limit,
                                          last_evaluated_key=start)
-    items = list(query)
-    return items, query.last_evaluated_key
+    return page(query)
 
 
 def unread_count(uid: str, cap: int) -> int:
@@ -153,14 +146,10 @@ def unread_keys(uid: str, cap: int) -> list[NotificationRecord]:
 def mark_read(uid: str, notification_id: str, read_at: str) -> NotificationRecord | None:
     """Set read_at (first read wins) and leave the unread index; None if the user has no such notification."""
     record = NotificationRecord(pk=user_pk(uid), sk=NTF + notification_id)
-    try:
-        record.update(actions=[NotificationRecord.read_at.set(NotificationRecord.read_at | read_at),
-                               NotificationRecord.unread_pk.remove()],
-                      condition=NotificationRecord.pk.exists())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    if not update_if(record, [NotificationRecord.read_at.set(NotificationRecord.read_at | read_at),
+                              NotificationRecord.unread_pk.remove()],
+                     NotificationRecord.pk.exists()):
+        return None
     if int(record.expires_at) <= int(time.time()):
         return None
     return record
@@ -197,17 +186,10 @@ def claim(idempotency_key: str, channel: str, *, lease_seconds: int, user_id: st
     free = (DeliveryRecord.pk.does_not_exist()
             | (DeliveryRecord.status.is_in(RETRY)
                | ((DeliveryRecord.status == SENDING) & (DeliveryRecord.lease_until < now))))
-    try:
-        record.update(actions=[DeliveryRecord.status.set(SENDING), DeliveryRecord.lease_until.set(now + lease_seconds),
-                               DeliveryRecord.attempts.add(1), DeliveryRecord.user_id.set(user_id),
-                               DeliveryRecord.type.set(type_), DeliveryRecord.updated_at.set(now),
-                               DeliveryRecord.expires_at.set(now + DELIVERY_TTL_SECONDS)],
-                      condition=free)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
-    return record
+    actions = [DeliveryRecord.status.set(SENDING), DeliveryRecord.lease_until.set(now + lease_seconds),
+               DeliveryRecord.attempts.add(1), DeliveryRecord.user_id.set(user_id), DeliveryRecord.type.set(type_),
+               DeliveryRecord.updated_at.set(now), DeliveryRecord.expires_at.set(now + DELIVERY_TTL_SECONDS)]
+    return record if update_if(record, actions, free) else None
 
 
 def finish(record: DeliveryRecord, status: str, *, detail: str | None = None,

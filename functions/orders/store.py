@@ -19,12 +19,12 @@ from __future__ import annotations
 from typing import Any
 
 from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from blinkit.dynamodb import condition_failed_at, connection, page, update_if
 from blinkit.settings import get_settings
 
 ORDER = "ORDER"
@@ -116,10 +116,6 @@ class IdempotencyRecord(Model):
     created_at = UnicodeAttribute()
 
 
-def _connection() -> Connection:
-    return Connection(region=get_settings().aws_region)
-
-
 def get_order(order_id: str, *, consistent: bool = True) -> OrderRecord | None:
     try:
         return OrderRecord.get(order_pk(order_id), ORDER, consistent_read=consistent)
@@ -137,12 +133,11 @@ def get_idempotency(uid: str, key_hash: str) -> IdempotencyRecord | None:
 def insert_pending(order: OrderRecord, idem: IdempotencyRecord) -> bool:
     """Write the idempotency record and the PENDING order together; False if the key was already used."""
     try:
-        with TransactWrite(connection=_connection()) as tx:
+        with TransactWrite(connection=connection()) as tx:  # two puts: the key's record 0, the order 1
             tx.save(idem, condition=IdempotencyRecord.pk.does_not_exist())
             tx.save(order, condition=OrderRecord.pk.does_not_exist())
     except TransactWriteError as exc:
-        reasons = [r.code if r is not None else None for r in (exc.cancellation_reasons or [])]
-        if reasons and reasons[0] == "ConditionalCheckFailed":
+        if condition_failed_at(exc, 0):
             return False
         raise
     return True
@@ -159,31 +154,22 @@ def update_order(order: OrderRecord, *, expected_status: str | None = None, **ch
         condition &= OrderRecord.status == expected_status
     actions = [getattr(OrderRecord, name).set(value) for name, value in changes.items()]
     actions.append(OrderRecord.version.add(1))
-    try:
-        order.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise VersionConflict(order.order_id) from exc
-        raise
+    if not update_if(order, actions, condition):
+        raise VersionConflict(order.order_id)
     return order
 
 
-def _page(query: Any) -> tuple[list[OrderRecord], dict[str, Any] | None]:
-    items = list(query)
-    return items, query.last_evaluated_key
-
-
 def orders_of_user(uid: str, limit: int, start: dict[str, Any] | None) -> tuple[list[OrderRecord], Any]:
-    return _page(OrderRecord.by_user.query(uid, scan_index_forward=False, limit=limit, last_evaluated_key=start))
+    return page(OrderRecord.by_user.query(uid, scan_index_forward=False, limit=limit, last_evaluated_key=start))
 
 
 def orders_of_store(store_id: str, status: str | None, limit: int, start: dict[str, Any] | None
                     ) -> tuple[list[OrderRecord], Any]:
     condition = OrderRecord.status == status if status else None
-    return _page(OrderRecord.by_store.query(store_id, filter_condition=condition, scan_index_forward=False,
-                                            limit=limit, last_evaluated_key=start))
+    return page(OrderRecord.by_store.query(store_id, filter_condition=condition, scan_index_forward=False,
+                                           limit=limit, last_evaluated_key=start))
 
 
 def orders_in_status(status: str, limit: int, start: dict[str, Any] | None) -> tuple[list[OrderRecord], Any]:
-    return _page(OrderRecord.by_status.query(status, scan_index_forward=False, limit=limit,
-                                             last_evaluated_key=start))
+    return page(OrderRecord.by_status.query(status, scan_index_forward=False, limit=limit,
+                                            last_evaluated_key=start))

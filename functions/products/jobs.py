@@ -19,16 +19,13 @@ import time
 from typing import Any
 
 from pydantic import ValidationError
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
 
 from blinkit.clock import now_iso
 from blinkit.observability import logger, metrics
 from products import store
 from products.schemas import ReleaseInput, ReserveInput
-from products.store import ReservationRecord, ReservedItem, StockRecord
+from products.store import RESERVED, ReservationRecord, StockNotWritten
 
-RESERVED, RELEASED = "RESERVED", "RELEASED"
 MAX_ATTEMPTS = 5  # transaction conflicts (another order touching the same rows) are retried with jitter
 
 
@@ -63,10 +60,6 @@ def reservation_view(r: ReservationRecord, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _reasons(error: TransactWriteError) -> list[str | None]:
-    return [reason.code if reason is not None else None for reason in (error.cancellation_reasons or [])]
-
-
 def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, 0.02 * 2**attempt))  # jitter, not cryptography
 
@@ -77,33 +70,23 @@ def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     if existing is not None:
         return reservation_view(existing, reserved_now=False)
     now = now_iso()
-    record = ReservationRecord(
-        pk=store.reservation_pk(request.order_id), order_id=request.order_id, store_id=request.store_id,
-        items=[ReservedItem(product_id=i.product_id, quantity=i.quantity) for i in request.items],
-        status=RESERVED, created_at=now,
-    )
+    record = store.new_reservation(request.order_id, request.store_id,
+                                   [(i.product_id, i.quantity) for i in request.items], now)
     for attempt in range(MAX_ATTEMPTS):
         try:
-            with TransactWrite(connection=store.connection()) as tx:
-                # pynamodb sends puts before updates: the reservation is position 0, item k is position k + 1.
-                tx.save(record, condition=ReservationRecord.pk.does_not_exist())
-                for item in request.items:
-                    row = StockRecord(pk=store.store_pk(request.store_id), sk=store.stock_sk(item.product_id))
-                    tx.update(row, actions=[StockRecord.available.add(-item.quantity), StockRecord.updated_at.set(now)],
-                              condition=StockRecord.available >= item.quantity)
-        except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            if reasons and reasons[0] == "ConditionalCheckFailed":  # a concurrent call for this order won
+            store.reserve(record, now)
+        except StockNotWritten as exc:
+            if exc.lost:  # a concurrent call for this order won
                 found = store.get_reservation(request.order_id)
                 if found is not None:
                     return reservation_view(found, reserved_now=False)
-            if "ConditionalCheckFailed" in reasons[1:]:
+            if exc.short:
                 short = _shortages(request)
                 if short:
                     metrics.add_metric(name="StockReservationsShort", unit="Count", value=1)
                     raise OutOfStock(request.order_id, request.store_id, short) from exc
             # A transaction conflict, or stock that came back between our write and our read: try again.
-            logger.info("reservation retried", order_id=request.order_id, reasons=reasons, attempt=attempt)
+            logger.info("reservation retried", order_id=request.order_id, reasons=exc.reasons, attempt=attempt)
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReserved", unit="Count", value=1)
@@ -129,25 +112,14 @@ def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             return {"order_id": request.order_id, "released": False, "reason": "no-reservation"}
         if found.status != RESERVED:
             return {**reservation_view(found), "released": False, "reason": "already-released"}
-        now = now_iso()
         try:
-            with TransactWrite(connection=store.connection()) as tx:
-                tx.update(found, condition=ReservationRecord.status == RESERVED,
-                          actions=[ReservationRecord.status.set(RELEASED), ReservationRecord.released_at.set(now)])
-                for item in found.items:
-                    row = StockRecord(pk=store.store_pk(found.store_id), sk=store.stock_sk(item.product_id))
-                    tx.update(row, actions=[StockRecord.available.add(int(item.quantity)),
-                                            StockRecord.store_id.set(found.store_id),
-                                            StockRecord.product_id.set(item.product_id),
-                                            StockRecord.updated_at.set(now)])
-        except TransactWriteError as exc:
-            reasons = _reasons(exc)
-            logger.info("release retried", order_id=request.order_id, reasons=reasons, attempt=attempt)
-            if reasons and reasons[0] == "ConditionalCheckFailed":
+            store.release(found, now_iso())
+        except StockNotWritten as exc:
+            logger.info("release retried", order_id=request.order_id, reasons=exc.reasons, attempt=attempt)
+            if exc.lost:
                 continue  # released concurrently: the next read reports it
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReleased", unit="Count", value=1)
-        found.status, found.released_at = RELEASED, now
         return {**reservation_view(found), "released": True}
     raise RuntimeError(f"could not release stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")

@@ -24,9 +24,6 @@ from products import hours, store
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
 STORES_CACHE_SECONDS = 60.0
-# Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
-SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
-                      "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
 
 
 def _field_problem(field: str, message: str, code: str) -> Unprocessable:
@@ -354,20 +351,16 @@ def list_products(*, category_id: str | None, store_id: str | None, limit: int, 
         require_store(store_id)
     scope = f"category:{category_id}" if category_id else "all"
     last_key = _page_key(cursor, scope)
-    active = ProductRecord.is_active == True  # noqa: E712
     if category_id:
         if store.get_category(category_id) is None:
             raise NotFound("No such category")
-        results = ProductRecord.by_category.query(category_id, filter_condition=active, limit=limit,
-                                                  last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES)
+        records, last_read = store.active_products_in_category_page(category_id, limit, last_key)
     else:
-        results = ProductRecord.by_type.query(store.PRODUCT, filter_condition=active, limit=limit,
-                                              last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES)
-    records = list(results)
+        records, last_read = store.active_products_page(limit, last_key)
     stock = store.get_stock_many(store_id, [r.product_id for r in records]) if store_id and records else None
     if store_id and stock is None:
         stock = {}
-    next_key = results.last_evaluated_key if len(records) == limit else None
+    next_key = last_read if len(records) == limit else None
     return {
         "products": [product_summary(r, stock) for r in records],
         "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
@@ -412,10 +405,9 @@ def set_stock(store_id: str, product_id: str, available: int) -> dict[str, Any]:
 def low_stock(store_id: str, threshold: int, limit: int, cursor: str | None) -> dict[str, Any]:
     require_store(store_id)
     scope = f"low:{store_id}:{threshold}"
-    results = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))
-    rows = list(results)
+    rows, last_read = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))
     names = {pid: r.name for pid, r in store.get_products_many([r.product_id for r in rows]).items()} if rows else {}
-    next_key = results.last_evaluated_key if len(rows) == limit else None
+    next_key = last_read if len(rows) == limit else None
     return {
         "items": [{**stock_view(r), "name": names.get(r.product_id)} for r in rows],
         "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,

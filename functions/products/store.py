@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -27,15 +26,17 @@ from pynamodb.attributes import (
     NumberAttribute,
     UnicodeAttribute,
 )
-from pynamodb.connection import Connection
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
+from blinkit.dynamodb import cancellation_codes, connection, failed_conditions, page, save_if, update_if
 from blinkit.fees import DEFAULT_FEES
 from blinkit.settings import get_settings
 
 STORE, CATEGORY, PRODUCT, RESERVATION = "STORE", "CATEGORY", "PRODUCT", "RESERVATION"
+RESERVED, RELEASED = "RESERVED", "RELEASED"  # a reservation's status
 BATCH_GET_LIMIT = 100  # DynamoDB's BatchGetItem maximum keys per request
 
 
@@ -71,24 +72,6 @@ class _Catalog:
 class _Stock:
     table_name = get_settings().stock_table
     region = get_settings().aws_region
-
-
-_connection_lock = threading.Lock()
-_shared_connection: Connection | None = None
-
-
-def connection() -> Connection:
-    """One connection (one botocore client) per process for transactions (`TransactWrite(connection=...)`):
-    creating botocore clients concurrently from several threads is not thread-safe, and a client per call is
-    wasted work anyway."""
-    global _shared_connection
-    if _shared_connection is None:
-        with _connection_lock:
-            if _shared_connection is None:
-                connection = Connection(region=get_settings().aws_region)
-                _ = connection.client  # build the botocore client now, under the lock
-                _shared_connection = connection
-    return _shared_connection
 
 
 # Catalog --------------------------------------------------------------------------------------------
@@ -266,13 +249,38 @@ def list_categories() -> list[CategoryRecord]:
     return list(CategoryRecord.by_type.query(CATEGORY))
 
 
+def _active() -> Any:
+    return ProductRecord.is_active == True  # noqa: E712
+
+
 def list_active_products() -> Iterator[ProductRecord]:
     """Every active product, paging through ByType (for index builds, never a request path)."""
-    yield from ProductRecord.by_type.query(PRODUCT, filter_condition=ProductRecord.is_active == True)  # noqa: E712
+    yield from ProductRecord.by_type.query(PRODUCT, filter_condition=_active())
 
 
 def category_has_products(category_id: str) -> bool:
     return any(True for _ in ProductRecord.by_category.query(category_id, limit=1, attributes_to_get=["pk"]))
+
+
+# Projection for list views; the key attributes are in it so pynamodb can build the page's last key.
+SUMMARY_ATTRIBUTES = ["pk", "sk", "gsi1pk", "gsi1sk", "cat_pk", "cat_sk", "product_id", "name", "brand",
+                      "category_id", "unit", "mrp", "price", "images", "max_per_order", "is_active"]
+
+
+def active_products_page(limit: int, last_key: dict[str, Any] | None
+                         ) -> tuple[list[ProductRecord], dict[str, Any] | None]:
+    """One page of active products by id (one Query on ByType, list-view attributes only) and DynamoDB's key
+    to go on from (None at the end, though a page may be short while more follow: inactive ones are
+    filtered after the read)."""
+    return page(ProductRecord.by_type.query(PRODUCT, filter_condition=_active(), limit=limit,
+                                             last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES))
+
+
+def active_products_in_category_page(category_id: str, limit: int, last_key: dict[str, Any] | None
+                                     ) -> tuple[list[ProductRecord], dict[str, Any] | None]:
+    """One page of a category's active products by name (one Query on ByCategory), as `active_products_page`."""
+    return page(ProductRecord.by_category.query(category_id, filter_condition=_active(), limit=limit,
+                                                 last_evaluated_key=last_key, attributes_to_get=SUMMARY_ATTRIBUTES))
 
 
 def get_products_many(product_ids: Iterable[str]) -> dict[str, ProductRecord]:
@@ -284,31 +292,9 @@ def get_products_many(product_ids: Iterable[str]) -> dict[str, ProductRecord]:
 # Catalog writes -------------------------------------------------------------------------------------
 
 
-def _conditional_failed(exc: PutError | UpdateError) -> bool:
-    return exc.cause_response_code == "ConditionalCheckFailedException"
-
-
-def _update_if(record: Model, actions: list[Any], condition: Any) -> bool:
-    """One conditional UpdateItem (the record is refreshed in place); False, nothing written, if the
-    condition fails."""
-    try:
-        record.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
-
-
 def insert_new(record: StoreRecord | CategoryRecord | ProductRecord) -> bool:
     """Save a new catalog item; False (nothing written) when an item with its key exists already."""
-    try:
-        record.save(condition=type(record).pk.does_not_exist())
-    except PutError as exc:
-        if _conditional_failed(exc):
-            return False
-        raise
-    return True
+    return save_if(record, type(record).pk.does_not_exist())
 
 
 def update_store(store_id: str, changes: dict[str, Any], updated_at: str) -> StoreRecord | None:
@@ -323,7 +309,7 @@ def update_store(store_id: str, changes: dict[str, Any], updated_at: str) -> Sto
             value = Fees(**value)
         actions.append(getattr(StoreRecord, name).set(value))
     actions.append(StoreRecord.updated_at.set(updated_at))
-    return record if _update_if(record, actions, StoreRecord.pk.exists()) else None
+    return record if update_if(record, actions, StoreRecord.pk.exists()) else None
 
 
 def _set_or_remove(model: type[Model], changes: dict[str, Any]) -> list[Any]:
@@ -334,7 +320,7 @@ def _set_or_remove(model: type[Model], changes: dict[str, Any]) -> list[Any]:
 def update_category(category: CategoryRecord, changes: dict[str, Any], updated_at: str) -> bool:
     """Apply `changes` to a category read earlier (refreshed in place); False when it was deleted meanwhile."""
     actions = [*_set_or_remove(CategoryRecord, changes), CategoryRecord.updated_at.set(updated_at)]
-    return _update_if(category, actions, CategoryRecord.pk.exists())
+    return update_if(category, actions, CategoryRecord.pk.exists())
 
 
 def delete_category(category: CategoryRecord) -> None:
@@ -350,14 +336,14 @@ def update_product(product: ProductRecord, changes: dict[str, Any], updated_at: 
         actions += [ProductRecord.cat_pk.set(changes.get("category_id", product.category_id)),
                     ProductRecord.cat_sk.set(category_sort_key(name, product.product_id))]
     actions.append(ProductRecord.updated_at.set(updated_at))
-    return _update_if(product, actions, ProductRecord.updated_at == product.updated_at)
+    return update_if(product, actions, ProductRecord.updated_at == product.updated_at)
 
 
 def deactivate_product(product_id: str, updated_at: str) -> bool:
     """Soft delete (is_active false); False when there is no such product."""
     record = ProductRecord(pk=product_pk(product_id), sk=PRODUCT)
     actions = [ProductRecord.is_active.set(False), ProductRecord.updated_at.set(updated_at)]
-    return _update_if(record, actions, ProductRecord.pk.exists())
+    return update_if(record, actions, ProductRecord.pk.exists())
 
 
 # Stock ----------------------------------------------------------------------------------------------
@@ -424,10 +410,12 @@ def set_stock(store_id: str, product_id: str, available: int, updated_at: str) -
     return record
 
 
-def low_stock(store_id: str, threshold: int, *, limit: int, last_key: dict[str, Any] | None):
-    """Stock rows of a store with available <= threshold, fewest first (one Query on LowStock)."""
-    return StockRecord.low_stock.query(store_id, StockRecord.available <= threshold, limit=limit,
-                                       last_evaluated_key=last_key)
+def low_stock(store_id: str, threshold: int, *, limit: int, last_key: dict[str, Any] | None
+              ) -> tuple[list[StockRecord], dict[str, Any] | None]:
+    """Stock rows of a store with available <= threshold, fewest first (one Query on LowStock), and the key
+    to go on from."""
+    return page(StockRecord.low_stock.query(store_id, StockRecord.available <= threshold, limit=limit,
+                                             last_evaluated_key=last_key))
 
 
 def get_reservation(order_id: str) -> ReservationRecord | None:
@@ -435,6 +423,69 @@ def get_reservation(order_id: str) -> ReservationRecord | None:
         return ReservationRecord.get(reservation_pk(order_id), RESERVATION, consistent_read=True)
     except DoesNotExist:
         return None
+
+
+# Reservations -------------------------------------------------------------------------------------
+# Both transactions write the reservation first and the stock rows after it, so a cancellation reason at
+# position 0 is the reservation's own condition and one at k + 1 is item k's (see blinkit.dynamodb).
+
+
+class StockNotWritten(Exception):
+    """A reservation transaction (`reserve`, `release`) wrote nothing.
+
+    `lost`: the reservation's own condition failed: another call for the order won (reserve: the reservation
+    exists already; release: it is no longer RESERVED). `short`: some item's stock row had fewer units than
+    asked (reserve only). Neither: a conflict with another transaction or a failure (throttling), worth
+    another try. `reasons`: DynamoDB's cancellation code per item, for the log.
+    """
+
+    def __init__(self, error: TransactWriteError) -> None:
+        failed = failed_conditions(error)
+        self.reasons = cancellation_codes(error)
+        self.lost = 0 in failed
+        self.short = any(position > 0 for position in failed)
+        super().__init__(f"stock transaction not written: {self.reasons}")
+
+
+def new_reservation(order_id: str, store_id: str, items: Iterable[tuple[str, int]], created_at: str
+                    ) -> ReservationRecord:
+    return ReservationRecord(pk=reservation_pk(order_id), order_id=order_id, store_id=store_id,
+                             items=[ReservedItem(product_id=pid, quantity=quantity) for pid, quantity in items],
+                             status=RESERVED, created_at=created_at)
+
+
+def reserve(reservation: ReservationRecord, now: str) -> None:
+    """Write the reservation (only if the order has none) and take each item's quantity off its stock row
+    (only if `available >= quantity`) in one transaction: all or nothing. Raises StockNotWritten."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(reservation, condition=ReservationRecord.pk.does_not_exist())
+            for item in reservation.items:
+                quantity = int(item.quantity)
+                row = StockRecord(pk=store_pk(reservation.store_id), sk=stock_sk(item.product_id))
+                tx.update(row, actions=[StockRecord.available.add(-quantity), StockRecord.updated_at.set(now)],
+                          condition=StockRecord.available >= quantity)
+    except TransactWriteError as exc:
+        raise StockNotWritten(exc) from exc
+
+
+def release(reservation: ReservationRecord, now: str) -> None:
+    """Flip a RESERVED reservation to RELEASED (only if it still is) and add each quantity back to its stock row,
+    in one transaction; the record then shows RELEASED. Raises StockNotWritten (with `lost` when it was
+    released meanwhile)."""
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(reservation, condition=ReservationRecord.status == RESERVED,
+                      actions=[ReservationRecord.status.set(RELEASED), ReservationRecord.released_at.set(now)])
+            for item in reservation.items:
+                row = StockRecord(pk=store_pk(reservation.store_id), sk=stock_sk(item.product_id))
+                tx.update(row, actions=[StockRecord.available.add(int(item.quantity)),
+                                        StockRecord.store_id.set(reservation.store_id),
+                                        StockRecord.product_id.set(item.product_id),
+                                        StockRecord.updated_at.set(now)])
+    except TransactWriteError as exc:
+        raise StockNotWritten(exc) from exc
+    reservation.status, reservation.released_at = RELEASED, now
 
 
 # Batch writes (seeding) ----------------------------------------------------------------------------

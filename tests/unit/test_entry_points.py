@@ -86,3 +86,44 @@ def test_invocations_running_at_once_on_threads_each_log_their_own_keys() -> Non
         ids = [line["correlation_id"] for line in mine]
         assert ids == [f"corr-{name}", f"corr-{name}", f"rec-{name}", f"corr-{name}"]
         assert all(line["request_id"] == line["correlation_id"] for line in mine)
+
+
+class _Refused(Exception):
+    """A business refusal a job raises (as ReserveStock raises OutOfStock) after recording a metric."""
+
+
+def test_jobs_running_at_once_each_end_with_their_own_outcome_never_a_metrics_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Locally invocations share one process and Powertools' one metric set: a flush must never serialize a set
+    another invocation just flushed (SchemaValidationError in place of the job's own exception or answer)."""
+    from blinkit.observability import metrics
+
+    def job(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        metrics.add_metric(name="RaceProbe", unit="Count", value=1)
+        if event["n"] % 2:
+            raise _Refused(str(event["n"]))
+        return {"n": event["n"]}
+
+    entry = make_job(job, service="probe")
+    outcomes: dict[int, str] = {}
+
+    def run(start: int) -> None:
+        for n in range(start, start + 150):
+            try:
+                outcomes[n] = "ok" if entry({"n": n}) == {"n": n} else "wrong answer"
+            except _Refused as exc:
+                outcomes[n] = "refused" if exc.args == (str(n),) else "wrong refusal"
+            except Exception as exc:  # what the race produced: the flush's error instead of the job's outcome
+                outcomes[n] = type(exc).__name__
+
+    threads = [threading.Thread(target=run, args=(i * 150,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wrong = {n: o for n, o in outcomes.items() if o != ("refused" if n % 2 else "ok")}
+    assert len(outcomes) == 1200, len(outcomes)
+    assert not wrong, f"{len(wrong)} invocations ended otherwise: {dict(list(wrong.items())[:5])}"
+    published = sum(line.count('"RaceProbe"') for line in capsys.readouterr().out.splitlines()
+                    if '"_aws"' in line)
+    assert published >= 1, "the metrics were flushed (EMF lines on stdout)"

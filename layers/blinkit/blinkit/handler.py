@@ -72,13 +72,24 @@ def _entry_point(run: Callable[[Any, Any], Any], *, service: str, kind: str,
         with correlated(correlation_of(event)):
             return run(event, context)
 
-    @metrics.log_metrics  # flushed when this invocation ends, not once 100 values pile up in a container
     def entry(event: Any, context: Any = None) -> Any:
-        return invocation(event, context if context is not None else _NO_CONTEXT)
+        try:
+            return invocation(event, context if context is not None else _NO_CONTEXT)
+        finally:
+            _flush_metrics()  # when this invocation ends, not once 100 values pile up in a container
 
     setattr(entry, ENTRY_POINT, kind)
     entry.__doc__ = getattr(run, "__doc__", None)
     return entry
+
+
+def _flush_metrics() -> None:
+    """Publish the invocation's metrics. A metric that Powertools refuses (a programming error: too many
+    dimensions, a bad unit) is logged, never raised: telemetry must not replace the function's own answer."""
+    try:
+        metrics.flush_metrics()
+    except Exception:
+        logger.exception("metrics could not be published")
 
 
 def _ensure_event_loop() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -37,6 +38,13 @@ async def busy():
 @router.get("/boom")
 async def boom():
     raise RuntimeError("secret internals")
+
+
+@router.get("/cache-down")
+async def cache_down():
+    import redis
+
+    raise redis.ConnectionError("Connection closed by server.")
 
 
 handler = make_handler(create_app(title="t", routers=[router]), service="test")
@@ -87,6 +95,22 @@ def test_unexpected_errors_are_500_without_internals():
     response = call("GET", "/boom")
     assert response["statusCode"] == 500
     assert "secret internals" not in response["body"] and "Traceback" not in response["body"]
+
+
+def test_a_redis_failure_is_503_to_the_client_and_its_cause_is_logged() -> None:
+    from blinkit.observability import logger
+
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    try:
+        body = problem(call("GET", "/cache-down"))
+    finally:
+        logger.registered_handler.setStream(previous)
+    assert body["status"] == 503 and "Connection closed" not in json.dumps(body)
+    logged = [json.loads(line) for line in buffer.getvalue().splitlines()]
+    (line,) = [entry for entry in logged if entry.get("message") == "Redis failed: answering 503"]
+    assert line["error"] == "ConnectionError" and line["detail"] == "Connection closed by server."
+    assert line["path"] == "/cache-down" and line["correlation_id"] == "req-1"
 
 
 def test_unknown_route_inside_an_app_is_problem_404():

@@ -10,6 +10,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from blinkit.context import authorizer_context, request_id_var
 from blinkit.errors import PROBLEM_JSON, PayloadTooLarge, Problem, ServiceUnavailable, install_problem_handlers
+from blinkit.observability import logger
 from blinkit.openapi import document_routes
 from blinkit.security import verdict_problem
 from blinkit.settings import get_settings
@@ -85,6 +86,9 @@ def create_app(*, title: str, routers: Iterable[APIRouter], description: str = "
 
     @app.exception_handler(redis.RedisError)
     async def _redis_down(request, exc):  # a cache or session outage is the server's, not the client's
+        # The client hears 503; the logs must say why (a timeout, a refused connection, a script error).
+        logger.error("Redis failed: answering 503", error=type(exc).__name__, detail=str(exc)[:300],
+                     path=request.url.path)
         return await app.exception_handlers[Problem](request, ServiceUnavailable("The session store is unavailable"))
 
     routers = list(routers)

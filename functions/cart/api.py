@@ -50,7 +50,8 @@ async def add_item(body: schemas.AddItemIn, response: Response, owner: Owner | N
     """Add to a line's quantity (creating the line, and for a guest the cart).
 
     422 `quantity-limit` / `insufficient-stock` name the limit; 409 `different-store` unless `replace_cart`;
-    409 `limit-reached` beyond 50 lines; 503 with Retry-After when the products service is unavailable.
+    409 `limit-reached` beyond 50 lines; 409 `store-inactive` for a store that takes no orders; 503 with
+    Retry-After when the products service is unavailable.
     """
     line = service.add_item(owner, body.store_id, body.product_id, body.quantity, body.replace_cart)
     _guest_header(response, line["cart_id"])
@@ -58,10 +59,12 @@ async def add_item(body: schemas.AddItemIn, response: Response, owner: Owner | N
 
 
 @router.put("/cart/items/{product_id}", tags=["cart"], response_model=schemas.LineOut,
-            responses={**COMMON, 204: {"description": "quantity 0: the line was removed"}, 404: PROBLEM})
+            responses={**COMMON, 204: {"description": "quantity 0: the line was removed"}, 404: PROBLEM,
+                       409: PROBLEM})
 async def set_quantity(body: schemas.SetQuantityIn, response: Response, product_id: str = ProductIdPath,
                        owner: Owner | None = Depends(cart_owner)):
-    """Set a line's quantity (0 removes it: 204). Lowering works even while the products service is down."""
+    """Set a line's quantity (0 removes it: 204). Lowering works even while the products service is down, or
+    the store is inactive; raising a line of an inactive store's cart is 409 `store-inactive`."""
     line = service.set_quantity(owner, product_id, body.quantity)
     if line is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)

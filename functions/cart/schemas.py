@@ -32,7 +32,7 @@ class SetQuantityIn(Request):
     quantity: Annotated[int, Field(ge=0, le=MAX_QUANTITY, description="0 removes the line")]
 
 
-Warning = Literal["price_changed", "out_of_stock", "quantity_above_available", "unavailable"]
+Warning = Literal["price_changed", "out_of_stock", "quantity_above_available", "unavailable", "above_max_per_order"]
 
 
 class CartItemOut(BaseModel):

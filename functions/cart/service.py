@@ -10,6 +10,11 @@ Decisions (docs for clients are on the routes):
   `insufficient-stock`, naming the limit); at most 50 lines (409 `limit-reached`, as the auth domain's
   per-user limits); another store's item → 409 `different-store` unless `replace_cart`.
 - Lowering a quantity never needs the products service (it works while it is down); raising one does.
+- A store switched off (`is_active: false`) takes no additions: adding, or raising a quantity, is 409
+  `store-inactive`; its carts can still be read, lowered, emptied or replaced by another store's items.
+- Lines whose product was deactivated or whose `max_per_order` was lowered after they were added stay in the
+  cart, flagged (`unavailable`, `above_max_per_order`, from `cart.rules`), so the customer can fix them; the
+  checkout refuses them (LoadCart in `cart.jobs`).
 - Merge: the guest cart (the fresher intent) wins when the user's cart holds another store's items.
 """
 
@@ -21,7 +26,7 @@ from blinkit.errors import Conflict, NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal
-from cart import cache, store, upstream
+from cart import cache, rules, store, upstream
 from cart.store import MAX_LINES, Cart, Owner
 
 EMPTY_VIEW: dict[str, Any] = {"cart_id": None, "store_id": None, "items": [], "item_count": 0, "subtotal": 0,
@@ -80,6 +85,8 @@ def assemble(cart: Cart, found: upstream.Lookup) -> dict[str, Any]:
                 warnings.append("out_of_stock")
             elif available is not None and line.quantity > available:
                 warnings.append("quantity_above_available")
+            if rules.line_refusal(product, line.quantity) == rules.ABOVE_MAX_PER_ORDER:
+                warnings.append(rules.ABOVE_MAX_PER_ORDER)  # lowered since it was added
         line_total = price * line.quantity
         if not {"unavailable", "out_of_stock"} & set(warnings):
             subtotal += line_total
@@ -124,8 +131,15 @@ def _fresh(owner: Owner) -> Cart:
     return cart
 
 
+def store_inactive(store_id: str) -> Conflict:
+    return Conflict("This store is not taking orders now; choose another store", code="store-inactive",
+                    extra={"store_id": store_id})
+
+
 def _product(store_id: str, product_id: str) -> dict[str, Any]:
     found = upstream.lookup(store_id, [product_id])
+    if found.store_active is False:
+        raise store_inactive(store_id)
     product = found.products.get(product_id)
     if product is None:
         raise NotFound("No such product", code="unknown-product")

@@ -25,10 +25,11 @@ class Lookup:
     products: dict[str, dict[str, Any]] = field(default_factory=dict)
     unknown: set[str] = field(default_factory=set)
     degraded: bool = False
+    store_active: bool | None = None  # None: not asked (no ids, or degraded)
 
 
 def lookup(store_id: str, product_ids: list[str], *, allow_degraded: bool = False) -> Lookup:
-    """Live details of `product_ids` at `store_id`.
+    """Live details of `product_ids` at `store_id`, and whether the store is active.
 
     Unknown store: NotFound. Products down or breaker open: with `allow_degraded`, the snapshots (products
     without one are simply absent, never "unknown"); otherwise the client's ServiceUnavailable.
@@ -49,6 +50,7 @@ def lookup(store_id: str, product_ids: list[str], *, allow_degraded: bool = Fals
                                                                "body": reply.text[:500]})
                 raise ServiceUnavailable("The products service refused the lookup")
             body = reply.json()
+            result.store_active = bool(body.get("store_is_active", True))  # absent: a products older than the field
             for product in body.get("products", []):
                 result.products[product["product_id"]] = product
             result.unknown.update(body.get("unknown", []))

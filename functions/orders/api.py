@@ -22,9 +22,13 @@ store_staff = store_access(Query(None, pattern=schemas.STORE_ID),
                            other_store="Store staff see their own store's orders only")
 
 
-@router.post("/orders/quote", tags=["orders"], response_model=schemas.QuoteOut, responses=COMMON)
+@router.post("/orders/quote", tags=["orders"], response_model=schemas.QuoteOut, responses={**COMMON, 409: PROBLEM})
 async def quote(body: schemas.QuoteIn, principal: Principal = Depends(current_user)):
-    """The bill and ETA of the caller's cart delivered to one of their addresses; changes nothing."""
+    """The bill and ETA of the caller's cart delivered to one of their addresses; changes nothing.
+
+    It refuses what the checkout would: 422 `cart-empty`, `below-minimum`, `invalid-tip`, and
+    `product-unavailable` / `above-max-per-order` naming the cart's lines in `errors[]` (`product_id`, `name`,
+    `requested`, `allowed`); 409 `store-inactive` when the cart's store takes no orders."""
     return service.quote(principal, body.address_id, body.tip)
 
 

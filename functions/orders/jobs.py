@@ -3,12 +3,15 @@
 - `PriceOrder {order_id, cart: {store_id, lines}}` → `{store_id, lines, bill, item_total, savings, total,
   eta}`: the store's fees, location and timezone come from products' `GET /stores`, the address and tip
   from the PENDING order. Raises `NotServiceable` (address outside the store's radius), `BelowMinimum`,
-  `InvalidTip`, or `StoresUnavailable` (the state machine retries it).
+  `InvalidTip`, `StoreInactive` (switched off since LoadCart read the cart), or `StoresUnavailable` (the
+  state machine retries it).
 - `CreateOrder {order_id, priced}` → `{message}`: PENDING → PLACED with items, bill, totals and ETA, as one
   conditional write on version and status. A retry that finds the order PLACED returns the same message.
 - `MarkOrderFailed {order_id, error: {Error, Cause}}` → FAILED with a reason code named after the caught
-  error (`CART_EMPTY`, `OUT_OF_STOCK` with the short items, `NOT_SERVICEABLE`, `BELOW_MINIMUM`,
-  `INVALID_TIP`, otherwise `INTERNAL`). Idempotent: an order already FAILED is left as it is.
+  error (`CART_EMPTY`, `STORE_INACTIVE` with the store, `PRODUCT_UNAVAILABLE` / `ABOVE_MAX_PER_ORDER` with
+  the lines `{product_id, name, requested, allowed}`, `OUT_OF_STOCK` with the short items,
+  `NOT_SERVICEABLE`, `BELOW_MINIMUM`, `INVALID_TIP`, otherwise `INTERNAL`). A JSON error message becomes
+  the `reason_detail`. Idempotent: an order already FAILED is left as it is.
 """
 
 from __future__ import annotations
@@ -25,12 +28,18 @@ from orders.pricing import distance_km, price, serviceable
 from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
 from orders.store import VersionConflict
 
+# Caught exception class name (of whichever step raised it) → the order's reason code.
 REASONS = {"CartEmpty": "CART_EMPTY", "OutOfStock": "OUT_OF_STOCK", "NotServiceable": "NOT_SERVICEABLE",
-           "BelowMinimum": "BELOW_MINIMUM", "InvalidTip": "INVALID_TIP"}
+           "BelowMinimum": "BELOW_MINIMUM", "InvalidTip": "INVALID_TIP", "StoreInactive": "STORE_INACTIVE",
+           "ProductNotSold": "PRODUCT_UNAVAILABLE", "AboveMaxPerOrder": "ABOVE_MAX_PER_ORDER"}
 
 
 class NotServiceable(Exception):
     """The delivery address is outside the store's radius (or the store no longer sells)."""
+
+
+class StoreInactive(Exception):
+    """The order's store is no longer listed as active (LoadCart raises its own of this name before)."""
 
 
 class StoresUnavailable(Exception):
@@ -55,6 +64,8 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         shop = upstream.get_store(request.cart.store_id)
     except ServiceUnavailable as exc:
         raise StoresUnavailable(str(exc)) from exc
+    if shop is None:
+        raise StoreInactive(json.dumps({"store_id": request.cart.store_id}))
     address = order.address
     if not serviceable(shop, address):
         raise NotServiceable(json.dumps({"store_id": shop["store_id"],

@@ -122,19 +122,65 @@ def _replay(idem: IdempotencyRecord, digest: str) -> dict[str, Any]:
 
 
 def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
-    """The bill and ETA the current cart would get, with no side effects (the saga prices the same way)."""
+    """The bill and ETA the current cart would get, with no side effects (the saga prices the same way).
+
+    It runs the saga's own LoadCart, so it refuses what the saga would: an empty cart (422 `cart-empty`), a
+    store switched off (409 `store-inactive`), lines that cannot be ordered as they stand (422
+    `product-unavailable` / `above-max-per-order`, the lines in `errors[]`)."""
     address = upstream.get_address(principal.uid, address_id)
     try:
         cart = upstream.load_cart(principal.uid)
     except upstream.JobFailed as exc:
-        if exc.error_type == "CartEmpty":
-            raise Unprocessable("The cart is empty", code="cart-empty") from None
-        raise ServiceUnavailable("The cart could not be read") from exc
+        refusal = cart_refusal(exc)
+        if refusal is None:
+            raise ServiceUnavailable("The cart could not be read") from exc
+        raise refusal from None
     shop = upstream.get_store(cart["store_id"])
+    if shop is None:  # switched off since LoadCart looked: PriceOrder's STORE_INACTIVE
+        raise store_inactive(cart["store_id"])
     priced = pricing.price(shop, address, cart["lines"], tip)
     return {"store_id": shop["store_id"], "lines": priced["lines"], "bill": priced["bill"],
             "item_total": priced["item_total"], "total": priced["total"], "eta_minutes": priced["eta"],
             "serviceable": pricing.serviceable(shop, address)}
+
+
+def store_inactive(store_id: str | None) -> Conflict:
+    return Conflict("The cart's store is not taking orders now; fill a cart at another store",
+                    code="store-inactive", extra={"store_id": store_id})
+
+
+# LoadCart's refusals of lines (the saga's PRODUCT_UNAVAILABLE, ABOVE_MAX_PER_ORDER): code, the problem's
+# detail from the lines' names, one line's message.
+_LINE_REFUSALS = {
+    "ProductNotSold": ("product-unavailable",
+                       "No longer sold: {names}. Remove them from the cart to check out",
+                       "This product is no longer sold: remove it from the cart"),
+    "AboveMaxPerOrder": ("above-max-per-order",
+                         "Above the most one order may hold: {names}. Lower the quantities to check out",
+                         "At most {allowed} of this product per order ({requested} in the cart)"),
+}
+
+
+def cart_refusal(failed: upstream.JobFailed) -> Unprocessable | Conflict | None:
+    """The problem a quote answers for LoadCart's refusal; None for a failure that is not a refusal."""
+    if failed.error_type == "CartEmpty":
+        return Unprocessable("The cart is empty", code="cart-empty")
+    if failed.error_type not in ("StoreInactive", *_LINE_REFUSALS):
+        return None
+    try:
+        detail = json.loads(failed.message)  # LoadCart's refusals say what they refuse in JSON
+    except ValueError:
+        detail = None
+    detail = detail if isinstance(detail, dict) else {}
+    if failed.error_type == "StoreInactive":
+        return store_inactive(detail.get("store_id"))
+    code, summary, message = _LINE_REFUSALS[failed.error_type]
+    lines = [line for line in detail.get("items", []) if isinstance(line, dict)]
+    errors = [{"field": f"cart.{line.get('product_id')}", "code": code,
+               "message": message.format(allowed=line.get("allowed"), requested=line.get("requested")),
+               **{k: line.get(k) for k in ("product_id", "name", "requested", "allowed")}} for line in lines]
+    names = ", ".join(str(line.get("name") or line.get("product_id")) for line in lines)
+    return Unprocessable(summary.format(names=names), code=code, errors=errors)
 
 
 # Reading ----------------------------------------------------------------------------------------------

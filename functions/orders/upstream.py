@@ -18,7 +18,7 @@ import json
 from typing import Any
 
 from blinkit import aws, queues
-from blinkit.errors import NotFound, ServiceUnavailable, Unprocessable
+from blinkit.errors import ServiceUnavailable, Unprocessable
 from blinkit.observability import logger
 from blinkit.settings import get_settings
 from blinkit.upstreams import upstream
@@ -37,14 +37,16 @@ def get_address(uid: str, address_id: str) -> dict[str, Any]:
     return address
 
 
-def get_store(store_id: str) -> dict[str, Any]:
+def get_store(store_id: str) -> dict[str, Any] | None:
+    """The store as `GET /stores` lists it; None when it is not listed: that list holds the active stores, and
+    stores are never deleted (a cart only holds stores products knew), so an unlisted one was switched off."""
     reply = upstream("products").get("/stores")
     if reply.status_code != 200:
         raise ServiceUnavailable("The stores could not be read")
     for found in reply.json().get("stores", []):
         if found["store_id"] == store_id:
             return dict(found)
-    raise NotFound("No such store (or it is closed for good)", code="unknown-store")
+    return None
 
 
 def start_saga(order_id: str, saga_input: dict[str, Any]) -> bool:
@@ -90,5 +92,6 @@ def release_stock(order_id: str) -> dict[str, Any]:
 
 
 def load_cart(user_id: str) -> dict[str, Any]:
-    """Run cart's LoadCart: `{store_id, lines}` at current prices; JobFailed(CartEmpty) for an empty cart."""
+    """Run cart's LoadCart: `{store_id, lines}` at current prices; JobFailed named after its refusal otherwise
+    (`CartEmpty`, `StoreInactive`, `ProductNotSold`, `AboveMaxPerOrder`: the saga's catch names)."""
     return _run_job(get_settings().load_cart_function, {"user_id": user_id})

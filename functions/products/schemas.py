@@ -282,6 +282,7 @@ class BatchProduct(BaseModel):
 
 class BatchOut(BaseModel):
     store_id: str
+    store_is_active: bool = Field(description="False: the store takes no orders (its carts refuse additions)")
     products: list[BatchProduct]
     unknown: list[str]
 

@@ -368,8 +368,9 @@ def list_products(*, category_id: str | None, store_id: str | None, limit: int, 
 
 
 def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
-    """Details, price and stock of up to 100 products for the cart: one BatchGetItem per table."""
-    require_store(store_id)
+    """Details, price and stock of up to 100 products for the cart: one BatchGetItem per table. An inactive
+    store still answers (its carts must stay readable), saying it is inactive (`store_is_active`)."""
+    shop = require_store(store_id)
     found = store.get_products_many(product_ids)
     stock = store.get_stock_many(store_id, list(found)) if found else {}
     products = []
@@ -380,7 +381,8 @@ def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
         view = product_summary(record, stock)
         del view["category_id"]
         products.append({**view, "is_active": bool(record.is_active)})
-    return {"store_id": store_id, "products": products, "unknown": [pid for pid in product_ids if pid not in found]}
+    return {"store_id": store_id, "store_is_active": bool(shop.is_active), "products": products,
+            "unknown": [pid for pid in product_ids if pid not in found]}
 
 
 # Stock ----------------------------------------------------------------------------------------------

@@ -490,6 +490,17 @@ def test_internal_batch_returns_details_and_stock_with_unknown_ids_apart(api, ad
     }
     assert by_id[curd["product_id"]]["image"] is None and by_id[curd["product_id"]]["in_stock"] is False
     assert by_id[gone["product_id"]]["is_active"] is False
+    assert body["store_is_active"] is True
+
+
+def test_internal_batch_still_answers_for_an_inactive_store_and_says_so(api, admin, category, shop):
+    milk = make_product(api, admin, category["category_id"])
+    set_stock(api, admin, shop["store_id"], milk["product_id"], 4)
+    assert api.patch(f"/stores/{shop['store_id']}", {"is_active": False}, token=admin.session_token).status == 200
+    reply = api.post("/internal/products/batch", {"store_id": shop["store_id"], "product_ids": [milk["product_id"]]})
+    assert reply.status == 200, reply.body
+    body = reply.json()
+    assert body["store_is_active"] is False and [p["available"] for p in body["products"]] == [4]
 
 
 def test_internal_batch_refuses_bad_input(api, shop):

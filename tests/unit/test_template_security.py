@@ -3,6 +3,9 @@
 - The cache takes AUTH: a generated token, set on the replication group by a dynamic reference, read by the
   functions at run time (blinkit.redis_client) and never resolved into their environment; every function
   that can reach Redis may read that one secret.
+- Queues and the alarm topic are encrypted at rest, the topic with a key CloudWatch alarms may use.
+- The authorizer and checkout reserve a share of the account's concurrency, set by parameters.
+The throttle alarms of the reserving functions are checked in test_operations.py.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ READ_POLICY = "CacheAuthTokenReadPolicy"
 SHARED_ROLE = "RedisOnlyFunctionRole"
 # Characters ElastiCache refuses in an AUTH token.
 AUTH_REFUSES = set('/"@%')
+ACCOUNT_CONCURRENCY = 1000  # Lambda's default per region
+UNRESERVED_MINIMUM = 100  # Lambda refuses reservations that leave less than this unreserved
 
 
 @cache
@@ -93,3 +98,67 @@ def test_every_function_that_uses_redis_may_read_the_token(function_id: str) -> 
     assert {"Ref": READ_POLICY} in granted, (
         f"{function_id} cannot read the cache's AUTH token: add `- !Ref {READ_POLICY}` to its Policies "
         "(or run the infra apply script)")
+
+
+# ---- encryption at rest ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("queue_id", sorted(template().resources_of_type("AWS::SQS::Queue")))
+def test_every_queue_and_dead_letter_queue_is_encrypted(queue_id: str) -> None:
+    queue = props(queue_id)
+    assert queue.get("SqsManagedSseEnabled") is True or queue.get("KmsMasterKeyId"), (
+        f"{queue_id}: state SqsManagedSseEnabled: true")
+
+
+def test_the_alarm_topic_is_encrypted_with_a_key_cloudwatch_alarms_may_use() -> None:
+    topics = template().resources_of_type("AWS::SNS::Topic")
+    assert topics, "guards the loop below"
+    for topic_id in topics:
+        key_id = props(topic_id).get("KmsMasterKeyId")
+        assert isinstance(key_id, dict) and set(key_id) == {"Ref"}, f"{topic_id}: encrypt it with a key of the stack"
+        key = template().resources[key_id["Ref"]]
+        assert key["Type"] == "AWS::KMS::Key"
+        assert key["Properties"]["EnableKeyRotation"] is True
+        statements = key["Properties"]["KeyPolicy"]["Statement"]
+        # The AWS-managed aws/sns key cannot grant this: alarms publishing through it fail.
+        (cloudwatch,) = [s for s in statements if s["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
+        assert cloudwatch["Effect"] == "Allow"
+        assert set(as_list(cloudwatch["Action"])) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        # The account keeps administering the key (a key nobody may manage cannot be fixed or deleted).
+        (account,) = [s for s in statements if "AWS" in s["Principal"]]
+        assert account["Principal"]["AWS"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}
+        assert all(s["Principal"] != "*" and s["Principal"].get("AWS") != "*" for s in statements)
+
+
+# ---- reserved concurrency --------------------------------------------------------------------------
+
+
+RESERVED = {"AuthorizerFunction": ("AuthorizerReservedConcurrency", "ReservesAuthorizerConcurrency"),
+            "OrdersCreateFunction": ("CheckoutReservedConcurrency", "ReservesCheckoutConcurrency")}
+
+
+def test_checkout_is_the_orders_create_function() -> None:
+    # Guards RESERVED against a rename: the share must stay on the function behind POST /orders.
+    (route,) = [r for r in template().http_routes() if r.route_key == "POST /orders"]
+    assert route.function_id == "OrdersCreateFunction"
+
+
+@pytest.mark.parametrize("function_id", sorted(RESERVED))
+def test_the_authorizer_and_checkout_reserve_a_share_set_by_a_parameter(function_id: str) -> None:
+    parameter, condition = RESERVED[function_id]
+    value = template().functions[function_id].properties["ReservedConcurrentExecutions"]
+    # 0 would throttle every invocation, so 0 in the parameter means "reserve none", not "reserve zero".
+    assert value == {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+    assert template().conditions[condition] == {"Fn::Not": [{"Fn::Equals": [{"Ref": parameter}, 0]}]}
+    spec = template().document["Parameters"][parameter]
+    assert spec["Type"] == "Number" and spec["MinValue"] == 0
+    assert spec["MaxValue"] <= ACCOUNT_CONCURRENCY - UNRESERVED_MINIMUM
+    assert spec["Default"] > 0
+
+
+def test_the_default_reservations_leave_the_shared_pool_most_of_the_account() -> None:
+    reserved = sum(template().document["Parameters"][parameter]["Default"] for parameter, _ in RESERVED.values())
+    assert reserved <= ACCOUNT_CONCURRENCY // 5, f"{reserved} of {ACCOUNT_CONCURRENCY} reserved by default"
+    others = [fid for fid, spec in template().functions.items()
+              if "ReservedConcurrentExecutions" in spec.properties and fid not in RESERVED]
+    assert not others, f"reserving concurrency is a decision per function (docs/decisions.md): {others}"

@@ -7,6 +7,7 @@ started with `--requirepass` (never the shared one) and the secret in Secrets Ma
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 
 import boto3
@@ -112,3 +113,14 @@ def test_an_unreadable_secret_is_a_redis_error_naming_it_and_is_read_again_later
         client.ping()
     create_secret(name)  # a failed read is not kept: the next connection tries again
     assert client.ping() is True
+
+
+def test_an_unreachable_secrets_manager_is_a_redis_error_too(monkeypatch: pytest.MonkeyPatch,
+                                                            protected_redis: RedisServer) -> None:
+    # A Secrets Manager that accepts the connection and never answers (a black-holed endpoint): the read gives
+    # up and the caller sees Redis unavailable, as for a Redis that does not answer.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        use(monkeypatch, url=protected_redis.url, secret="blinkit/cache-auth-token")
+        with pytest.raises(redis.AuthenticationError, match="cannot read the Redis AUTH token.*(timeout|timed out)"):
+            get_redis().ping()

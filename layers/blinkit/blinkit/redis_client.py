@@ -1,9 +1,9 @@
 """One Redis client per process, with short timeouts so an outage fails fast instead of hanging.
 
 In AWS the cache requires its AUTH token (template.yaml, `CacheAuthTokenSecret`). `REDIS_AUTH_SECRET_ARN`
-names the secret, never its value: the token is read through Powertools Parameters when the client opens its
-first connection (no I/O at import or cold start), once per process. Locally and in tests the setting is
-empty and Redis takes no password.
+names the secret, never its value: the token is read through Powertools Parameters, with short timeouts, when
+the client opens its first connection (no I/O at import or cold start), once per process. Locally and in tests
+the setting is empty and Redis takes no password.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ import redis
 from redis.credentials import CredentialProvider
 
 from blinkit.settings import get_settings
+
+SECRET_TIMEOUT_SECONDS = 1.0
 
 
 class AuthTokenFromSecret(CredentialProvider):
@@ -40,9 +42,15 @@ class AuthTokenFromSecret(CredentialProvider):
 
     def _read(self) -> str:
         from aws_lambda_powertools.utilities import parameters
+        from botocore.config import Config
 
+        # Short timeouts and no retry: this runs inside a Redis connect on a request path (the authorizer has
+        # 3 s), where an unreachable Secrets Manager must fail fast like an unreachable Redis. Not kept on
+        # failure, so the next connection tries again.
+        quick = Config(connect_timeout=SECRET_TIMEOUT_SECONDS, read_timeout=SECRET_TIMEOUT_SECONDS,
+                       retries={"total_max_attempts": 1})
         try:
-            return str(parameters.get_secret(self.secret_arn))
+            return str(parameters.SecretsProvider(boto_config=quick).get(self.secret_arn))
         except parameters.exceptions.GetParameterError as exc:
             raise redis.AuthenticationError(f"cannot read the Redis AUTH token from {self.secret_arn}: {exc}") from exc
 

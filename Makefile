@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
+# checkov pins a boto3 that cannot share $(VENV) with requirements.txt's pins: it gets a venv of its own.
+CHECKOV_VENV ?= $(VENV)/checkov
 PORT ?= 3000
 ENV ?= dev
 PYTEST_ARGS ?=
@@ -17,6 +19,12 @@ $(VENV)/.installed: requirements.txt layers/blinkit/requirements.txt layers/fire
 	test -x $(PY) || "$$(scripts/python312.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(CHECKOV_VENV)/.installed: requirements-checkov.txt
+	test -x $(CHECKOV_VENV)/bin/python || "$$(scripts/python312.sh)" -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet -r requirements-checkov.txt
 	touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -36,11 +44,14 @@ demo: install
 test: lint
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-lint: install
+## lint: ruff, import-linter, cfn-lint, sam validate, and checkov on the transformed template (.checkov.yaml
+##       skips design choices, each with its reason; any other failed check fails the lint)
+lint: install $(CHECKOV_VENV)/.installed
 	$(VENV)/bin/ruff check .
 	PYTHONPATH=functions:layers/blinkit $(VENV)/bin/lint-imports
 	$(VENV)/bin/cfn-lint template.yaml
 	$(VENV)/bin/sam validate --lint --region ap-south-1
+	$(PY) scripts/checkov_scan.py --checkov $(CHECKOV_VENV)/bin/checkov
 
 ## build: the deployable artifacts (.aws-sam/), every module with hash-checked Python 3.12 bytecode (SAM
 ##        ships none and Lambda cannot write it: each cold start would compile every module); the check

@@ -45,6 +45,7 @@ def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str
         "INTERNAL_API_URL_PARAMETER": "",
         "STAGE": stage,
         "REDIS_URL": redis_url,
+        "REDIS_AUTH_SECRET_ARN": "",  # the local Redis takes no password
         "FIREBASE_AUTH_EMULATOR_HOST": firebase_emulator_host,
         "FIREBASE_PROJECT_ID": PARAMETERS["FirebaseProjectId"],
         # The emulator needs neither the service account nor the web API key.

@@ -18,13 +18,8 @@ What must hold, from the design (README "Sessions", docs/decisions.md, blinkit.s
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import signal
 import socket
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,47 +30,7 @@ from tests.drills.conftest import table_items
 from tests.integration.conftest import sign_up_and_login
 from tests.integration.orders.conftest import add_address, checkout, drain_notifications, fill_cart, stock, wait_done
 from tests.integration.products_helpers import assert_problem
-
-
-class RedisServer:
-    """A `redis-server` of our own on a free loopback port, without persistence."""
-
-    def __init__(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:  # .ci/run installs it; a missing binary is a broken set-up, not a skip
-            raise RuntimeError("the Redis drill needs the redis-server binary on PATH")
-        self.binary = binary
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        """SIGKILL: no goodbye to clients, no save; the data is gone with the process."""
-        if self.process and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-        self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url, decode_responses=True, socket_timeout=1)
+from tests.redis_server import RedisServer
 
 
 @pytest.fixture(scope="module")

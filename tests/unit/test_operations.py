@@ -245,11 +245,32 @@ def test_the_api_alarms_on_5xx_and_on_throttled_requests() -> None:
         assert any(a.get("MetricName") == transform["MetricName"] for a in alarms().values())
 
 
-def test_lambda_throttles_are_alarmed_on_the_account_pool_because_no_function_reserves_concurrency() -> None:
-    assert not [f for f in template().functions.values() if "ReservedConcurrentExecutions" in f.properties], (
-        "a function reserves concurrency: give it its own AWS/Lambda Throttles alarm")
+def reserving_functions() -> list[str]:
+    return sorted(fid for fid, f in template().functions.items() if "ReservedConcurrentExecutions" in f.properties)
+
+
+def test_lambda_throttles_are_alarmed_on_the_account_pool() -> None:
+    # Most functions share the account's pool, so the account-wide metric is the signal for them.
     assert any(a.get("Namespace") == "AWS/Lambda" and a.get("MetricName") == "Throttles" and not a.get("Dimensions")
                for a in alarms().values())
+
+
+def test_some_functions_reserve_concurrency() -> None:
+    assert {"AuthorizerFunction", "OrdersCreateFunction"} <= set(reserving_functions()), (
+        "guards the parametrized test below against running on nothing")
+
+
+@pytest.mark.parametrize("function_id", reserving_functions())
+def test_a_function_that_reserves_concurrency_has_its_own_throttles_alarm(function_id: str) -> None:
+    # It is throttled at its own ceiling while the pool still has room, so the account alarm cannot say which.
+    watching = [a for a in alarms().values()
+                if a.get("Namespace") == "AWS/Lambda" and a.get("MetricName") == "Throttles"
+                and [ref(d["Value"]) for d in a.get("Dimensions") or []] == [function_id]
+                and [d["Name"] for d in a["Dimensions"]] == ["FunctionName"]]
+    assert len(watching) == 1, f"{function_id} reserves concurrency: give it its own AWS/Lambda Throttles alarm"
+    (alarm,) = watching
+    assert alarm["Threshold"] == 0 and alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert function_id in alarm["AlarmDescription"]
 
 
 # ---- logs, parameters, deploy profiles ---------------------------------------------------------------
@@ -352,6 +373,17 @@ def test_business_metrics_on_the_dashboard_are_the_ones_the_code_emits() -> None
 def test_the_operations_block_is_generated_from_the_current_template() -> None:
     text = (ROOT / "template.yaml").read_text()
     assert generator().generate(text) == text, "run .venv/bin/python scripts/operations.py"
+
+
+def test_the_generator_gives_a_function_that_reserves_concurrency_its_own_throttles_alarm() -> None:
+    text = (ROOT / "template.yaml").read_text()
+    before, _, after = generator().split_block(text)
+    extra = ("  ParcelStepFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+             "      Handler: parcels.handlers.step\n      ReservedConcurrentExecutions: 5\n")
+    generated = generator().generate(before + extra + after)
+    alarm = generated.split("  ParcelStepThrottlesAlarm:\n", 1)[1].split("\n\n", 1)[0]
+    assert "MetricName: Throttles" in alarm and "Value: !Ref ParcelStepFunction" in alarm
+    assert "${ParcelStepThrottlesAlarm.Arn}" in generated, "the dashboard shows it with the other alarms"
 
 
 def test_the_generator_gives_a_new_domain_its_own_error_alarms_in_chunks_of_ten() -> None:

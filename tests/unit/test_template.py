@@ -214,14 +214,18 @@ def test_functions_either_have_their_own_role_or_need_no_aws_permission() -> Non
     assert "AuthorizerFunction" in sharing, sharing
 
 
-def test_the_redis_only_role_grants_logs_traces_and_vpc_access_only() -> None:
+def test_the_redis_only_role_grants_logs_traces_vpc_access_and_the_cache_token_only() -> None:
     role = template().resources[SHARED_ROLE]
     assert role["Type"] == "AWS::IAM::Role"
     properties = role["Properties"]
     assert set(properties) <= {"Description", "AssumeRolePolicyDocument", "ManagedPolicyArns"}, \
         "inline policies belong to a function's own role"
-    arns = {arn["Fn::Sub"].split(":policy/", 1)[1] for arn in properties["ManagedPolicyArns"]}
+    aws_managed = [arn for arn in properties["ManagedPolicyArns"] if "Fn::Sub" in arn]
+    arns = {arn["Fn::Sub"].split(":policy/", 1)[1] for arn in aws_managed}
     assert arns == SHARED_ROLE_POLICIES
+    # Besides those, only reading the cache's AUTH token (tests/unit/test_template_security.py).
+    assert [arn for arn in properties["ManagedPolicyArns"] if "Fn::Sub" not in arn] == [
+        {"Ref": "CacheAuthTokenReadPolicy"}]
     (statement,) = properties["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"Service": ["lambda.amazonaws.com"]}
 

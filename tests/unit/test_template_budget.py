@@ -8,46 +8,22 @@ CloudFormation would refuse a deploy.
 from __future__ import annotations
 
 import collections
-import copy
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from local.template import load_yaml
+from local.transform import transformed
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOUDFORMATION_LIMIT = 500
 BUDGET = 450  # fail here, leaving room for a release's worth of routes before the hard limit
-LOCAL_URIS = ("CodeUri", "ContentUri", "DefinitionUri")
-
-
-class _NoManagedPolicies:
-    """samtranslator asks IAM for managed policy ARNs only for policies named without an ARN; we name none."""
-
-    def load(self) -> dict[str, str]:
-        return {}
-
-
-def as_packaged(template: dict[str, Any]) -> dict[str, Any]:
-    """What `sam package` uploads: local folders replaced by S3 locations (the transform insists on them)."""
-    packaged = copy.deepcopy(template)
-    sections = [packaged.get("Globals", {}).get(kind, {}) for kind in ("Function", "StateMachine", "LayerVersion")]
-    sections += [resource.get("Properties", {}) for resource in packaged["Resources"].values()]
-    for properties in sections:
-        for key in LOCAL_URIS:
-            if isinstance(properties.get(key), str):
-                properties[key] = f"s3://deployment-bucket/{key}"
-    return packaged
 
 
 @cache
 def transformed_resources() -> dict[str, Any]:
-    from samtranslator.translator.transform import transform
-
-    document = load_yaml((ROOT / "template.yaml").read_text())
-    return dict(transform(as_packaged(document), {}, _NoManagedPolicies())["Resources"])
+    return dict(transformed(ROOT / "template.yaml")["Resources"])
 
 
 def test_the_transformed_stack_stays_within_budget(record_property: pytest.RecordProperty) -> None:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     stock_table: str = "StockTable"
     redis_url: str = "redis://127.0.0.1:6379/0"
     redis_timeout_seconds: float = 0.5
+    # In AWS: the Secrets Manager secret holding the cache's AUTH token (blinkit.redis_client reads it at run
+    # time). Empty (local, tests): Redis takes no password.
+    redis_auth_secret_arn: str = ""
 
     # Sessions.
     session_absolute_days: int = Field(30, ge=1)

@@ -122,5 +122,5 @@ def test_an_unreachable_secrets_manager_is_a_redis_error_too(monkeypatch: pytest
     with socket.create_server(("127.0.0.1", 0)) as silent:
         monkeypatch.setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", f"http://127.0.0.1:{silent.getsockname()[1]}")
         use(monkeypatch, url=protected_redis.url, secret="blinkit/cache-auth-token")
-        with pytest.raises(redis.AuthenticationError, match="cannot read the Redis AUTH token.*(timeout|timed out)"):
+        with pytest.raises(redis.AuthenticationError, match=r"cannot read the Redis AUTH token.*(timeout|timed out)"):
             get_redis().ping()

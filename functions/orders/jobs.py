@@ -8,7 +8,9 @@
   conditional write on version and status. A retry that finds the order PLACED returns the same message.
 - `MarkOrderFailed {order_id, error: {Error, Cause}}` → FAILED with a reason code named after the caught
   error (`CART_EMPTY`, `OUT_OF_STOCK` with the short items, `NOT_SERVICEABLE`, `BELOW_MINIMUM`,
-  `INVALID_TIP`, otherwise `INTERNAL`). Idempotent: an order already FAILED is left as it is.
+  `INVALID_TIP`, otherwise `INTERNAL`), announced to the delivery domain like every status change but
+  PLACED (there is no delivery side before PACKED, and a checkout should not wait on that queue).
+  Idempotent: an order already FAILED is left as it is.
 """
 
 from __future__ import annotations
@@ -116,6 +118,7 @@ def mark_order_failed(event: dict[str, Any], context: Any = None) -> dict[str, A
         except VersionConflict:
             continue
         metrics.add_metric(name="OrdersFailed", unit="Count", value=1)
+        upstream.announce_status(service.status_message(order))  # a terminal status: delivery closes its side
         upstream.notify(service.notification(order, Status.FAILED.value, reason=reason))
         return {"order_id": order.order_id, "status": Status.FAILED.value, "reason": reason}
     raise VersionConflict(request.order_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator, model_validator
 
 from blinkit.forms import Request
 from delivery.rules import FUTURE_SKEW_SECONDS, MAX_SPEED_KMPH
@@ -170,7 +170,7 @@ class OrderStatusMessage(Job):
     kind: Literal["order_status", "assign", "release"] = "order_status"
     order_id: Annotated[str, StringConstraints(pattern=ORDER_ID)]
     status: OrderStatus | None = None
-    version: int | None = Field(None, ge=1)
+    version: StrictInt | None = Field(None, ge=1)  # orders' number, never coerced from text
     user_id: str | None = None
     store_id: str | None = None
     drop: Drop | None = None

@@ -260,3 +260,16 @@ def test_the_partners_route_and_an_admin_override_end_in_the_same_state(
     assert final_state(by_route) == final_state(by_admin)
     assert final_state(by_admin)["partner"] == {"status": "available", "order_id": None}
     assert final_state(by_admin)["delivery"] == ("DELIVERED", True, True, True)
+
+
+def test_malformed_status_messages_are_dropped_and_change_nothing(
+        api: Any, project_stack: Any, customer: Any, on_delivery: Any) -> None:
+    partner, order_id, packed = on_delivery
+    closing = {"kind": "order_status", "order_id": order_id, "status": "DELIVERED", "version": 99}
+    malformed = [{k: v for k, v in closing.items() if k != "version"},  # no version: cannot be ordered
+                 {**closing, "status": "LOST"}, {**closing, "version": 0}, {**closing, "version": "9"},
+                 {**closing, "order_id": "ord_nope"}, {**packed, "drop": None}, {**packed, "kind": "steal"}]
+    run(project_stack, *malformed)  # dropped (logged), not retried: retrying cannot fix them
+    assert partner_me(api, partner)["order_id"] == order_id
+    view = tracking(api, customer, order_id)
+    assert view["status"] == "PACKED" and view["otp"] == OTP

@@ -125,7 +125,8 @@ def test_order_status_messages_need_an_order_id_a_status_and_a_version() -> None
     closed = OrderStatusMessage.model_validate({"order_id": ORDER, "status": "DELIVERED", "version": 8})
     assert (closed.status, closed.version) == ("DELIVERED", 8)
     for bad in ({**PACKED, "order_id": "not-an-order"}, {**PACKED, "kind": "steal"}, {**PACKED, "status": "LOST"},
-                {**PACKED, "version": 0}, {"order_id": ORDER, "status": "DELIVERED"}, {"order_id": ORDER, "version": 3},
+                {**PACKED, "version": 0}, {**PACKED, "version": "4"}, {**PACKED, "version": True},
+                {"order_id": ORDER, "status": "DELIVERED"}, {"order_id": ORDER, "version": 3},
                 {**PACKED, "drop": None}, {**PACKED, "store_id": None}, {**PACKED, "user_id": ""}):
         with pytest.raises(ValidationError):
             OrderStatusMessage.model_validate(bad)

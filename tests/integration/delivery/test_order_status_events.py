@@ -131,27 +131,21 @@ def test_an_admin_delivering_the_order_frees_its_partner_and_closes_tracking(
     assert_closed_and_free(api, project_stack, admin, customer, store_id, partner, order_id, "DELIVERED")
 
 
-def test_an_admin_delivering_an_arrived_order_frees_its_partner_and_closes_tracking(
-        api: Any, project_stack: Any, admin: Any, customer: Any, store_id: str, on_delivery: Any) -> None:
+@pytest.mark.parametrize("delivered_by", ["admin", "partner"])
+def test_an_order_an_admin_marked_arrived_is_delivered_by_either_and_frees_its_partner(
+        api: Any, project_stack: Any, admin: Any, customer: Any, store_id: str, on_delivery: Any,
+        delivered_by: str) -> None:
     partner, order_id, _ = on_delivery
     assert api.post(f"/delivery/orders/{order_id}/pickup", token=partner.token).status == 200
     set_status(api, admin, order_id, "ARRIVED")
     pump(project_stack, order_id)
     at_the_door = tracking(api, customer, order_id)  # the moment the customer needs the OTP most
     assert at_the_door["status"] == "ARRIVED" and at_the_door["otp"] == OTP and at_the_door["location"] is not None
-    set_status(api, admin, order_id, "DELIVERED")
-    pump(project_stack, order_id)
-    assert_closed_and_free(api, project_stack, admin, customer, store_id, partner, order_id, "DELIVERED")
-
-
-def test_the_partner_can_still_deliver_an_order_an_admin_marked_arrived(
-        api: Any, project_stack: Any, admin: Any, customer: Any, store_id: str, on_delivery: Any) -> None:
-    partner, order_id, _ = on_delivery
-    assert api.post(f"/delivery/orders/{order_id}/pickup", token=partner.token).status == 200
-    set_status(api, admin, order_id, "ARRIVED")
-    pump(project_stack, order_id)
-    reply = api.post(f"/delivery/orders/{order_id}/deliver", {"otp": OTP}, token=partner.token)
-    assert reply.status == 200 and reply.json()["status"] == "DELIVERED", reply.body
+    if delivered_by == "admin":
+        set_status(api, admin, order_id, "DELIVERED")
+    else:  # the partner's own route still works from ARRIVED (it used to need OUT_FOR_DELIVERY)
+        reply = api.post(f"/delivery/orders/{order_id}/deliver", {"otp": OTP}, token=partner.token)
+        assert reply.status == 200 and reply.json()["status"] == "DELIVERED", reply.body
     pump(project_stack, order_id)
     assert_closed_and_free(api, project_stack, admin, customer, store_id, partner, order_id, "DELIVERED")
 

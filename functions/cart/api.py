@@ -3,7 +3,8 @@
 The cart routes sit behind `OptionalSessionAuthorizer`: with a session token they serve the caller's cart;
 without an Authorization header at all they serve the guest cart named by `X-Cart-Id` (a token that is
 present but invalid is still 401). The first guest write issues the id, in the body (`cart_id`) and in the
-`X-Cart-Id` response header.
+`X-Cart-Id` response header; so does a write with an `X-Cart-Id` that names no cart (only this service
+issues guest cart ids: a client cannot choose one).
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ ProductIdPath = Path(pattern=schemas.PRODUCT_ID)
 def cart_owner(
     principal: Principal | None = Depends(optional_user),
     cart_id: str | None = Header(None, alias=CART_ID_HEADER, pattern=schemas.CART_ID,
-                                 description="Guests only (ignored with a session): the guest cart's id"),
+                                 description="Guests only (ignored with a session): the guest cart's id, as a write "
+                                             "answered it; an id that names no cart reads as an empty cart "
+                                             "and a write with it starts a new one under a new id"),
 ) -> Owner | None:
     return service.owner_of(principal, cart_id)
 

@@ -3,6 +3,11 @@
 Decisions (docs for clients are on the routes):
 - A signed-in caller's cart is keyed by their uid only; `X-Cart-Id` is ignored for them, so another
   user's cart can never be reached. A guest's cart is `X-Cart-Id` (issued by its first write).
+- Guest cart ids are issued by this service only: an `X-Cart-Id` that names no live cart (never issued,
+  or lapsed after 24 h) is never used to store one. A write with it starts a new cart under a new id
+  (answered as for a first write); a read answers an empty cart with no id, and leaves nothing behind
+  (not even a cached view); the merge at sign-in ignores it. Checked by existence, not a signature: ids
+  are ULIDs (80 random bits), so knowing one means having been given it (docs/decisions.md).
 - Reads of an unknown or expired guest cart answer an empty cart (200), never 404: a guest id the client
   kept after it lapsed (24 h) is not an error worth showing. Changing a line of a cart that does not
   exist is 404 `not-in-cart`.
@@ -52,6 +57,8 @@ def get_cart(owner: Owner | None) -> dict[str, Any]:
         return cached
     metrics.add_metric(name="CartCacheMisses", unit="Count", value=1)
     cart = store.load(owner)
+    if owner.guest_cart_id and not cart.exists:
+        return dict(EMPTY_VIEW)  # an id this service did not issue (or a lapsed cart): no id, nothing cached
     if not cart.lines:
         view = {**EMPTY_VIEW, "cart_id": owner.guest_cart_id}
     else:
@@ -171,11 +178,20 @@ def _line_out(owner: Owner, store_id: str, product_id: str, quantity: int, price
             "price": price, "max_quantity": limit}
 
 
+def _new_guest() -> tuple[Owner, Cart]:
+    owner = Owner.guest(new_id("gc_"))
+    return owner, Cart(owner)
+
+
 def add_item(owner: Owner | None, store_id: str, product_id: str, quantity: int,
              replace_cart: bool = False) -> dict[str, Any]:
-    """Add `quantity` to the line (creating it, and a guest cart, when needed)."""
-    owner = owner or Owner.guest(new_id("gc_"))
-    cart = _fresh(owner)
+    """Add `quantity` to the line (creating it, and a guest cart under a new id, when needed)."""
+    if owner is None:
+        owner, cart = _new_guest()
+    else:
+        cart = _fresh(owner)
+        if owner.guest_cart_id and not cart.exists:  # an id this service did not issue, or a lapsed cart
+            owner, cart = _new_guest()
     # A Query may see a concurrent transaction's line before its header (read-committed isolation): with no
     # header yet there is no store to conflict with, and the header's own condition still guards it.
     other_store = bool(cart.lines) and cart.store_id is not None and cart.store_id != store_id
@@ -268,10 +284,16 @@ def clear_cart(owner: Owner | None) -> int:
 
 
 def merge(user_id: str, guest_cart_id: str) -> dict[str, Any]:
-    """Add a guest cart's quantities to the user's (capped by the limits), then delete the guest cart."""
+    """Add a guest cart's quantities to the user's (capped by the limits), then delete the guest cart.
+    An id that names no live cart (never issued, or lapsed) merges nothing and changes nothing."""
     guest, user = Owner.guest(guest_cart_id), Owner.user(user_id)
     guest_cart = store.load(guest)
-    if not guest_cart.lines or guest_cart.store_id is None:
+    if not guest_cart.exists:
+        if guest_cart.expired:  # a lapsed cart's leftovers (DynamoDB's TTL deletes late)
+            store.clear(guest)
+        logger.info("guest cart to merge not found")
+        return {"merged": [], "skipped": [], "store_id": None}
+    if not guest_cart.lines:
         store.clear(guest)
         cache.invalidate(guest.pk)
         return {"merged": [], "skipped": [], "store_id": None}

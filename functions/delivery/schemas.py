@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, field_validator, model_validator
 
 from blinkit.forms import Request
 from delivery.rules import FUTURE_SKEW_SECONDS, MAX_SPEED_KMPH
@@ -154,12 +154,23 @@ class Drop(Job):
     lng: float
 
 
-class AssignmentMessage(Job):
-    """On the DeliveryAssignmentQueue: `assign` (orders, when an order is PACKED; re-sent by the job with a
-    delay while nobody is free) or `release` (orders, when an order with a partner is cancelled)."""
+OrderStatus = Literal["PENDING", "PLACED", "CONFIRMED", "PACKED", "OUT_FOR_DELIVERY", "ARRIVED", "DELIVERED",
+                      "CANCELLED", "FAILED"]
+LEGACY_KINDS: dict[str, OrderStatus] = {"assign": "PACKED", "release": "CANCELLED"}
 
-    kind: Literal["assign", "release"] = "assign"
+
+class OrderStatusMessage(Job):
+    """On the DeliveryAssignmentQueue, from orders: the order's `status` at its `version`, one message per status
+    change (`kind: order_status`). A PACKED one carries what assignment needs (customer, store, drop, OTP,
+    ETA); the assignment job re-sends it with a delay (`attempt`, `first_try_at`) while nobody is free.
+
+    `assign` and `release`, the kinds orders sent before every change was announced, are read as PACKED and
+    CANCELLED with no version, so messages queued before a deploy are still applied."""
+
+    kind: Literal["order_status", "assign", "release"] = "order_status"
     order_id: Annotated[str, StringConstraints(pattern=ORDER_ID)]
+    status: OrderStatus | None = None
+    version: StrictInt | None = Field(None, ge=1)  # orders' number, never coerced from text
     user_id: str | None = None
     store_id: str | None = None
     drop: Drop | None = None
@@ -168,3 +179,13 @@ class AssignmentMessage(Job):
     attempt: int = Field(0, ge=0)
     first_try_at: float | None = None  # epoch seconds of the first attempt
     correlation_id: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> OrderStatusMessage:
+        if self.kind in LEGACY_KINDS:
+            self.status = self.status or LEGACY_KINDS[self.kind]
+        elif self.status is None or self.version is None:
+            raise ValueError("an order_status message names the status and the order's version")
+        if self.status == "PACKED" and (not self.user_id or not self.store_id or self.drop is None):
+            raise ValueError("a PACKED order's message carries its user_id, store_id and drop")
+        return self

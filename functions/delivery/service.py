@@ -19,7 +19,7 @@ import redis
 from blinkit.clock import iso, now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
-from blinkit.errors import BadRequest, Conflict, NotFound, TooManyRequests
+from blinkit.errors import BadRequest, Conflict, NotFound, Problem, TooManyRequests
 from blinkit.observability import logger, metrics
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
@@ -113,7 +113,35 @@ def admin_list(store_id: str | None, status: str | None, limit: int, cursor: str
     return {"partners": [partner_view(p) for p in items], "next_cursor": encode_cursor(last, _secret())}
 
 
-# Assignment (the job) -----------------------------------------------------------------------------------
+# Order status (the job) ---------------------------------------------------------------------------------
+
+# Before PACKED an order has no delivery; a message about those statuses has nothing to change.
+BEFORE_DELIVERY = frozenset({"PENDING", "PLACED", "CONFIRMED"})
+ASSIGNABLE = frozenset({"PACKED", "UNASSIGNED"})
+
+
+def on_order_status(message: Any) -> str:
+    """One `order_status` message from orders (the job). Returns what happened: for PACKED, the assignment's
+    outcome (see `assign`); otherwise `followed` (on the way), `closed` (the partner is free, tracking is
+    final), `stale` (a repeat, or older than what the delivery already shows), `no-delivery` (never packed,
+    or packed news not here yet: assignment then learns the status from orders) or `nothing-to-do`."""
+    if message.status == "PACKED":
+        return assign(message)
+    if message.status in BEFORE_DELIVERY:
+        return "nothing-to-do"
+    delivery = store.get_delivery(message.order_id)
+    if delivery is None:
+        return "no-delivery"
+    return _follow(delivery.order_id, delivery.partner_id, message.status, message.version)
+
+
+def _follow(order_id: str, partner_id: str | None, status: str, version: int | None) -> str:
+    if not store.follow(order_id, partner_id, status, version, now_iso()):
+        return "stale"
+    if status in store.CLOSED:
+        _forget_tracking(partner_id)
+        return "closed"
+    return "followed"
 
 
 def _delivery_from(message: Any) -> DeliveryRecord:
@@ -124,18 +152,16 @@ def _delivery_from(message: Any) -> DeliveryRecord:
         pk=store.delivery_pk(message.order_id), order_id=message.order_id, user_id=message.user_id,
         store_id=message.store_id, store={"store_id": shop["store_id"], "name": shop.get("name"),
                                           "lat": float(shop["lat"]), "lng": float(shop["lng"])},
-        drop=drop, otp=message.otp, status="PACKED", eta_minutes=message.eta_minutes, created_at=now,
-        updated_at=now))
+        drop=drop, otp=message.otp, status="PACKED", order_version=message.version, eta_minutes=message.eta_minutes,
+        created_at=now, updated_at=now))
 
 
 def assign(message: Any) -> str:
     """One attempt to give a PACKED order its nearest free partner. Returns what happened:
     `assigned`, `already-assigned`, `retry` (nobody free: re-queued with a delay), `gave-up` (the timeout
-    passed: UnassignedOrders metric), `abandoned` (the order is no longer PACKED), `released`."""
-    if message.kind == "release":
-        return release(message.order_id)
+    passed: UnassignedOrders metric), `abandoned` (the order is no longer PACKED)."""
     delivery = _delivery_from(message)
-    if delivery.status in ("CANCELLED", "DELIVERED"):
+    if delivery.status not in ASSIGNABLE:
         return "abandoned"
     if delivery.partner_id:
         return _confirm(delivery, delivery.partner_id, message, again=True)
@@ -163,17 +189,26 @@ def _set_baseline(partner: PartnerRecord, delivery: DeliveryRecord) -> None:
         logger.warning("tracking baseline not cached", extra={"order_id": delivery.order_id})
 
 
+def _refused(delivery: DeliveryRecord, partner_id: str, refusal: Problem) -> str:
+    """Orders refused the partner (the order moved on, or is gone): free him, and take the order's status from
+    the refusal, since the message that announced it may have come before this delivery existed."""
+    logger.warning("orders refused the assignment", extra={"order_id": delivery.order_id, "code": refusal.code})
+    store.unclaim(delivery.order_id, partner_id, now_iso())
+    _forget_tracking(partner_id)
+    status, version = refusal.extra.get("order_status"), refusal.extra.get("order_version")
+    if isinstance(refusal, NotFound):
+        status, version = "CANCELLED", None  # no such order: nothing will ever be delivered
+    if isinstance(status, str) and status not in BEFORE_DELIVERY | ASSIGNABLE:
+        _follow(delivery.order_id, None, status, version if isinstance(version, int) else None)
+    return "abandoned"
+
+
 def _confirm(delivery: DeliveryRecord, partner_id: str, message: Any, *, again: bool) -> str:
-    """Tell orders (idempotent); if it refuses (cancelled meanwhile), free the partner."""
+    """Tell orders (idempotent); if it refuses (cancelled or moved on meanwhile), free the partner."""
     try:
         upstream.order_action(delivery.order_id, "assign", partner_id)
-    except Conflict as exc:
-        logger.warning("orders refused the assignment", extra={"order_id": delivery.order_id, "code": exc.code})
-        store.release(delivery.order_id, partner_id, now_iso())
-        return "abandoned"
-    except NotFound:
-        store.release(delivery.order_id, partner_id, now_iso())
-        return "abandoned"
+    except (Conflict, NotFound) as exc:
+        return _refused(delivery, partner_id, exc)
     correlation = message.correlation_id or request_id_var.get() or ""
     shop, drop = delivery.store, delivery.drop
     upstream.notify({"type": "delivery.assignment", "user_id": partner_id, "channels": ["push", "in_app"],
@@ -199,7 +234,7 @@ def _retry_later(message: Any) -> str:
     first = message.first_try_at or now
     if now - first >= get_settings().assignment_timeout_seconds:
         metrics.add_metric(name="UnassignedOrders", unit="Count", value=1)
-        store.update_delivery(message.order_id, status="UNASSIGNED", updated_at=now_iso())
+        store.mark_unassigned(message.order_id, now_iso())
         logger.error("no partner within the assignment timeout",
                      extra={"order_id": message.order_id, "attempts": message.attempt + 1})
         return "gave-up"
@@ -208,17 +243,6 @@ def _retry_later(message: Any) -> str:
                                "first_try_at": first}, delay)
     logger.info("no free partner; retrying", extra={"order_id": message.order_id, "delay_seconds": delay})
     return "retry"
-
-
-def release(order_id: str) -> str:
-    """The order was cancelled: close the delivery and free its partner."""
-    delivery = store.get_delivery(order_id)
-    if delivery is None or delivery.status in ("CANCELLED", "DELIVERED"):
-        return "released"
-    store.release(order_id, delivery.partner_id, now_iso()) if delivery.partner_id else store.update_delivery(
-        order_id, status="CANCELLED", updated_at=now_iso())
-    _forget_tracking(delivery.partner_id)
-    return "released"
 
 
 def _forget_tracking(uid: str | None) -> None:
@@ -250,13 +274,18 @@ def assignment(principal: Principal) -> dict[str, Any]:
             "eta_minutes": _int(delivery.eta_minutes), "assigned_at": delivery.assigned_at}
 
 
+# The partner's moves change the delivery at once (his next request sees them) through the same conditional
+# write as the order's status message, with the version orders answered: whichever lands first, the other is
+# stale, and the partner's route and an admin's override end in the same state.
+
+
 def pickup(principal: Principal, order_id: str) -> dict[str, Any]:
     delivery = _my_delivery(principal, order_id)
     if delivery.status not in ("PACKED", "OUT_FOR_DELIVERY"):
         raise Conflict(f"This delivery is {delivery.status}", code="illegal-transition")
-    upstream.order_action(order_id, "pickup", principal.uid)
+    order = upstream.order_action(order_id, "pickup", principal.uid)
     if delivery.status == "PACKED":
-        store.mark_picked_up(delivery, principal.uid, now_iso())
+        store.follow(order_id, principal.uid, "OUT_FOR_DELIVERY", _int(order.get("version")), now_iso())
     return {"order_id": order_id, "status": "OUT_FOR_DELIVERY"}
 
 
@@ -264,12 +293,12 @@ def deliver(principal: Principal, order_id: str, otp: str) -> dict[str, Any]:
     delivery = _my_delivery(principal, order_id)
     if delivery.status == "DELIVERED":
         return {"order_id": order_id, "status": "DELIVERED"}
-    if delivery.status != "OUT_FOR_DELIVERY":
+    if delivery.status not in store.ON_THE_WAY:
         raise Conflict(f"This delivery is {delivery.status}; pick it up first", code="illegal-transition")
     check_rate(get_redis(), f"delivery:otp:{order_id}", limit=OTP_ATTEMPTS, window_seconds=OTP_WINDOW_SECONDS,
                what="OTP attempts")
-    upstream.order_action(order_id, "deliver", principal.uid, otp)  # orders checks the OTP (422 if wrong)
-    store.end_delivery(order_id, principal.uid, "DELIVERED", now_iso())
+    order = upstream.order_action(order_id, "deliver", principal.uid, otp)  # orders checks the OTP (422 if wrong)
+    store.follow(order_id, principal.uid, "DELIVERED", _int(order.get("version")), now_iso())
     _forget_tracking(principal.uid)
     metrics.add_metric(name="DeliveriesCompleted", unit="Count", value=1)
     return {"order_id": order_id, "status": "DELIVERED"}
@@ -365,11 +394,12 @@ def _visible_delivery(principal: Principal, order_id: str) -> DeliveryRecord:
 
 
 def tracking(principal: Principal, order_id: str) -> dict[str, Any]:
+    """The live view while the order comes; once closed, its final status only (no OTP, location or ETA)."""
     delivery = _visible_delivery(principal, order_id)
-    partner = store.get_partner(delivery.partner_id) if delivery.partner_id else None
-    active = delivery.status in ("PACKED", "OUT_FOR_DELIVERY")
-    location = location_view(partner) if partner is not None and active else None
-    eta = _int(delivery.eta_minutes)
+    active = delivery.status not in store.CLOSED
+    partner = store.get_partner(delivery.partner_id) if delivery.partner_id and active else None
+    location = location_view(partner) if partner is not None else None
+    eta = _int(delivery.eta_minutes) if active else None
     if location is not None and partner is not None and partner.order_id == order_id:
         shop = None if partner.picked_up else delivery.store
         eta = rules.eta_minutes(location["lat"], location["lng"], drop=delivery.drop, store=shop)
@@ -378,7 +408,7 @@ def tracking(principal: Principal, order_id: str) -> dict[str, Any]:
         "partner": None if not delivery.partner_id else {
             "name": delivery.partner_name, "vehicle": delivery.vehicle,
             "phone": rules.mask_phone(delivery.partner_phone)},
-        "location": location, "eta_minutes": eta if delivery.status != "DELIVERED" else 0,
+        "location": location, "eta_minutes": eta,
         "otp": delivery.otp if delivery.user_id == principal.uid and active else None,
         "realtime": {"topic": realtime.topic(order_id), "event": realtime.EVENT},
     }

@@ -8,6 +8,11 @@ Keys (table `DeliveryTable`):
 GSI ByStore (store_id, status_uid = "<status>#<uid>", sparse: partners only): the free partners of a store
 (begins_with "available#") for assignment, and the admin list.
 
+A delivery follows its order's status (the orders domain's `order_status` messages, and the partner's own
+pickup and delivery): `order_version` keeps the order version its status came from, and every change is
+conditional on a newer one, so repeated or out-of-order news never moves it backwards; a closed delivery
+(DELIVERED, CANCELLED, FAILED) never changes again and its partner, if still on it, is available.
+
 Claiming a partner is one transaction: the partner goes available → busy with the order (condition: still
 available) and the delivery gets that partner (condition: none yet). So two orders never take one partner,
 and an order never gets two.
@@ -29,6 +34,9 @@ from blinkit.settings import get_settings
 
 PARTNER, DELIVERY = "PARTNER", "DELIVERY"
 AVAILABLE, BUSY, OFFLINE = "available", "busy", "offline"
+# A delivery's status is its order's (plus UNASSIGNED: nobody was free in time). Closed ones never change again.
+CLOSED = frozenset({"DELIVERED", "CANCELLED", "FAILED"})
+ON_THE_WAY = frozenset({"OUT_FOR_DELIVERY", "ARRIVED"})
 
 
 def partner_pk(uid: str) -> str:
@@ -107,7 +115,8 @@ class DeliveryRecord(Model):
     store = JSONAttribute()  # {store_id, name, lat, lng}
     drop = JSONAttribute()  # {address, lat, lng}
     otp = UnicodeAttribute(null=True)
-    status = UnicodeAttribute()  # the order's: PACKED, OUT_FOR_DELIVERY, DELIVERED, CANCELLED; UNASSIGNED
+    status = UnicodeAttribute()  # the order's (PACKED ... DELIVERED, CANCELLED, FAILED), or UNASSIGNED
+    order_version = NumberAttribute(null=True)  # the order version `status` was taken from: older news is stale
     partner_id = UnicodeAttribute(null=True)
     partner_name = UnicodeAttribute(null=True)
     partner_phone = UnicodeAttribute(null=True)
@@ -237,37 +246,75 @@ def update_delivery(order_id: str, **changes: Any) -> None:
         actions=[getattr(DeliveryRecord, k).set(v) for k, v in changes.items()])
 
 
-def mark_picked_up(delivery: DeliveryRecord, uid: str, now: str) -> None:
-    with TransactWrite(connection=connection()) as tx:
-        tx.update(DeliveryRecord(pk=delivery.pk, sk=DELIVERY), actions=[
-            DeliveryRecord.status.set("OUT_FOR_DELIVERY"), DeliveryRecord.picked_up_at.set(now),
-            DeliveryRecord.updated_at.set(now)])
-        tx.update(PartnerRecord(pk=partner_pk(uid), sk=PARTNER), actions=[
-            PartnerRecord.picked_up.set(1), PartnerRecord.updated_at.set(now)],
-            condition=PartnerRecord.order_id == delivery.order_id)
+def mark_unassigned(order_id: str, now: str) -> bool:
+    """Nobody was free in time: UNASSIGNED, unless the order moved on meanwhile (a cancel must stay closed)."""
+    return update_if(DeliveryRecord(pk=delivery_pk(order_id), sk=DELIVERY),
+                     [DeliveryRecord.status.set("UNASSIGNED"), DeliveryRecord.updated_at.set(now)],
+                     DeliveryRecord.status == "PACKED")
 
 
-def end_delivery(order_id: str, uid: str | None, status: str, now: str) -> None:
-    """The delivery ends (DELIVERED or CANCELLED): the partner, if still on this order, is available again."""
-    with TransactWrite(connection=connection()) as tx:
-        extra = [DeliveryRecord.delivered_at.set(now)] if status == "DELIVERED" else []
-        tx.update(DeliveryRecord(pk=delivery_pk(order_id), sk=DELIVERY), actions=[
-            DeliveryRecord.status.set(status), DeliveryRecord.updated_at.set(now), *extra])
-        if uid:
-            tx.update(PartnerRecord(pk=partner_pk(uid), sk=PARTNER), actions=[
-                PartnerRecord.status.set(AVAILABLE), PartnerRecord.status_uid.set(status_uid(AVAILABLE, uid)),
-                PartnerRecord.order_id.remove(), PartnerRecord.picked_up.remove(),
-                PartnerRecord.store_lat.remove(), PartnerRecord.store_lng.remove(),
-                PartnerRecord.drop_lat.remove(), PartnerRecord.drop_lng.remove(), PartnerRecord.updated_at.set(now)],
-                condition=PartnerRecord.order_id == order_id)
+def _freed(uid: str, now: str) -> list[Any]:
+    """A partner's update back to available with no order."""
+    return [PartnerRecord.status.set(AVAILABLE), PartnerRecord.status_uid.set(status_uid(AVAILABLE, uid)),
+            PartnerRecord.order_id.remove(), PartnerRecord.picked_up.remove(),
+            PartnerRecord.store_lat.remove(), PartnerRecord.store_lng.remove(),
+            PartnerRecord.drop_lat.remove(), PartnerRecord.drop_lng.remove(), PartnerRecord.updated_at.set(now)]
 
 
-def release(order_id: str, uid: str, now: str) -> None:
-    """Undo a claim the orders domain refused (the order was cancelled meanwhile)."""
+def _is_news(version: int | None) -> Any:
+    """The delivery exists, is open, and has not taken its status from this order version or a later one (a
+    message without a version, as queued before versions were sent, only needs the delivery open)."""
+    condition = DeliveryRecord.pk.exists() & ~DeliveryRecord.status.is_in(*CLOSED)
+    if version is not None:
+        condition &= DeliveryRecord.order_version.does_not_exist() | (DeliveryRecord.order_version < version)
+    return condition
+
+
+def follow(order_id: str, partner_id: str | None, status: str, version: int | None, now: str) -> bool:
+    """The delivery takes its order's `status` at `version`, and its partner with it: on the way (picked up),
+    or, for a closed status, available again (only if still on this order: he may have moved on). One
+    transaction; False, nothing written, when this is stale news (the delivery is closed, or already at this
+    version or a later one), so repeated and out-of-order messages never move a delivery backwards."""
+    actions = [DeliveryRecord.status.set(status), DeliveryRecord.updated_at.set(now)]
+    if version is not None:
+        actions.append(DeliveryRecord.order_version.set(version))
+    if status in ON_THE_WAY:
+        actions.append(DeliveryRecord.picked_up_at.set(DeliveryRecord.picked_up_at | now))  # the first time only
+    if status == "DELIVERED":
+        actions.append(DeliveryRecord.delivered_at.set(now))
+    if status in CLOSED:
+        partner_actions = _freed(partner_id, now) if partner_id else []
+    elif status in ON_THE_WAY:
+        partner_actions = [PartnerRecord.picked_up.set(1), PartnerRecord.updated_at.set(now)]
+    else:
+        partner_actions = []
+    delivery = DeliveryRecord(pk=delivery_pk(order_id), sk=DELIVERY)
+    if not partner_id or not partner_actions:
+        return update_if(delivery, actions, _is_news(version))
     try:
-        end_delivery(order_id, uid, "CANCELLED", now)
-    except TransactWriteError:  # the partner already moved on: just close the delivery
-        update_delivery(order_id, status="CANCELLED", updated_at=now)
+        with TransactWrite(connection=connection()) as tx:  # two updates, in this order: the delivery 0, the partner 1
+            tx.update(delivery, actions=actions, condition=_is_news(version))
+            tx.update(PartnerRecord(pk=partner_pk(partner_id), sk=PARTNER), actions=partner_actions,
+                      condition=PartnerRecord.order_id == order_id)
+    except TransactWriteError as exc:
+        failed = failed_conditions(exc)
+        if not failed:
+            raise
+        if 0 in failed:
+            return False
+        return update_if(delivery, actions, _is_news(version))  # the partner moved on: the delivery alone
+    return True
+
+
+def unclaim(order_id: str, uid: str, now: str) -> None:
+    """Undo a claim the orders domain refused: the partner is available again (if still on this order) and the
+    delivery has no partner. Each write is conditional on its own, so repeating it is harmless."""
+    update_if(PartnerRecord(pk=partner_pk(uid), sk=PARTNER), _freed(uid, now), PartnerRecord.order_id == order_id)
+    update_if(DeliveryRecord(pk=delivery_pk(order_id), sk=DELIVERY),
+              [DeliveryRecord.partner_id.remove(), DeliveryRecord.partner_name.remove(),
+               DeliveryRecord.partner_phone.remove(), DeliveryRecord.vehicle.remove(),
+               DeliveryRecord.assigned_at.remove(), DeliveryRecord.updated_at.set(now)],
+              DeliveryRecord.partner_id == uid)
 
 
 # Route points -------------------------------------------------------------------------------------------

@@ -36,6 +36,11 @@ def forget_stores() -> None:
         _stores = (0.0, {})
 
 
+# What another domain's problem says beyond the standard fields that we pass on: a transition's allowed moves,
+# and the order's status and version when orders refuses an assignment (the job follows the order with them).
+PASSED_ON = frozenset({"current", "target", "allowed", "order_status", "order_version"})
+
+
 def _as_problem(reply: httpx.Response, what: str) -> Problem:
     """Another domain's 4xx problem, answered as ours (same status, code and detail); anything else 503."""
     if 400 <= reply.status_code < 500:
@@ -44,7 +49,7 @@ def _as_problem(reply: httpx.Response, what: str) -> Problem:
         except ValueError:
             body = {}
         code = str(body.get("type", "")).removeprefix(TYPE_PREFIX) or None
-        extra = {k: v for k, v in body.items() if k in ("current", "target", "allowed")}
+        extra = {k: v for k, v in body.items() if k in PASSED_ON}
         kind = {404: NotFound, 409: Conflict, 422: Unprocessable}.get(reply.status_code, Problem)
         return kind(body.get("detail") or what, status=reply.status_code, code=code, errors=body.get("errors"),
                     extra=extra)

@@ -11,7 +11,9 @@
   error (`CART_EMPTY`, `STORE_INACTIVE` with the store, `PRODUCT_UNAVAILABLE` / `ABOVE_MAX_PER_ORDER` with
   the lines `{product_id, name, requested, allowed}`, `OUT_OF_STOCK` with the short items,
   `NOT_SERVICEABLE`, `BELOW_MINIMUM`, `INVALID_TIP`, otherwise `INTERNAL`). A JSON error message becomes
-  the `reason_detail`. Idempotent: an order already FAILED is left as it is.
+  the `reason_detail`. FAILED is announced to the delivery domain like every status change but PLACED
+  (there is no delivery side before PACKED, and a checkout should not wait on that queue). Idempotent: an
+  order already FAILED is left as it is.
 """
 
 from __future__ import annotations
@@ -127,6 +129,7 @@ def mark_order_failed(event: dict[str, Any], context: Any = None) -> dict[str, A
         except VersionConflict:
             continue
         metrics.add_metric(name="OrdersFailed", unit="Count", value=1)
+        upstream.announce_status(service.status_message(order))  # a terminal status: delivery closes its side
         upstream.notify(service.notification(order, Status.FAILED.value, reason=reason))
         return {"order_id": order.order_id, "status": Status.FAILED.value, "reason": reason}
     raise VersionConflict(request.order_id)

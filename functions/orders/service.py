@@ -276,11 +276,7 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
     if wanted is Status.CANCELLED:
         upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
         metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
-        if order.partner_id:  # the assigned rider is free again
-            upstream.request_assignment({"kind": "release", "order_id": order.order_id,
-                                         "correlation_id": request_id_var.get() or ""})
-    if wanted is Status.PACKED:
-        upstream.request_assignment(assignment_message(order))
+    upstream.announce_status(status_message(order))  # PACKED asks for a partner; a cancel frees one
     upstream.notify(notification(order, wanted.value, **({"reason": reason} if reason else {})))
     fresh = store.get_order(order_id) or order
     return order_view(fresh, show_otp=fresh.user_id == principal.uid)
@@ -294,14 +290,22 @@ def one_line(address: dict[str, Any]) -> str:
     return ", ".join(str(p) for p in parts if p)
 
 
-def assignment_message(order: OrderRecord) -> dict[str, Any]:
-    """What the delivery domain's assignment job needs to pick a partner, so it never reads this table."""
-    address = order.address or {}
-    eta = order.eta or {}
-    return {"kind": "assign", "order_id": order.order_id, "user_id": order.user_id, "store_id": order.store_id,
+def status_message(order: OrderRecord) -> dict[str, Any]:
+    """What the delivery domain hears of every status change, read after the write: the order's status at its
+    version, so that a late or repeated message never moves the delivery backwards. A PACKED order's message
+    also carries what the assignment job needs to pick a partner, so delivery never reads this table."""
+    message: dict[str, Any] = {"kind": "order_status", "order_id": order.order_id, "status": order.status,
+                               "version": int(order.version),
+                               "correlation_id": request_id_var.get() or order.correlation_id or ""}
+    if order.status == Status.PACKED:
+        address = order.address or {}
+        eta = order.eta or {}
+        message.update({
+            "user_id": order.user_id, "store_id": order.store_id,
             "drop": {"address": one_line(address), "lat": address.get("lat"), "lng": address.get("lng")},
             "otp": order.delivery_otp, "eta_minutes": eta.get("max") if isinstance(eta, dict) else None,
-            "attempt": 0, "correlation_id": request_id_var.get() or order.correlation_id or ""}
+            "attempt": 0})
+    return message
 
 
 # The statuses each delivery action ends in, and the steps it may take there (deliver may pass ARRIVED).
@@ -332,8 +336,10 @@ def _assign(order: OrderRecord, partner_id: str) -> dict[str, Any]:
     if order.partner_id:
         raise Conflict("The order already has a partner", code="partner-already-assigned")
     if order.status != Status.PACKED:
+        # The order's status and version (not `status`: that is the problem's HTTP status) let the delivery
+        # domain close or follow its delivery at once, whatever order its queue brings the status messages in.
         raise Conflict(f"Only a PACKED order gets a partner; this one is {order.status}", code="not-packed",
-                       extra={"status": order.status})
+                       extra={"order_status": order.status, "order_version": int(order.version)})
     store.update_order(order, expected_status=Status.PACKED.value, partner_id=partner_id, updated_at=now_iso())
     return order_view(store.get_order(order.order_id) or order)
 
@@ -357,6 +363,7 @@ def _advance(order: OrderRecord, action: str, partner_id: str, otp: str | None) 
     history = [*(order.status_history or []), *({"status": s.value, "at": now, "actor": partner_id} for s in steps)]
     store.update_order(order, expected_status=order.status, status=target.value, status_history=history,
                        updated_at=now)
+    upstream.announce_status(status_message(order))  # the delivery side ends in the same state whoever moved it
     if target is Status.DELIVERED:
         metrics.add_metric(name="OrdersDelivered", unit="Count", value=1)
     for step in steps:

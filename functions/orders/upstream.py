@@ -5,8 +5,8 @@
 - products' `ReleaseStockFunction` (lambda:InvokeFunction on that one function) — the stock compensation of
   a cancel, the same command the saga runs; it is idempotent per order, so stock comes back exactly once;
 - cart's `LoadCartFunction` (likewise) — the cart snapshot a quote is priced from, as the saga's first step;
-- Step Functions (start the saga) and SQS (the notifications queue; the delivery assignment queue when an
-  order becomes PACKED, or its partner must be released by a cancel).
+- Step Functions (start the saga) and SQS (the notifications queue; the delivery assignment queue, which
+  hears of every status change but the saga's PENDING → PLACED: `order_status`, see `service.status_message`).
 
 HTTP calls go through `blinkit.upstreams` (breaker and timeouts per upstream), AWS clients through
 `blinkit.aws`, queue messages through `blinkit.queues` (which adds the correlation id).
@@ -65,8 +65,9 @@ def notify(message: dict[str, Any]) -> None:
     queues.send(get_settings().notifications_queue_url, message)
 
 
-def request_assignment(message: dict[str, Any]) -> None:
-    """Put a message on the delivery domain's assignment queue (a PACKED order needs a partner; or release one)."""
+def announce_status(message: dict[str, Any]) -> None:
+    """Put an order's new status on the delivery domain's queue (a PACKED order needs a partner; a delivered or
+    cancelled one frees its partner and closes its tracking)."""
     queues.send(get_settings().delivery_assignment_queue_url, message)
 
 

@@ -59,7 +59,7 @@ def main() -> None:
                         address={"line1": "Bench Lane", "lat": 12.99, "lng": 77.66}, items=[], bill=[],
                         status="PACKED", version=1, status_history=[], delivery_otp="1234", created_at=now,
                         updated_at=now).save()
-            message = orders_service.assignment_message(OrderRecord.get(order_pk(order_id), "ORDER"))
+            message = orders_service.status_message(OrderRecord.get(order_pk(order_id), "ORDER"))
             event = {"Records": [{"messageId": f"m{i}", "body": __import__("json").dumps(message)}]}
             assert lb.stack.functions.invoke("AssignPartnerFunction", event) == {"batchItemFailures": []}
         assigned = {p.order_id: p.uid for p in (store.get_partner(u) for u in riders[:PARALLEL]) if p and p.order_id}

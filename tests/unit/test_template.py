@@ -699,9 +699,11 @@ def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:
     assert 1 <= queue["RedrivePolicy"]["maxReceiveCount"] <= 10
 
 
-# Who may send to the delivery assignment queue: orders (PACKED, and cancels that free a partner) and the
-# assignment job itself (its delayed retries).
-ASSIGNMENT_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "AssignPartnerFunction"}
+# Who may send to the delivery assignment queue: orders, wherever an order's status changes after the saga
+# placed it (staff, admin and customer moves, the partner's moves, the saga's FAILED), and the assignment job
+# itself (its delayed retries).
+ASSIGNMENT_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "OrdersDeliveryInternalFunction",
+                      "MarkOrderFailedFunction", "AssignPartnerFunction"}
 
 
 @pytest.mark.parametrize("function_id", function_ids())
@@ -734,7 +736,7 @@ def test_the_assignment_queue_redrives_to_a_dead_letter_queue_and_both_alarms_ex
 
 
 def test_the_assignment_job_reports_partial_batch_failures_and_its_sample_is_an_sqs_batch() -> None:
-    from delivery.schemas import AssignmentMessage
+    from delivery.schemas import OrderStatusMessage
 
     (event,) = template().functions["AssignPartnerFunction"].events.values()
     assert event["Type"] == "SQS" and event["Properties"]["Queue"] == {"Fn::GetAtt": ["DeliveryAssignmentQueue", "Arn"]}
@@ -742,7 +744,7 @@ def test_the_assignment_job_reports_partial_batch_failures_and_its_sample_is_an_
     records = load_event("AssignPartnerFunction")["Records"]
     assert records and all(r["eventSource"] == "aws:sqs" for r in records)
     for record in records:
-        AssignmentMessage.model_validate_json(record["body"])
+        OrderStatusMessage.model_validate_json(record["body"])
 
 
 # ---- notifications: the consumer, its queue and its layer ---------------------------------------------

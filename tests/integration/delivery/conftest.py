@@ -99,19 +99,22 @@ def post_location(api: Any, partner: Partner, lat: float, lng: float, **kw: Any)
     return api.post("/delivery/partners/me/location", fix(lat, lng, **kw), token=partner.token)
 
 
-def packed_order(customer: User, store_id: str, *, drop: dict[str, Any] = DROP, otp: str = "4821") -> str:
-    """An order as the saga and staff leave it (PACKED), written straight into the orders table."""
+def packed_order(customer: User, store_id: str, *, drop: dict[str, Any] = DROP, otp: str = "4821",
+                 status: str = "PACKED") -> str:
+    """An order as the saga and staff leave it (PACKED, or the earlier `status` CONFIRMED for a test that packs it
+    through the route), written straight into the orders table."""
     from blinkit.clock import now_iso
     from blinkit.ids import new_id
     from orders.store import OrderRecord, order_pk
 
     now = now_iso()
     order_id = new_id("ord_")
-    history = [{"status": s, "at": now, "actor": "test"} for s in ("PENDING", "PLACED", "CONFIRMED", "PACKED")]
+    statuses = ("PENDING", "PLACED", "CONFIRMED", "PACKED")
+    history = [{"status": s, "at": now, "actor": "test"} for s in statuses[:statuses.index(status) + 1]]
     OrderRecord(pk=order_pk(order_id), order_id=order_id, user_id=customer.uid, store_id=store_id,
                 address={**drop, "address_id": "adr_" + "0" * 26}, items=[], bill=[], item_total=10000, total=10000,
-                status="PACKED", version=4, status_history=history, delivery_otp=otp, eta={"min": 10, "max": 15},
-                created_at=now, updated_at=now).save()
+                status=status, version=len(history), status_history=history, delivery_otp=otp,
+                eta={"min": 10, "max": 15}, created_at=now, updated_at=now).save()
     return order_id
 
 
@@ -121,7 +124,7 @@ def assignment_message(order_id: str, **over: Any) -> dict[str, Any]:
 
     order = get_order(order_id)
     assert order is not None
-    return {**orders_service.assignment_message(order), **over}
+    return {**orders_service.status_message(order), **over}
 
 
 def sqs_event(*messages: dict[str, Any]) -> dict[str, Any]:

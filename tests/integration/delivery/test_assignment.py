@@ -44,9 +44,14 @@ def test_packing_an_order_assigns_the_nearest_free_partner_and_tells_both(
         reply = api.patch(f"/orders/{placed.order_id}/status", {"status": status}, token=staff.session_token)
         assert reply.status == 200, reply.body
     drain(project_stack, NOTIFICATIONS)
-    (message,) = drain(project_stack, QUEUE)  # what orders put on the queue, run as the pump would
-    assert message["kind"] == "assign" and message["store_id"] == shop.store_id and message["otp"]
-    assert run_assignment(project_stack, message) == {"batchItemFailures": []}
+    # What orders put on the queue, one message per status change, run as the pump would.
+    confirmed, message = sorted((m for m in drain(project_stack, QUEUE) if m["order_id"] == placed.order_id),
+                                key=lambda m: m["version"])
+    assert [(m["kind"], m["status"]) for m in (confirmed, message)] == [("order_status", "CONFIRMED"),
+                                                                        ("order_status", "PACKED")]
+    assert message["version"] == confirmed["version"] + 1
+    assert message["store_id"] == shop.store_id and message["otp"]
+    assert run_assignment(project_stack, confirmed, message) == {"batchItemFailures": []}
 
     order = api.get(f"/orders/{placed.order_id}", token=customer.session_token).json()
     assert order["partner_id"] == near.uid and order["status"] == "PACKED"
@@ -138,7 +143,7 @@ def test_a_cancel_after_assignment_frees_the_partner(api: Any, firebase: Any, pr
     assert reply.status == 200, reply.body
     # Only this order's messages: an earlier test's retry (queued with a delay) may surface meanwhile.
     (release,) = [m for m in drain(project_stack, QUEUE) if m["order_id"] == order_id]
-    assert release["kind"] == "release"
+    assert (release["kind"], release["status"]) == ("order_status", "CANCELLED")
     assert run_assignment(project_stack, release) == {"batchItemFailures": []}
     me = api.get("/delivery/partners/me", token=partner.token).json()
     assert me["status"] == "available" and me["order_id"] is None

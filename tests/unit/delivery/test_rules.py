@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from blinkit.eta import ASSIGNMENT_MINUTES, PICK_AND_PACK_MINUTES, order_eta
 from blinkit.geo import haversine_km
 from delivery import rules
-from delivery.schemas import AssignmentMessage, LocationIn
+from delivery.schemas import LocationIn, OrderStatusMessage
 
 STORE = {"lat": 12.9719, "lng": 77.6412}
 DROP = {"lat": 12.9819, "lng": 77.6492}
@@ -114,13 +114,31 @@ def test_a_missing_coordinate_is_refused() -> None:
         LocationIn.model_validate(fix)
 
 
-def test_assignment_messages_default_to_assign_and_need_an_order_id() -> None:
-    message = AssignmentMessage.model_validate({"order_id": "ord_01JK8ZB2D4F6H8K0M2P4R6T8V0", "store_id": "s"})
-    assert message.kind == "assign" and message.attempt == 0 and message.first_try_at is None
-    with pytest.raises(ValidationError):
-        AssignmentMessage.model_validate({"order_id": "not-an-order"})
-    with pytest.raises(ValidationError):
-        AssignmentMessage.model_validate({"order_id": "ord_01JK8ZB2D4F6H8K0M2P4R6T8V0", "kind": "steal"})
+ORDER = "ord_01JK8ZB2D4F6H8K0M2P4R6T8V0"
+PACKED = {"order_id": ORDER, "status": "PACKED", "version": 4, "user_id": "u1", "store_id": "s",
+          "drop": {"lat": 12.98, "lng": 77.65}}
+
+
+def test_order_status_messages_need_an_order_id_a_status_and_a_version() -> None:
+    message = OrderStatusMessage.model_validate(PACKED)
+    assert message.kind == "order_status" and message.attempt == 0 and message.first_try_at is None
+    closed = OrderStatusMessage.model_validate({"order_id": ORDER, "status": "DELIVERED", "version": 8})
+    assert (closed.status, closed.version) == ("DELIVERED", 8)
+    for bad in ({**PACKED, "order_id": "not-an-order"}, {**PACKED, "kind": "steal"}, {**PACKED, "status": "LOST"},
+                {**PACKED, "version": 0}, {**PACKED, "version": "4"}, {**PACKED, "version": True},
+                {"order_id": ORDER, "status": "DELIVERED"}, {"order_id": ORDER, "version": 3},
+                {**PACKED, "drop": None}, {**PACKED, "store_id": None}, {**PACKED, "user_id": ""}):
+        with pytest.raises(ValidationError):
+            OrderStatusMessage.model_validate(bad)
+
+
+def test_the_kinds_queued_before_order_status_still_read_as_packed_and_cancelled() -> None:
+    # Messages already on the queue when this version deploys: `assign` (PACKED) and `release` (a cancel).
+    assign = OrderStatusMessage.model_validate({k: v for k, v in PACKED.items() if k not in ("status", "version")}
+                                               | {"kind": "assign"})
+    assert (assign.status, assign.version) == ("PACKED", None)
+    release = OrderStatusMessage.model_validate({"kind": "release", "order_id": ORDER})
+    assert (release.status, release.version) == ("CANCELLED", None)
 
 
 def test_the_ride_commands_waypoints_run_from_the_store_to_the_door() -> None:

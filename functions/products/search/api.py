@@ -12,7 +12,6 @@ from fastapi import APIRouter, Query
 
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import PROBLEM_JSON, BadRequest, NotFound, Unprocessable
-from blinkit.settings import get_settings
 from products.search import query as search_query
 from products.search import readiness, snapshot
 from products.search.schemas import SearchResponse
@@ -73,12 +72,12 @@ async def search_products(
         raise _invalid("in_stock", "needs store_id")
     wanted = search_query.Query(q=q.strip(), category_id=category_id, brand=brand, min_price=min_price,
                                 max_price=max_price, sort=sort, store_id=store_id, in_stock=in_stock)
-    secret = get_settings().cursor_secret
-    position = decode_cursor(cursor, secret)
+    scope = f"search:{wanted.fingerprint()}"
+    position = decode_cursor(cursor, scope=scope)
     offset = 0
     if position is not None:
-        if position.get("f") != wanted.fingerprint() or not isinstance(position.get("o"), int) or position["o"] < 0:
-            raise BadRequest("The cursor belongs to another search", code="invalid-cursor")
+        if not isinstance(position.get("o"), int) or position["o"] < 0:
+            raise BadRequest("The cursor is not valid", code="invalid-cursor")
         offset = position["o"]
     if store_id:
         _require_store(store_id)
@@ -90,6 +89,5 @@ async def search_products(
                                stock_lookup=_stock if store_id else None)
     items = [search_query.item(index, hit, with_score=sort == "relevance", with_stock=bool(store_id))
              for hit in page.hits]
-    next_cursor = encode_cursor({"o": page.next_offset, "f": wanted.fingerprint()}, secret) \
-        if page.next_offset is not None else None
+    next_cursor = encode_cursor({"o": page.next_offset}, scope=scope) if page.next_offset is not None else None
     return {"items": items, "next_cursor": next_cursor, "total": page.total}

@@ -217,3 +217,14 @@ def test_a_cursor_still_pages_its_own_list(world: World, name: str) -> None:
     assert reply.status == 200, reply.body
     second = reply.json()[listing.items]
     assert len(second) == 1 and second != first[listing.items]
+
+
+def test_every_list_route_of_the_template_is_in_the_world() -> None:
+    # A list route added later must join the matrix above: the routes whose answer carries `next_cursor`.
+    from tests.unit.test_template import cursor_routes
+
+    paths = {path for _, path in cursor_routes()}
+    covered = {"/internal/users", "/orders", "/admin/orders", "/notifications", "/products",
+               "/products/category/{category_id}", "/stores/{store_id}/stock/low", "/products/search",
+               "/admin/delivery/partners", "/delivery/orders/{order_id}/route"}
+    assert paths == covered

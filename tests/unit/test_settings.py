@@ -18,6 +18,7 @@ def test_prod_refuses_to_start_with_the_firebase_emulator(monkeypatch):
 def test_prod_refuses_to_start_without_the_cursor_signing_secret(monkeypatch):
     # Without it the public default key would sign cursors: anyone could forge one.
     monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
     monkeypatch.delenv("CURSOR_SECRET_ARN", raising=False)
     with pytest.raises(ValidationError, match="CURSOR_SECRET_ARN"):
         Settings()

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import PROBLEM_JSON, BadRequest, NotFound, Unprocessable
+from blinkit.forms import SINGLE_LINE, single_line
 from products.search import query as search_query
 from products.search import readiness, snapshot
 from products.search.schemas import SearchResponse
@@ -52,10 +53,11 @@ def _invalid(field: str, message: str) -> Unprocessable:
 @router.get("/products/search", tags=["products"], response_model=SearchResponse, response_model_exclude_unset=True,
             responses={400: PROBLEM, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM})
 async def search_products(
-    q: Annotated[str, Query(min_length=1, max_length=100, description="words, typos and prefixes welcome")],
+    q: Annotated[str, Query(min_length=1, max_length=100, pattern=SINGLE_LINE,
+                            description="words, typos and prefixes welcome"), single_line],
     store_id: Annotated[str | None, Query(max_length=64, description="adds available/in_stock")] = None,
     category_id: Annotated[str | None, Query(max_length=64, description="includes subcategories")] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
+    brand: Annotated[str | None, Query(max_length=100, pattern=SINGLE_LINE), single_line] = None,
     min_price: Annotated[int | None, Query(ge=0, description="paise")] = None,
     max_price: Annotated[int | None, Query(ge=0, description="paise")] = None,
     in_stock: Annotated[bool | None, Query(description="only products available at store_id")] = None,

@@ -51,6 +51,8 @@ def local_environment(*, redis_url: str, firebase_emulator_host: str, stage: str
         # The emulator needs neither the service account nor the web API key.
         "FIREBASE_CREDENTIALS_SECRET": "",
         "FIREBASE_WEB_API_KEY_PARAMETER": "",
+        # No cursor signing secret in Secrets Manager: the setting CURSOR_SECRET (its default) signs cursors.
+        "CURSOR_SECRET_ARN": "",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_DEV": "false",
     }

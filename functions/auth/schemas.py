@@ -14,7 +14,8 @@ from blinkit.security import Role
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Platform = Literal["android", "ios", "web"]
 IdToken = Annotated[str, StringConstraints(min_length=20, max_length=4096)]
-Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+Email = Annotated[str, StringConstraints(max_length=254,  # no control characters: [^@\s] alone lets NUL through
+                                         pattern=r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$")]
 Pincode = Annotated[str, StringConstraints(pattern=r"^[1-9][0-9]{5}$")]
 # Rounded to 7 places (~1 cm): DynamoDB refuses numbers smaller than 1e-130 (a fuzzer's 5e-324 was a 500).
 Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]

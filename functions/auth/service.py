@@ -28,6 +28,7 @@ from blinkit.settings import get_settings
 MAX_ADDRESSES = 10
 MAX_DEVICES = 10
 DEFAULT_ROLES = (Role.CUSTOMER.value,)
+USERS_LIST = "users"  # the cursor scope of GET /internal/users: one list, no filters
 
 
 def session_policy() -> Policy:
@@ -347,9 +348,8 @@ def remove_device_of(uid: str, token: str) -> None:
 def user_ids(limit: int, cursor: str | None) -> dict[str, Any]:
     from blinkit.cursor import decode_cursor, encode_cursor
 
-    secret = get_settings().cursor_secret
-    uids, last = store.user_ids_page(limit, decode_cursor(cursor, secret))
-    return {"users": uids, "next_cursor": encode_cursor(last, secret)}
+    uids, last = store.user_ids_page(limit, decode_cursor(cursor, scope=USERS_LIST))
+    return {"users": uids, "next_cursor": encode_cursor(last, scope=USERS_LIST)}
 
 
 # Roles ---------------------------------------------------------------------------------------------

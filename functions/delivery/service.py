@@ -34,10 +34,6 @@ OTP_WINDOW_SECONDS = 600
 NEARBY_KEY_SECONDS = 2 * 86400
 
 
-def _secret() -> str:
-    return get_settings().cursor_secret
-
-
 def _rate_key(uid: str) -> str:
     return f"delivery:loc-gate:{uid}"
 
@@ -109,8 +105,9 @@ def admin_list(store_id: str | None, status: str | None, limit: int, cursor: str
     """A store's partners. Who may list which store is the route's `store_access` check."""
     if not store_id:
         raise BadRequest("Give a store_id", code="filter-required")
-    items, last = store.partners_of_store(store_id, status, limit, decode_cursor(cursor, _secret()))
-    return {"partners": [partner_view(p) for p in items], "next_cursor": encode_cursor(last, _secret())}
+    scope = f"partners:store:{store_id}:status:{status or 'any'}"
+    items, last = store.partners_of_store(store_id, status, limit, decode_cursor(cursor, scope=scope))
+    return {"partners": [partner_view(p) for p in items], "next_cursor": encode_cursor(last, scope=scope)}
 
 
 # Order status (the job) ---------------------------------------------------------------------------------
@@ -416,7 +413,8 @@ def tracking(principal: Principal, order_id: str) -> dict[str, Any]:
 
 def route(principal: Principal, order_id: str, limit: int, cursor: str | None) -> dict[str, Any]:
     _visible_delivery(principal, order_id)
-    items, last = store.route(order_id, limit, decode_cursor(cursor, _secret()))
+    scope = f"route:order:{order_id}"
+    items, last = store.route(order_id, limit, decode_cursor(cursor, scope=scope))
     points = [{"lat": float(p.lat), "lng": float(p.lng), "accuracy_m": _num(p.accuracy_m), "heading": _num(p.heading),
                "speed_kmph": _num(p.speed_kmph), "recorded_at": p.recorded_at} for p in items]
-    return {"order_id": order_id, "points": points, "next_cursor": encode_cursor(last, _secret())}
+    return {"order_id": order_id, "points": points, "next_cursor": encode_cursor(last, scope=scope)}

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from blinkit.forms import BlankIsAbsent, Request
+from blinkit.forms import BlankIsAbsent, MultiLine, Request
 
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
 NOTIFICATION_ID = rf"^ntf_{CROCKFORD}$"
@@ -121,7 +121,7 @@ class CustomIn(Request):
     user_ids: Annotated[list[UserId], Field(min_length=1, max_length=1000)] | None = None
     audience: Literal["all"] | None = None
     title: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    body: Annotated[str, StringConstraints(min_length=1, max_length=500)]
+    body: MultiLine[Annotated[str, StringConstraints(min_length=1, max_length=500)]]
     channels: Annotated[list[Channel], Field(min_length=1, max_length=3)] = ["in_app", "email", "push"]
     deep_link: BlankIsAbsent[DeepLink | None] = None
     category: Literal["custom", "marketing"] = "custom"

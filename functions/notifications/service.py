@@ -8,7 +8,7 @@ from blinkit import queues
 from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
-from blinkit.errors import BadRequest, NotFound, Unprocessable
+from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger
 from blinkit.security import Principal
@@ -31,14 +31,10 @@ def view(record: store.NotificationRecord) -> dict[str, Any]:
 
 
 def list_mine(principal: Principal, *, unread_only: bool, limit: int, cursor: str | None) -> dict[str, Any]:
-    secret = get_settings().cursor_secret
-    start = decode_cursor(cursor, secret)
-    if start is not None and (start.get("pk") or {}).get("S") != store.user_pk(principal.uid):
-        raise BadRequest("The cursor is not valid", code="invalid-cursor")  # someone else's page
-    if start is not None and unread_only != ("unread_pk" in start):
-        raise BadRequest("The cursor belongs to the other listing (unread_only)", code="invalid-cursor")
+    scope = f"notifications:user:{principal.uid}:{'unread' if unread_only else 'all'}"
+    start = decode_cursor(cursor, scope=scope)
     items, last = store.list_notifications(principal.uid, unread_only=unread_only, limit=limit, start=start)
-    return {"notifications": [view(r) for r in items], "next_cursor": encode_cursor(last, secret)}
+    return {"notifications": [view(r) for r in items], "next_cursor": encode_cursor(last, scope=scope)}
 
 
 def unread_count(principal: Principal) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from blinkit.forms import BlankIsAbsent, Request
+from blinkit.forms import BlankIsAbsent, MultiLine, Request
 
 CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
 ORDER_ID = rf"^ord_{CROCKFORD}$"
@@ -23,7 +23,7 @@ class OrderIn(Request):
     address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
     payment_method: Literal["cod"] = "cod"
     tip: Paise = 0
-    instructions: BlankIsAbsent[Annotated[str, StringConstraints(max_length=300)] | None] = None
+    instructions: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=300)] | None]] = None
 
 
 class QuoteIn(Request):

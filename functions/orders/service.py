@@ -22,7 +22,6 @@ from blinkit.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, U
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
-from blinkit.settings import get_settings
 from orders import pricing, store, upstream
 from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn
@@ -209,25 +208,23 @@ def get_order(principal: Principal, order_id: str) -> dict[str, Any]:
     return order_view(order, show_otp=order.user_id == principal.uid)
 
 
-def _cursor_secret() -> str:
-    return get_settings().cursor_secret
-
-
 def list_mine(principal: Principal, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, last = store.orders_of_user(principal.uid, limit, decode_cursor(cursor, _cursor_secret()))
-    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, _cursor_secret())}
+    scope = f"orders:user:{principal.uid}"
+    items, last = store.orders_of_user(principal.uid, limit, decode_cursor(cursor, scope=scope))
+    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, scope=scope)}
 
 
 def admin_list(status: str | None, store_id: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     """Orders of a store and/or in a status. Who may list which store is the route's `store_access` check."""
-    start = decode_cursor(cursor, _cursor_secret())
     if store_id:
-        items, last = store.orders_of_store(store_id, status, limit, start)
+        scope = f"orders:store:{store_id}:status:{status or 'any'}"
+        items, last = store.orders_of_store(store_id, status, limit, decode_cursor(cursor, scope=scope))
     elif status:
-        items, last = store.orders_in_status(status, limit, start)
+        scope = f"orders:status:{status}"
+        items, last = store.orders_in_status(status, limit, decode_cursor(cursor, scope=scope))
     else:
         raise BadRequest("Give a status or a store_id", code="filter-required")
-    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, _cursor_secret())}
+    return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, scope=scope)}
 
 
 # Changing ---------------------------------------------------------------------------------------------

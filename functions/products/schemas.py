@@ -9,7 +9,7 @@ from zoneinfo import available_timezones
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from blinkit.fees import FeeSettings
-from blinkit.forms import BlankIsAbsent, Request
+from blinkit.forms import BlankIsAbsent, MultiLine, Request
 
 STORE_ID = r"^sto_[0-9A-HJKMNP-TV-Z]{26}$"
 CATEGORY_ID = r"^cat_[0-9A-HJKMNP-TV-Z]{26}$"
@@ -22,7 +22,8 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 HhMm = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=80)]
-Url = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)\S+$")]
+# No whitespace and no control characters (\S alone lets NUL and the C1 range through).
+Url = Annotated[str, StringConstraints(min_length=1, max_length=500, pattern=r"^(https?://|/)[^\s\x00-\x1f\x7f-\x9f]+$")]
 # Rounded to 7 places (~1 cm): DynamoDB refuses numbers smaller than 1e-130 (a fuzzer's 5e-324 was a 500).
 Latitude = Annotated[float, Field(ge=-90, le=90), AfterValidator(lambda v: round(v, 7))]
 Longitude = Annotated[float, Field(ge=-180, le=180), AfterValidator(lambda v: round(v, 7))]
@@ -167,7 +168,7 @@ class ProductIn(Request):
     price: PositivePaise
     images: Annotated[list[Url], Field(max_length=10)] = []
     tags: Annotated[list[Tag], Field(max_length=20)] = []
-    description: BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None] = None
+    description: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None]] = None
     max_per_order: Annotated[int, Field(ge=1, le=100)] = 10
     is_active: bool = True
 
@@ -187,7 +188,7 @@ class ProductPatch(Request):
     price: PositivePaise | None = None
     images: Annotated[list[Url], Field(max_length=10)] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] | None = None
-    description: BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None] = None
+    description: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=2000)] | None]] = None
     max_per_order: Annotated[int, Field(ge=1, le=100)] | None = None
     is_active: bool | None = None
 

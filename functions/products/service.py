@@ -14,12 +14,11 @@ from typing import Any
 
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
-from blinkit.errors import BadRequest, Conflict, NotFound, Problem, Unprocessable
+from blinkit.errors import Conflict, NotFound, Problem, Unprocessable
 from blinkit.eta import order_eta
 from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
 from blinkit.geo import haversine_km
 from blinkit.ids import new_id
-from blinkit.settings import get_settings
 from products import hours, store
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
@@ -335,22 +334,13 @@ def get_product(product_id: str, store_id: str | None) -> dict[str, Any]:
     return product_view(record, _stock_for(store_id, [product_id]))
 
 
-def _page_key(cursor: str | None, scope: str) -> dict[str, Any] | None:
-    decoded = decode_cursor(cursor, get_settings().cursor_secret)
-    if decoded is None:
-        return None
-    if decoded.get("s") != scope or not isinstance(decoded.get("k"), dict):
-        raise BadRequest("The cursor belongs to another listing", code="invalid-cursor")
-    return decoded["k"]
-
-
 def list_products(*, category_id: str | None, store_id: str | None, limit: int, cursor: str | None
                   ) -> dict[str, Any]:
     """One page of active products, by name within a category (ByCategory) or by id overall (ByType)."""
     if store_id is not None:
         require_store(store_id)
-    scope = f"category:{category_id}" if category_id else "all"
-    last_key = _page_key(cursor, scope)
+    scope = f"products:category:{category_id}" if category_id else "products:all"
+    last_key = decode_cursor(cursor, scope=scope)
     if category_id:
         if store.get_category(category_id) is None:
             raise NotFound("No such category")
@@ -363,7 +353,7 @@ def list_products(*, category_id: str | None, store_id: str | None, limit: int, 
     next_key = last_read if len(records) == limit else None
     return {
         "products": [product_summary(r, stock) for r in records],
-        "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
+        "next_cursor": encode_cursor(next_key, scope=scope),
     }
 
 
@@ -406,13 +396,13 @@ def set_stock(store_id: str, product_id: str, available: int) -> dict[str, Any]:
 
 def low_stock(store_id: str, threshold: int, limit: int, cursor: str | None) -> dict[str, Any]:
     require_store(store_id)
-    scope = f"low:{store_id}:{threshold}"
-    rows, last_read = store.low_stock(store_id, threshold, limit=limit, last_key=_page_key(cursor, scope))
+    scope = f"low-stock:store:{store_id}:threshold:{threshold}"
+    rows, last_read = store.low_stock(store_id, threshold, limit=limit, last_key=decode_cursor(cursor, scope=scope))
     names = {pid: r.name for pid, r in store.get_products_many([r.product_id for r in rows]).items()} if rows else {}
     next_key = last_read if len(rows) == limit else None
     return {
         "items": [{**stock_view(r), "name": names.get(r.product_id)} for r in rows],
-        "next_cursor": encode_cursor({"s": scope, "k": next_key}, get_settings().cursor_secret) if next_key else None,
+        "next_cursor": encode_cursor(next_key, scope=scope),
     }
 
 

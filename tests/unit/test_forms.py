@@ -8,17 +8,29 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 import types
 import typing
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import pytest
 from fastapi import APIRouter
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel, StringConstraints, ValidationError
+from pydantic import BaseModel, Field, StringConstraints, ValidationError
+from pydantic_core import PydanticCustomError
 
 from blinkit.app import create_app
-from blinkit.forms import BLANK_IS_ABSENT, BLANK_NOTE, BlankIsAbsent, Request
+from blinkit.forms import (
+    BLANK_IS_ABSENT,
+    BLANK_NOTE,
+    MULTI_LINE,
+    SINGLE_LINE,
+    BlankIsAbsent,
+    MultiLine,
+    Request,
+    refuse_control_characters,
+)
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=20)]
 BLANKS = ["", " ", "   ", "\t\n", "\u00a0"]  # \u00a0: a no-break space from a phone keyboard
@@ -65,7 +77,9 @@ def test_null_still_clears_and_text_is_still_trimmed_checked_and_strict() -> Non
 def test_a_field_without_the_mark_still_refuses_blank_and_names_itself(model: type[Request], blank: str) -> None:
     with pytest.raises(ValidationError) as caught:
         model.model_validate({"title": blank})
-    assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [(("title",), "string_too_short")]
+    # A blank of tabs or line breaks is refused for those first (issue 18: control characters): still the field.
+    expected = "control_characters" if set(blank) & {"\t", "\n"} else "string_too_short"
+    assert [(e["loc"], e["type"]) for e in caught.value.errors()] == [(("title",), expected)]
 
 
 def test_unknown_fields_are_refused_even_when_blank() -> None:
@@ -97,14 +111,16 @@ def test_the_openapi_keeps_the_field_and_documents_that_blank_is_accepted() -> N
     app = create_app(title="t", routers=[router])
     schemas = get_openapi(title="t", version="1", routes=app.routes)["components"]["schemas"]
     note = schemas["NoteIn"]["properties"]["note"]
-    assert note["anyOf"] == [{"type": "string", "minLength": 1, "maxLength": 20}, {"type": "null"},
-                             {"type": "string", "pattern": r"^\s*$"}]
+    # Each string also says it takes no control characters (issue 18), except the blank alternative's own.
+    assert note["anyOf"] == [{"type": "string", "minLength": 1, "maxLength": 20, "pattern": SINGLE_LINE},
+                             {"type": "null"}, {"type": "string", "pattern": r"^\s*$"}]
     assert note["description"] == BLANK_NOTE and note.get("default") is None
     mood = schemas["NoteIn"]["properties"]["mood"]
-    assert mood["anyOf"][0] == {"type": "string", "minLength": 1, "maxLength": 20} and mood["default"] == "calm"
+    assert mood["anyOf"][0] == {"type": "string", "minLength": 1, "maxLength": 20, "pattern": SINGLE_LINE}
+    assert mood["default"] == "calm"
     assert schemas["NoteIn"]["required"] == ["title"]
     assert schemas["NoteIn"]["properties"]["title"] == {"type": "string", "minLength": 1, "maxLength": 20,
-                                                        "title": "Title"}
+                                                        "pattern": SINGLE_LINE, "title": "Title"}
 
 
 # The inventory ---------------------------------------------------------------------------------------------
@@ -200,3 +216,115 @@ def test_the_not_blankable_list_names_only_fields_that_exist_and_are_not_marked(
         model_name, field_name = where.rsplit(".", 1)
         info = models[model_name].model_fields[field_name]
         assert not info.is_required() and BLANK_IS_ABSENT not in info.metadata, where
+
+
+# Control characters (issue 18) -------------------------------------------------------------------------------
+
+REFUSED = {"NUL": "\x00", "BEL": "\x07", "BS": "\x08", "TAB": "\t", "LF": "\n", "VT": "\x0b", "CR": "\r", "ESC": "\x1b",
+           "US": "\x1f", "DEL": "\x7f", "PAD": "\x80", "NEL": "\x85", "CSI": "\x9b", "APC": "\x9f"}
+KEPT = ["पनीर", "Tamil தமிழ்", "😀 party", "Cafe\u0301", "नमस्ते", "👩‍👩‍👧 family", "price\u00a0₹20",
+        "\u2018quotes\u2019 \u2014 dash", "\u00a0\u00a0spaced", "Ünïcödé ß ﬁ", "中文 日本語 한국어", "عربي"]
+
+
+class ParcelIn(Request):
+    label: Text
+    note: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=200)] | None]] = None
+    tags: list[Text] = Field(default_factory=list)
+    recipient: NoteIn | None = None
+
+
+def _control_errors(body: dict[str, Any]) -> list[tuple[tuple[Any, ...], str]]:
+    with pytest.raises(ValidationError) as caught:
+        ParcelIn.model_validate(body)
+    return [(e["loc"], e["type"]) for e in caught.value.errors()]
+
+
+@pytest.mark.parametrize("control", REFUSED.values(), ids=REFUSED.keys())
+def test_a_control_character_anywhere_in_a_one_line_field_is_refused_by_name(control: str) -> None:
+    for value in (f"{control}Home", f"Ho{control}me", f"Home{control}", f" Home {control} "):
+        assert _control_errors({"label": value}) == [(("label",), "control_characters")]
+        assert _control_errors({"label": "a", "tags": ["ok", value]}) == [(("tags",), "control_characters")]
+        assert _control_errors({"label": "a", "recipient": {"title": value}}) == [
+            (("recipient", "title"), "control_characters")]
+
+
+def test_the_message_names_the_character() -> None:
+    with pytest.raises(ValidationError) as caught:
+        ParcelIn.model_validate({"label": "a\x1b[31m"})
+    assert caught.value.errors()[0]["msg"] == "must not contain control characters (found U+001B)"
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_scripts_emoji_combining_marks_and_other_unicode_are_kept_as_sent(text: str) -> None:
+    parcel = ParcelIn.model_validate({"label": text[:20], "note": text, "tags": [text[:20]]})
+    assert (parcel.label, parcel.note, parcel.tags) == (text[:20].strip(), text.strip(), [text[:20].strip()])
+
+
+def test_a_multi_line_field_takes_line_breaks_only() -> None:
+    for note in ("one\ntwo", "one\r\ntwo", "one\n\ntwo\r\n\r\nthree", "पनीर\n😀"):
+        assert ParcelIn.model_validate({"label": "a", "note": note}).note == note
+    for control in ("\r", "\t", "\x00", "\x07", "\x0b", "\x0c", "\x1b", "\x7f", "\x85", "\x9b"):
+        assert _control_errors({"label": "a", "note": f"one{control}two"}) == [(("note",), "control_characters")]
+    assert _control_errors({"label": "a", "note": "one\r"}) == [(("note",), "control_characters")]  # a lone CR
+
+
+def test_the_multi_line_mark_must_wrap_the_whole_field() -> None:
+    with pytest.raises(TypeError, match="MultiLine must wrap the whole field: notes"):
+        class Broken(Request):
+            notes: list[MultiLine[Text]] = Field(default_factory=list)
+
+
+def test_the_openapi_pattern_says_what_the_check_does() -> None:
+    schema = ParcelIn.model_json_schema()
+    properties = schema["properties"]
+    assert properties["label"]["pattern"] == SINGLE_LINE and properties["tags"]["items"]["pattern"] == SINGLE_LINE
+    assert properties["note"]["anyOf"][0]["pattern"] == MULTI_LINE
+    assert schema["$defs"]["NoteIn"]["properties"]["title"]["pattern"] == SINGLE_LINE
+    samples = [*KEPT, *(f"a{c}b" for c in REFUSED.values()), "one\r\ntwo", "one\rtwo", "one\r", "\r\n"]
+    for pattern, multi_line in ((SINGLE_LINE, False), (MULTI_LINE, True)):
+        for sample in samples:
+            try:
+                refuse_control_characters(sample, multi_line=multi_line)
+                accepted = True
+            except PydanticCustomError:
+                accepted = False
+            assert (re.fullmatch(pattern, sample) is not None) == accepted, (pattern, sample)
+
+
+def _strings(schema: Any, where: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    if isinstance(schema, list):
+        for item in schema:
+            yield from _strings(item, where)
+    elif isinstance(schema, dict):
+        if schema.get("type") == "string":
+            yield where, schema
+        for key in ("anyOf", "oneOf", "allOf", "items", "additionalProperties"):
+            if key in schema:
+                yield from _strings(schema[key], where)
+
+
+def test_every_text_field_of_every_request_says_which_characters_it_takes() -> None:
+    undocumented, multi_line = [], []
+    for name, cls in _request_models().items():
+        if not issubclass(cls, Request):
+            continue
+        multi_line += [f"{name}.{field}" for field in cls.multi_line_fields]
+        for field, prop in cls.model_json_schema()["properties"].items():
+            for where, string in _strings(prop, f"{name}.{field}"):
+                if not {"pattern", "enum", "const", "format"} & set(string):
+                    undocumented.append(where)
+    assert not undocumented, undocumented
+    assert sorted(multi_line) == ["notifications.CustomIn.body", "orders.OrderIn.instructions",
+                                  "products.ProductIn.description", "products.ProductPatch.description"]
+
+
+def test_every_text_field_refuses_a_nul_whatever_its_own_pattern() -> None:
+    # Fields with a pattern of their own (emails, URLs, ids, codes) refuse it too: the check runs first.
+    from auth.schemas import UserPatch
+    from products.schemas import CategoryIn
+
+    for model, body in ((UserPatch, {"email": "a\x00@example.com"}),
+                        (CategoryIn, {"name": "Dairy", "slug": "dairy", "image": "https://cdn.example.com/a\x00.jpg"})):
+        with pytest.raises(ValidationError) as caught:
+            model.model_validate(body)
+        assert [e["type"] for e in caught.value.errors()] == ["control_characters"]

@@ -15,6 +15,17 @@ def test_prod_refuses_to_start_with_the_firebase_emulator(monkeypatch):
         Settings()
 
 
+def test_prod_refuses_to_start_without_the_cursor_signing_secret(monkeypatch):
+    # Without it the public default key would sign cursors: anyone could forge one.
+    monkeypatch.setenv("STAGE", "prod")
+    monkeypatch.delenv("FIREBASE_AUTH_EMULATOR_HOST", raising=False)
+    monkeypatch.delenv("CURSOR_SECRET_ARN", raising=False)
+    with pytest.raises(ValidationError, match="CURSOR_SECRET_ARN"):
+        Settings()
+    monkeypatch.setenv("CURSOR_SECRET_ARN", "arn:aws:secretsmanager:ap-south-1:123456789012:secret:cursor-AbCdEf")
+    assert Settings().cursor_secret_arn.endswith("cursor-AbCdEf")
+
+
 def test_dev_accepts_the_emulator_and_reads_typed_values(monkeypatch):
     monkeypatch.setenv("STAGE", "dev")
     monkeypatch.setenv("FIREBASE_AUTH_EMULATOR_HOST", "127.0.0.1:9099")

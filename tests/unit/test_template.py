@@ -137,6 +137,13 @@ def policy_templates(function_id: str) -> dict[str, Any]:
     }
 
 
+def secrets_read(function_id: str) -> list[str | None]:
+    """The secrets a function may read: the `SecretArn` of each of its Secrets Manager policy templates (a list:
+    a function may read several, which `policy_templates` would fold into one)."""
+    return [ref(args.get("SecretArn")) for policy in props(function_id).get("Policies") or []
+            if isinstance(policy, dict) for name, args in policy.items() if name == SECRET_POLICY]
+
+
 def calls_firebase(function_id: str) -> bool:
     if function_id in FIREBASE_JOBS:
         return True
@@ -332,18 +339,20 @@ def test_s3_access_is_object_level_on_declared_buckets(function_id: str) -> None
 @pytest.mark.parametrize("function_id", function_ids())
 def test_only_firebase_callers_get_the_firebase_layer_and_secret(function_id: str) -> None:
     layers = {ref(layer) for layer in template().functions[function_id].layers}
-    templates = policy_templates(function_id)
     secret_statements = [
         s for s in statements(function_id)
         if any(str(a).lower().startswith("secretsmanager:") for a in as_list(s.get("Action", [])))
     ]
+    assert not secret_statements, f"{function_id}: read a secret through {SECRET_POLICY}, one secret each"
     if calls_firebase(function_id):
         assert "FirebaseLayer" in layers, f"{function_id} calls Firebase but lacks FirebaseLayer"
-        secret = ref((templates.get(SECRET_POLICY) or {}).get("SecretArn"))
-        assert secret == "FirebaseCredentialsSecretArn", f"{function_id} calls Firebase but cannot read its secret"
+        assert "FirebaseCredentialsSecretArn" in secrets_read(function_id), \
+            f"{function_id} calls Firebase but cannot read its secret"
     else:
         assert "FirebaseLayer" not in layers, f"{function_id} does not call Firebase: drop FirebaseLayer"
-        assert SECRET_POLICY not in templates and not secret_statements, f"{function_id}: needs no secret"
+        assert "FirebaseCredentialsSecretArn" not in secrets_read(function_id), \
+            f"{function_id}: needs no Firebase secret"
+    assert None not in secrets_read(function_id), f"{function_id}: {SECRET_POLICY} must !Ref one secret"
 
 
 def test_firebase_callers_are_exactly_the_firebase_routes() -> None:
@@ -786,6 +795,52 @@ def test_the_cursor_signing_key_is_a_generated_secret_not_derived_from_names() -
     secret = template().resources["CursorSigningSecret"]
     assert secret["Type"] == "AWS::SecretsManager::Secret"
     assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
-    values = [f.environment["CURSOR_SECRET"] for f in template().functions.values() if "CURSOR_SECRET" in f.environment]
-    assert values and all(v == {"Fn::Sub": "{{resolve:secretsmanager:${CursorSigningSecret}:SecretString}}"}
-                          for v in values)
+
+
+def _resolves_a_secret(value: Any) -> bool:
+    """A CloudFormation dynamic reference to Secrets Manager or an SSM SecureString anywhere in `value`."""
+    if isinstance(value, dict):
+        return any(_resolves_a_secret(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_resolves_a_secret(v) for v in value)
+    return isinstance(value, str) and re.search(r"\{\{resolve:(secretsmanager|ssm-secure):", value) is not None
+
+
+def test_no_function_environment_holds_a_resolved_secret() -> None:
+    # A dynamic reference puts the secret's value in the function's configuration, in plain text for anyone
+    # who may read it (lambda:GetFunctionConfiguration); functions read secrets at run time instead.
+    assert not _resolves_a_secret(template().globals.get("Function", {}).get("Environment"))
+    holding = sorted(fid for fid, f in template().functions.items() if _resolves_a_secret(f.environment))
+    assert not holding, f"resolved secrets in the environment of {holding}"
+    for f in template().functions.values():
+        assert "CURSOR_SECRET" not in f.environment
+        assert f.environment["CURSOR_SECRET_ARN"] == {"Ref": "CursorSigningSecret"}  # its name, from Globals
+
+
+@cache
+def cursor_routes() -> set[tuple[str, str]]:
+    """(METHOD, path) of every route that answers a page with `next_cursor`: the routes that sign and check
+    cursors (blinkit.cursor)."""
+    from fastapi.routing import APIRoute
+
+    from auth.api import router as auth_router
+    from delivery.api import router as delivery_router
+    from notifications.api import router as notifications_router
+    from orders.api import router as orders_router
+    from products.api import router as products_router
+    from products.search.api import router as search_router
+
+    found = set()
+    for api_route in [*auth_router.routes, *products_router.routes, *search_router.routes, *orders_router.routes,
+                      *delivery_router.routes, *notifications_router.routes]:
+        model = getattr(api_route, "response_model", None) if isinstance(api_route, APIRoute) else None
+        if isinstance(model, type) and issubclass(model, BaseModel) and "next_cursor" in model.model_fields:
+            found.update((method, api_route.path) for method in api_route.methods)
+    return found
+
+
+def test_exactly_the_functions_that_sign_or_check_cursors_may_read_the_cursor_secret() -> None:
+    users = {route.function_id for route in template().http_routes() if (route.method, route.path) in cursor_routes()}
+    readers = {fid for fid in function_ids() if "CursorSigningSecret" in secrets_read(fid)}
+    assert len(cursor_routes()) >= 10 and len(users) == len(cursor_routes())
+    assert readers == users, f"missing: {sorted(users - readers)}, needless: {sorted(readers - users)}"

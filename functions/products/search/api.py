@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import PROBLEM_JSON, BadRequest, NotFound, Unprocessable
-from blinkit.settings import get_settings
+from blinkit.forms import SINGLE_LINE, single_line
 from products.search import query as search_query
 from products.search import readiness, snapshot
 from products.search.schemas import SearchResponse
@@ -53,10 +53,11 @@ def _invalid(field: str, message: str) -> Unprocessable:
 @router.get("/products/search", tags=["products"], response_model=SearchResponse, response_model_exclude_unset=True,
             responses={400: PROBLEM, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM})
 async def search_products(
-    q: Annotated[str, Query(min_length=1, max_length=100, description="words, typos and prefixes welcome")],
+    q: Annotated[str, Query(min_length=1, max_length=100, pattern=SINGLE_LINE,
+                            description="words, typos and prefixes welcome"), single_line],
     store_id: Annotated[str | None, Query(max_length=64, description="adds available/in_stock")] = None,
     category_id: Annotated[str | None, Query(max_length=64, description="includes subcategories")] = None,
-    brand: Annotated[str | None, Query(max_length=100)] = None,
+    brand: Annotated[str | None, Query(max_length=100, pattern=SINGLE_LINE), single_line] = None,
     min_price: Annotated[int | None, Query(ge=0, description="paise")] = None,
     max_price: Annotated[int | None, Query(ge=0, description="paise")] = None,
     in_stock: Annotated[bool | None, Query(description="only products available at store_id")] = None,
@@ -73,12 +74,12 @@ async def search_products(
         raise _invalid("in_stock", "needs store_id")
     wanted = search_query.Query(q=q.strip(), category_id=category_id, brand=brand, min_price=min_price,
                                 max_price=max_price, sort=sort, store_id=store_id, in_stock=in_stock)
-    secret = get_settings().cursor_secret
-    position = decode_cursor(cursor, secret)
+    scope = f"search:{wanted.fingerprint()}"
+    position = decode_cursor(cursor, scope=scope)
     offset = 0
     if position is not None:
-        if position.get("f") != wanted.fingerprint() or not isinstance(position.get("o"), int) or position["o"] < 0:
-            raise BadRequest("The cursor belongs to another search", code="invalid-cursor")
+        if not isinstance(position.get("o"), int) or position["o"] < 0:
+            raise BadRequest("The cursor is not valid", code="invalid-cursor")
         offset = position["o"]
     if store_id:
         _require_store(store_id)
@@ -90,6 +91,5 @@ async def search_products(
                                stock_lookup=_stock if store_id else None)
     items = [search_query.item(index, hit, with_score=sort == "relevance", with_stock=bool(store_id))
              for hit in page.hits]
-    next_cursor = encode_cursor({"o": page.next_offset, "f": wanted.fingerprint()}, secret) \
-        if page.next_offset is not None else None
+    next_cursor = encode_cursor({"o": page.next_offset}, scope=scope) if page.next_offset is not None else None
     return {"items": items, "next_cursor": next_cursor, "total": page.total}

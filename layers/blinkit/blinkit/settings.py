@@ -121,7 +121,11 @@ class Settings(BaseSettings):
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)
 
-    # Signs pagination cursors. In AWS the template passes a generated per-stack value.
+    # Signs pagination cursors (blinkit.cursor). In AWS the template names a generated per-stack Secrets
+    # Manager secret, read on first use per container and cached for the max age (a rotation is picked up
+    # within it); without one (locally) `cursor_secret` itself is the key.
+    cursor_secret_arn: str = ""
+    cursor_key_max_age_seconds: float = Field(300.0, gt=0)
     cursor_secret: str = "local-cursor-secret"
 
     # Product search: the bucket holding the published index, how often a warm search function asks
@@ -140,9 +144,12 @@ class Settings(BaseSettings):
     firebase_web_api_key: str = "local-emulator-key"
 
     @model_validator(mode="after")
-    def _no_emulator_in_prod(self) -> Settings:
+    def _no_local_stand_ins_in_prod(self) -> Settings:
         if self.stage == "prod" and self.firebase_auth_emulator_host:
             raise ValueError("FIREBASE_AUTH_EMULATOR_HOST must not be set when STAGE is prod")
+        if self.stage == "prod" and not self.cursor_secret_arn:
+            # The plain default key is public: anyone could sign cursors with it.
+            raise ValueError("CURSOR_SECRET_ARN must name the cursor signing secret when STAGE is prod")
         return self
 
 

@@ -39,9 +39,9 @@ def redis_server() -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    from fakeredis import TcpFakeServer
+    from local.embedded_redis import embedded_redis
 
-    server = TcpFakeServer(("127.0.0.1", 0), server_type="redis")
+    server = embedded_redis()
     thread = threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True)
     thread.start()
     host, port = server.server_address[:2]

@@ -160,7 +160,10 @@ async def remove_device(token: str = Path(min_length=20, max_length=1024),
             responses={**COMMON, 403: PROBLEM, 404: PROBLEM})
 async def set_roles(body: schemas.RolesIn, uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
                     _: Principal = Depends(require_role(Role.ADMIN))):
-    """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions."""
+    """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions.
+
+    `store_staff` needs the `store_id` of an active store (422 `unknown-store`; 503 if products cannot say).
+    A change that fails half-way (503) never leaves a session with more than the record; send it again."""
     return service.set_roles(uid, [r.value for r in body.roles], body.store_id)
 
 

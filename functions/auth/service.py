@@ -355,10 +355,20 @@ def user_ids(limit: int, cursor: str | None) -> dict[str, Any]:
 # Roles ---------------------------------------------------------------------------------------------
 
 
-def set_roles(uid: str, roles: list[str], store_id: str | None = None) -> dict[str, Any]:
+def set_roles(uid: str, roles: list[str], store_id: str | None = None, *, check_store: bool = True
+              ) -> dict[str, Any]:
     """Custom claims in Firebase (for clients that read them), the user record, and live sessions.
 
-    Store staff work at one dark store, so `store_staff` needs a `store_id`; other roles drop it.
+    Store staff work at one dark store, so `store_staff` needs a `store_id` that products lists as active
+    (`check_store`; 422 `unknown-store`); other roles drop it.
+
+    Three writes in three systems cannot be one transaction, so they are ordered for failure: whichever step
+    fails (Redis, Firebase, DynamoDB), no live session is left more powerful than the user record, and the
+    admin's retry of the same request completes the change (every step is idempotent):
+    1. live sessions narrowed to what both the old and the new grant (their roles also in the new ones, their
+       store only if it stays), so a demotion takes effect first;
+    2. Firebase claims, then the record, to the new roles;
+    3. live sessions to the new roles (a promotion takes effect last).
     """
     from auth import firebase
 
@@ -369,20 +379,27 @@ def set_roles(uid: str, roles: list[str], store_id: str | None = None) -> dict[s
         store_id = None
     if store.get_user(uid) is None:
         raise NotFound("No such user")
+    if store_id and check_store:
+        from auth import upstream  # the HTTP client only for the role changes that name a store
+
+        upstream.require_active_store(store_id)
+    live = sessions()
+    live.narrow_roles(uid, tuple(roles), store_id)
     existing = firebase.get_user(uid).get("custom_claims") or {}
     claims = {**existing, "roles": roles, "store_id": store_id}
     firebase.set_custom_claims(uid, {k: v for k, v in claims.items() if v is not None})
     store.update_user(uid, clock.now(), roles=roles, store_id=store_id)
-    sessions().set_roles(uid, tuple(roles), store_id)
+    live.set_roles(uid, tuple(roles), store_id)
     return {"uid": uid, "roles": roles, "store_id": store_id}
 
 
 def grant_role(uid: str, role: str) -> dict[str, Any]:
-    """Add one role to a user's roles (idempotent), through the same path as `set_roles`."""
+    """Add one role to a user's roles (idempotent), through the same steps as `set_roles`. The store a staff
+    member already works at is kept as it is, not checked again."""
     user = store.get_user(uid)
     if user is None:
         raise NotFound("No such user")
     roles = list(user.roles or [])
     if role not in roles:
         roles.append(role)
-    return set_roles(uid, roles, user.store_id)
+    return set_roles(uid, roles, user.store_id, check_store=False)

@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from tests.integration.cart.conftest import Served, _fresh_clients, served  # noqa: F401 (auth asks products)
 from tests.integration.conftest import login_again
+from tests.integration.products_helpers import make_store
 
 pytestmark = pytest.mark.emulator
 
@@ -14,7 +16,6 @@ DEVICE = {"name": "Pixel 8", "platform": "android"}
 ADDRESS = {"label": "Home", "line1": "12, 4th Cross, Indiranagar", "city": "Bengaluru", "pincode": "560038",
            "lat": 12.9719, "lng": 77.6412}
 FCM_TOKEN = "fcm-token-" + "a" * 40
-STORE_ID = "sto_" + "0" * 25 + "1"
 
 
 def assert_problem(reply, status: int, code: str | None = None) -> dict:
@@ -381,13 +382,14 @@ def test_device_registration_refuses_bad_input(api, customer, body):
 def test_admin_sets_roles_in_firebase_the_record_and_live_sessions(api, admin, customer):
     from auth import firebase as adapter
 
-    body = {"roles": ["store_staff", "customer"], "store_id": STORE_ID}
+    store_id = make_store(api, admin)["store_id"]  # a store that exists: an unknown one is 422 (test_auth_roles)
+    body = {"roles": ["store_staff", "customer"], "store_id": store_id}
     reply = api.put(f"/admin/users/{customer.uid}/roles", body, token=admin.session_token)
     assert reply.status == 200 and reply.json() == {"uid": customer.uid, **body}
     claims = adapter.get_user(customer.uid)["custom_claims"]
-    assert claims["roles"] == ["store_staff", "customer"] and claims["store_id"] == STORE_ID
+    assert claims["roles"] == ["store_staff", "customer"] and claims["store_id"] == store_id
     me = api.get("/users/me", token=customer.session_token).json()
-    assert me["roles"] == ["store_staff", "customer"] and me["store_id"] == STORE_ID
+    assert me["roles"] == ["store_staff", "customer"] and me["store_id"] == store_id
     # The live session carries the new roles at once (still not admin, so still refused).
     demote = api.put(f"/admin/users/{admin.uid}/roles", {"roles": ["customer"]}, token=customer.session_token)
     assert_problem(demote, 403)
@@ -396,10 +398,11 @@ def test_admin_sets_roles_in_firebase_the_record_and_live_sessions(api, admin, c
 def test_live_sessions_carry_the_staff_store_to_the_authorizer(api, admin, customer):
     from auth import service
 
-    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"], "store_id": STORE_ID},
+    store_id = make_store(api, admin)["store_id"]
+    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"], "store_id": store_id},
             token=admin.session_token)
     verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
-    assert verdict["roles"] == "store_staff" and verdict["store_id"] == STORE_ID
+    assert verdict["roles"] == "store_staff" and verdict["store_id"] == store_id
     api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["customer"]}, token=admin.session_token)
     verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
     assert verdict["roles"] == "customer" and "store_id" not in verdict

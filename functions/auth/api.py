@@ -37,10 +37,12 @@ async def google(body: schemas.GoogleLoginRequest, request: Request):
                                      guest_cart_id=body.guest_cart_id)
 
 
-@router.post("/auth/validate-token", tags=["auth"], response_model=schemas.ValidateTokenResponse, responses=COMMON)
-async def validate_token(body: schemas.ValidateTokenRequest):
-    """Check a Firebase ID token (signature, expiry, audience, revocation) without signing in."""
-    return service.validate_id_token(body.id_token)
+@router.post("/auth/validate-token", tags=["auth"], response_model=schemas.ValidateTokenResponse,
+             responses={**COMMON, 429: PROBLEM})
+async def validate_token(body: schemas.ValidateTokenRequest, request: Request):
+    """Check a Firebase ID token (signature, expiry, audience, revocation) without signing in (per-address limit
+    as sign-in's: 429 beyond it)."""
+    return service.validate_id_token(body.id_token, _ip(request))
 
 
 @router.post("/auth/refresh-session", tags=["auth"], response_model=schemas.RefreshResponse,

@@ -51,10 +51,12 @@ def sessions() -> SessionStore:
 # Sign-in -------------------------------------------------------------------------------------------
 
 
-def _limit_ip(ip: str) -> None:
+def _limit_ip(ip: str, *, action: str = "sign-in") -> None:
+    """The per-address limit: each action (sign-in, token check) counts against its own budget of that size."""
     s = get_settings()
-    check_rate(get_redis(), f"auth:rl:ip:{ip}", limit=s.login_rate_per_ip,
-               window_seconds=s.login_rate_window_seconds, what="sign-in attempts from this address")
+    key = f"auth:rl:ip:{ip}" if action == "sign-in" else f"auth:rl:{action}:ip:{ip}"
+    check_rate(get_redis(), key, limit=s.login_rate_per_ip, window_seconds=s.login_rate_window_seconds,
+               what=f"{action} attempts from this address")
 
 
 def _limit_user(uid: str) -> None:
@@ -136,9 +138,10 @@ def _login(claims: dict[str, Any], device_name: str, platform: str,
     return result
 
 
-def validate_id_token(id_token: str) -> dict[str, Any]:
+def validate_id_token(id_token: str, ip: str) -> dict[str, Any]:
     from auth import firebase
 
+    _limit_ip(ip, action="token-check")  # as sign-in: an open oracle for guessed or stolen tokens otherwise
     claims = firebase.verify_id_token(id_token, check_revoked=True)
     return {
         "valid": True,

@@ -103,6 +103,19 @@ def test_login_is_rate_limited_per_address_before_the_token_is_even_checked(api,
     assert api.post("/auth/login", {"id_token": id_token, "device": DEVICE}, ip="10.9.9.10").status == 201
 
 
+def test_validate_token_is_rate_limited_per_address_before_the_token_is_even_checked(api, firebase):
+    from blinkit.settings import get_settings
+
+    limit = get_settings().login_rate_per_ip
+    statuses = [api.post("/auth/validate-token", {"id_token": "j" * 40}, ip="10.9.9.8").status for _ in range(limit)]
+    assert statuses == [401] * limit
+    _, id_token = firebase.sign_in_with_phone("+919876500005")
+    limited = api.post("/auth/validate-token", {"id_token": id_token}, ip="10.9.9.8")
+    assert_problem(limited, 429, "rate-limited")
+    assert 1 <= int(limited.headers["retry-after"]) <= get_settings().login_rate_window_seconds
+    assert api.post("/auth/validate-token", {"id_token": id_token}, ip="10.9.9.7").status == 200
+
+
 def test_login_is_rate_limited_per_user(api, firebase):
     from blinkit.settings import get_settings
 

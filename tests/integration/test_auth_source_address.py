@@ -29,8 +29,8 @@ def _statuses(url: str, path: str, body: dict[str, Any], count: int) -> list[int
     ("/auth/google", {"google_id_token": JUNK_TOKEN, "device": DEVICE}),
     ("/auth/validate-token", {"id_token": JUNK_TOKEN}),
 ])
-def test_one_address_is_limited_whatever_x_forwarded_for_claims(api: Any, served: Served, path: str,
-                                                                 body: dict[str, Any]) -> None:  # noqa: F811
+def test_one_address_is_limited_whatever_x_forwarded_for_claims(
+        api: Any, served: Served, path: str, body: dict[str, Any]) -> None:  # noqa: F811
     from blinkit.settings import get_settings
 
     limit = get_settings().login_rate_per_ip

@@ -7,6 +7,7 @@ Firebase do not pay for its import.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -222,7 +223,10 @@ def _session_view(s: Session, *, current: bool) -> dict[str, Any]:
 
 
 def end_session(principal: Principal, session_id: str) -> None:
-    # Only the caller's own index is consulted, so another user's id is simply not found (404).
+    """End one of the caller's sessions and forget the push tokens it registered. The devices go first: if ending
+    the session then fails, a retry still can (the other way round, the retry would find no session to act as)."""
+    # Only the caller's own devices and index are consulted, so another user's id is simply not found (404).
+    _remove_devices_of_sessions(principal.uid, session_id)
     if not sessions().delete(principal.uid, session_id):
         raise NotFound("No such session")
 
@@ -230,6 +234,7 @@ def end_session(principal: Principal, session_id: str) -> None:
 def end_all_sessions(principal: Principal) -> None:
     from auth import firebase
 
+    _remove_devices_of_sessions(principal.uid)
     sessions().delete_all(principal.uid)
     firebase.revoke_refresh_tokens(principal.uid)
 
@@ -318,33 +323,48 @@ def delete_address(principal: Principal, address_id: str) -> None:
 
 
 def register_device(principal: Principal, token: str, platform: str) -> dict[str, Any]:
-    record = store.add_device(
+    """Register a push token for the caller's session. A token belongs to one account: registering it moves it
+    here from whoever held it (a shared phone's previous user gets no more pushes on it)."""
+    record = store.claim_device(
+        principal.uid,
         store.DeviceRecord(pk=store.user_pk(principal.uid), sk=store.device_sk(token), token=token,
-                           platform=platform, registered_at=clock.now()),
+                           platform=platform, registered_at=clock.now(), session_id=principal.session_id),
         limit=MAX_DEVICES,
     )
     return {"token": record.token, "platform": record.platform, "registered_at": record.registered_at}
 
 
 def remove_device(principal: Principal, token: str) -> None:
-    store.delete_device(principal.uid, token)
+    store.remove_device(principal.uid, token)
+
+
+def _remove_devices_of_sessions(uid: str, session_id: str | None = None) -> None:
+    """Forget the push tokens registered by one session of the user (every session's when `session_id` is None):
+    a signed-out phone gets no more of this user's pushes."""
+    for device in store.list_devices(uid):
+        if session_id is None or device.session_id == session_id:
+            with contextlib.suppress(NotFound):  # removed meanwhile (FCM said it was dead, another logout)
+                store.remove_device(uid, device.token)
 
 
 # For the notifications domain (IAM-authorised internal routes) ------------------------------------
 
 
 def contact(uid: str) -> dict[str, Any]:
-    """Where to reach a user: email and every registered push token."""
+    """Where to reach a user: email and the push tokens they hold (a token another account has since
+    registered is theirs now, even where this user's device item is left from before ownership was recorded)."""
     user = store.get_user(uid)
     if user is None:
         raise NotFound("No such user")
+    tokens = [d.token for d in store.list_devices(uid)]
+    owners = store.token_owners(tokens) if tokens else {}
     return {"uid": uid, "name": user.name, "email": user.email, "phone": user.phone_number,
-            "device_tokens": [d.token for d in store.list_devices(uid)]}
+            "device_tokens": [t for t in tokens if owners.get(t, uid) == uid]}
 
 
 def remove_device_of(uid: str, token: str) -> None:
     """Forget a push token FCM reported as no longer registered (404 when it is already gone)."""
-    store.delete_device(uid, token)
+    store.remove_device(uid, token)
 
 
 def user_ids(limit: int, cursor: str | None) -> dict[str, Any]:

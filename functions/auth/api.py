@@ -81,10 +81,22 @@ async def get_me(principal: Principal = Depends(current_user)):
     return service.get_me(principal)
 
 
-@router.patch("/users/me", tags=["users"], response_model=schemas.UserOut, responses=COMMON)
+@router.patch("/users/me", tags=["users"], response_model=schemas.UserOut, responses={**COMMON, 429: PROBLEM})
 async def update_me(body: schemas.UserPatch, principal: Principal = Depends(current_user)):
-    """Change name and/or email; `null` removes a field."""
+    """Change name and/or email; `null` removes a field.
+
+    A new email becomes `pending_email` and a confirmation link is sent to it (the same address again sends a
+    new link; at most 5 an hour, then 429). Until it is confirmed (`POST /users/me/email/verify`) nothing but
+    that link goes there; the confirmed `email`, if any, stays in use."""
     return service.update_me(principal, body.model_dump(exclude_unset=True))
+
+
+@router.post("/users/me/email/verify", tags=["users"], response_model=schemas.UserOut,
+             responses={**COMMON, 404: PROBLEM})
+async def verify_email(body: schemas.EmailVerifyIn, principal: Principal = Depends(current_user)):
+    """Confirm the pending email with the token of the link sent to it (single use, valid 24 hours). A wrong,
+    spent or replaced token is 422 `invalid-email-token`, an old one 422 `expired-email-token`."""
+    return service.verify_email(principal, body.token)
 
 
 @router.get("/users/me/addresses", tags=["users"], response_model=schemas.AddressList, responses=COMMON)

@@ -8,9 +8,12 @@ Firebase do not pay for its import.
 from __future__ import annotations
 
 import contextlib
-from datetime import timedelta
+import hmac
+import secrets
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
+from urllib.parse import urlencode
 
 import redis
 
@@ -107,12 +110,14 @@ def _login(claims: dict[str, Any], device_name: str, platform: str,
     _limit_user(uid)
     now = clock.now()
     provider = (claims.get("firebase") or {}).get("sign_in_provider")
+    verified_email = _verified_email(claims)
     user, is_new = store.create_user_if_absent(
         store.UserRecord(
             pk=store.user_pk(uid),
             uid=uid,
             phone_number=claims.get("phone_number"),
-            email=claims.get("email"),
+            email=verified_email,
+            email_verified=True if verified_email else None,
             name=claims.get("name"),
             roles=list(DEFAULT_ROLES),
             providers=[provider] if provider else [],
@@ -123,6 +128,8 @@ def _login(claims: dict[str, Any], device_name: str, platform: str,
     metrics.add_metric(name="Logins", unit="Count", value=1)
     if is_new:
         metrics.add_metric(name="SignUps", unit="Count", value=1)
+    elif verified_email:
+        _adopt_verified_email(user, verified_email, now)
     token = mint_token()
     session = new_session(new_id("ses_"), uid, device_name, platform, tuple(user.roles), now, session_policy(),
                           store_id=user.store_id)
@@ -243,10 +250,13 @@ def end_all_sessions(principal: Principal) -> None:
 
 
 def user_view(user: store.UserRecord) -> dict[str, Any]:
+    confirmed = bool(user.email_verified)
     return {
         "uid": user.uid,
         "phone_number": user.phone_number,
-        "email": user.email,
+        "email": user.email if confirmed else None,
+        # An address from before verification existed (no flag) is shown as what it is: not confirmed yet.
+        "pending_email": user.pending_email or (user.email if not confirmed else None),
         "name": user.name,
         "roles": list(user.roles),
         "store_id": user.store_id,
@@ -263,10 +273,93 @@ def get_me(principal: Principal) -> dict[str, Any]:
 
 
 def update_me(principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change name and/or email. A new email is only pending until confirmed through the link sent to it; until
+    then the confirmed one (if any) keeps getting the order emails, and the new one gets nothing but the link."""
     if not changes:
         raise Unprocessable("Send at least one field to change", errors=[{"field": "body", "message": "empty"}])
-    store.update_user(principal.uid, clock.now(), **changes)
+    now, link = clock.now(), None
+    fields = {k: v for k, v in changes.items() if k != "email"}
+    if "email" in changes:
+        user = store.get_user(principal.uid)
+        if user is None:
+            raise NotFound("No such user")
+        email_fields, link = _email_change(user, changes["email"], now)
+        fields.update(email_fields)
+    store.update_user(principal.uid, now, **fields)
+    if link is not None:
+        _send_confirmation(principal.uid, changes["email"], link, now)
     return get_me(principal)
+
+
+# Email confirmation --------------------------------------------------------------------------------
+
+EMAIL_TOKEN_LIFETIME = timedelta(hours=24)
+EMAIL_LINKS_PER_HOUR = 5  # confirmation emails a user can have sent in an hour (a new address or a re-send)
+_UNSET_PENDING = {"pending_email": None, "email_token_hash": None, "email_token_expires_at": None}
+
+
+def _verified_email(claims: dict[str, Any]) -> str | None:
+    """The sign-in's email if the identity provider vouches for it (Google: `email_verified`), lower-cased."""
+    email = claims.get("email")
+    return email.lower() if isinstance(email, str) and email and claims.get("email_verified") is True else None
+
+
+def _adopt_verified_email(user: store.UserRecord, email: str, now: datetime) -> None:
+    """A verified sign-in's email becomes the confirmed one of a user who has none confirmed (or had this very
+    address unconfirmed); a confirmed address the user chose stays theirs."""
+    if user.email_verified and user.email:
+        return
+    changes: dict[str, Any] = {"email": email, "email_verified": True}
+    if user.pending_email == email:
+        changes.update(_UNSET_PENDING)
+    store.update_user(user.uid, now, **changes)
+    for name, value in changes.items():
+        setattr(user, name, value)
+
+
+def _email_change(user: store.UserRecord, email: str | None, now: datetime) -> tuple[dict[str, Any], str | None]:
+    """The profile fields a PATCH of `email` writes, and the confirmation token to send (None: nothing to send)."""
+    if email is None:  # remove the address, confirmed or pending
+        return {"email": None, "email_verified": None, **_UNSET_PENDING}, None
+    if user.email == email and user.email_verified:  # back to the confirmed address: drop any pending change
+        return dict(_UNSET_PENDING), None
+    check_rate(get_redis(), f"auth:rl:email-link:{user.uid}", limit=EMAIL_LINKS_PER_HOUR, window_seconds=3600,
+               what="confirmation emails")
+    token = secrets.token_urlsafe(32)
+    return {"pending_email": email, "email_token_hash": hash_token(token),
+            "email_token_expires_at": now + EMAIL_TOKEN_LIFETIME}, token
+
+
+def _send_confirmation(uid: str, email: str, token: str, now: datetime) -> None:
+    from auth import upstream
+
+    link = f"{get_settings().web_base_url.rstrip('/')}/verify-email?{urlencode({'token': token})}"
+    upstream.notify({"type": "email.verify", "user_id": uid, "channels": ["email"],
+                     "data": {"email": email, "link": link, "expires_at": clock.iso(now + EMAIL_TOKEN_LIFETIME)},
+                     "idempotency_key": f"email.verify:{uid}:{hash_token(token)[:32]}"})
+
+
+def verify_email(principal: Principal, token: str) -> dict[str, Any]:
+    """Confirm the caller's pending email with the token its link carried: single-use, 24 hours. Any other token
+    (wrong, spent, replaced by a newer link, another user's) is 422 `invalid-email-token`; an old one
+    `expired-email-token`."""
+    user = store.get_user(principal.uid)
+    if user is None:
+        raise NotFound("No such user")
+    now, token_hash = clock.now(), hash_token(token)
+    if not user.pending_email or not user.email_token_hash or not hmac.compare_digest(user.email_token_hash,
+                                                                                     token_hash):
+        raise _email_token_problem("This confirmation link is not valid (used, replaced by a newer one, or not "
+                                   "yours); ask for a new one", "invalid-email-token")
+    if user.email_token_expires_at is None or user.email_token_expires_at <= now:
+        raise _email_token_problem("This confirmation link has expired; ask for a new one", "expired-email-token")
+    if not store.confirm_email(principal.uid, token_hash, user.pending_email, now):
+        raise _email_token_problem("This confirmation link was just used or replaced", "invalid-email-token")
+    return get_me(principal)
+
+
+def _email_token_problem(detail: str, code: str) -> Unprocessable:
+    return Unprocessable(detail, code=code, errors=[{"field": "token", "message": detail, "code": code}])
 
 
 # Addresses -----------------------------------------------------------------------------------------
@@ -351,14 +444,15 @@ def _remove_devices_of_sessions(uid: str, session_id: str | None = None) -> None
 
 
 def contact(uid: str) -> dict[str, Any]:
-    """Where to reach a user: email and the push tokens they hold (a token another account has since
-    registered is theirs now, even where this user's device item is left from before ownership was recorded)."""
+    """Where to reach a user: their confirmed email and the push tokens they hold (a token another account has
+    since registered is theirs now, even where this user's device item is left from before owners were kept)."""
     user = store.get_user(uid)
     if user is None:
         raise NotFound("No such user")
     tokens = [d.token for d in store.list_devices(uid)]
     owners = store.token_owners(tokens) if tokens else {}
-    return {"uid": uid, "name": user.name, "email": user.email, "phone": user.phone_number,
+    email = user.email if user.email_verified else None  # an unconfirmed address never gets an order email
+    return {"uid": uid, "name": user.name, "email": email, "phone": user.phone_number,
             "device_tokens": [t for t in tokens if owners.get(t, uid) == uid]}
 
 

@@ -13,7 +13,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
@@ -58,6 +58,12 @@ class UserRecord(Model):
     uid = UnicodeAttribute()
     phone_number = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    # Only a confirmed address gets anything but its confirmation; profiles from before verification have no flag
+    # and count as unconfirmed.
+    email_verified = BooleanAttribute(null=True)
+    pending_email = UnicodeAttribute(null=True)  # asked for, its confirmation link sent, not confirmed yet
+    email_token_hash = UnicodeAttribute(null=True)  # SHA-256 of the link's single-use token
+    email_token_expires_at = TimestampAttribute(null=True)
     name = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     store_id = UnicodeAttribute(null=True)  # the dark store a store_staff member works at
@@ -144,6 +150,17 @@ def update_user(uid: str, now: datetime, **changes: object) -> UserRecord:
     record = UserRecord(pk=user_pk(uid), sk=PROFILE)
     _update_existing(record, changes, now, "user")
     return record
+
+
+def confirm_email(uid: str, token_hash: str, address: str, now: datetime) -> bool:
+    """Make the pending `address` the user's confirmed email and spend the token, if the token is still the one
+    sent for that address and unexpired (False, nothing written, otherwise: used, replaced or expired meanwhile)."""
+    record = UserRecord(pk=user_pk(uid), sk=PROFILE)
+    condition = ((UserRecord.email_token_hash == token_hash) & (UserRecord.pending_email == address)
+                 & (UserRecord.email_token_expires_at > now))
+    return update_if(record, [UserRecord.email.set(address), UserRecord.email_verified.set(True),
+                              UserRecord.pending_email.remove(), UserRecord.email_token_hash.remove(),
+                              UserRecord.email_token_expires_at.remove(), UserRecord.updated_at.set(now)], condition)
 
 
 # Addresses -----------------------------------------------------------------------------------------

@@ -1,13 +1,18 @@
 """What the auth domain asks other domains, through `blinkit.upstreams`.
 
 - cart: `POST /internal/cart/merge` (IAM) — at sign-in, the guest's cart is merged into the user's;
-- products: public `GET /stores` (active stores) — a store_staff role names a store that exists and is active.
+- products: public `GET /stores` (active stores) — a store_staff role names a store that exists and is active;
+- SQS: the notifications queue (`email.verify`: the link that confirms a new email address, sent to it).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+from blinkit import queues
 from blinkit.errors import ServiceUnavailable, Unprocessable
 from blinkit.observability import logger
+from blinkit.settings import get_settings
 from blinkit.upstreams import upstream
 
 
@@ -47,3 +52,8 @@ def require_active_store(store_id: str) -> None:
         detail = "No active store has this id"
         raise Unprocessable(detail, code="unknown-store",
                             errors=[{"field": "store_id", "message": detail, "code": "unknown-store"}])
+
+
+def notify(message: dict[str, Any]) -> None:
+    """Put a message on the notifications queue (the notifications domain renders and sends it)."""
+    queues.send(get_settings().notifications_queue_url, message)

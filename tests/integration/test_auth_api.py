@@ -223,11 +223,13 @@ def test_protected_routes_fail_closed_with_503_when_redis_is_down(api, customer,
 
 
 def test_update_me_changes_name_and_email_and_null_removes(api, customer):
+    # Issue 18: a new email is pending until confirmed through its link (tests/integration/test_auth_email.py).
     reply = api.patch("/users/me", {"name": "Ravi Kumar", "email": "Ravi@Example.com"}, token=customer.session_token)
     assert reply.status == 200
-    assert reply.json()["name"] == "Ravi Kumar" and reply.json()["email"] == "ravi@example.com"
+    assert reply.json()["name"] == "Ravi Kumar" and reply.json()["pending_email"] == "ravi@example.com"
+    assert reply.json()["email"] is None
     cleared = api.patch("/users/me", {"email": None}, token=customer.session_token).json()
-    assert cleared["email"] is None and cleared["name"] == "Ravi Kumar"
+    assert cleared["email"] is None and cleared["pending_email"] is None and cleared["name"] == "Ravi Kumar"
 
 
 @pytest.mark.parametrize("body, status", [
@@ -244,13 +246,15 @@ def test_update_me_takes_blank_name_or_email_as_not_sent_and_keeps_them(api, cus
     api.patch("/users/me", {"name": "Ravi Kumar", "email": "ravi@example.com"}, token=token)
     reply = api.patch("/users/me", {"name": "Ravi K", "email": blank}, token=token)
     assert reply.status == 200, reply.body
-    assert reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi@example.com"
+    # Issue 18: a new email stays pending until confirmed, so it shows as pending_email.
+    assert reply.json()["name"] == "Ravi K" and reply.json()["pending_email"] == "ravi@example.com"
     reply = api.patch("/users/me", {"name": blank, "email": "ravi.k@example.com"}, token=token)
-    assert reply.status == 200 and reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi.k@example.com"
+    assert reply.status == 200 and reply.json()["name"] == "Ravi K"
+    assert reply.json()["pending_email"] == "ravi.k@example.com"
     # Only blanks: nothing to change, like {}; null is how a client clears a field.
     problem = assert_problem(api.patch("/users/me", {"name": blank, "email": blank}, token=token), 422)
     assert [e["field"] for e in problem["errors"]] == ["body"]
-    assert api.patch("/users/me", {"email": None}, token=token).json()["email"] is None
+    assert api.patch("/users/me", {"email": None}, token=token).json()["pending_email"] is None
 
 
 # Addresses ------------------------------------------------------------------------------------------

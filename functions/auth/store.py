@@ -28,7 +28,7 @@ ADDRESS = "ADDRESS#"
 DEVICE = "DEVICE#"
 PUSH_TOKEN = "PUSHTOKEN#"
 OWNER = "OWNER"
-CLAIM_ATTEMPTS = 4  # a token that keeps moving between accounts while we claim it is retried this often
+CLAIM_ATTEMPTS = 5  # a token that keeps moving between accounts while we claim it is read and tried again
 
 
 def user_pk(uid: str) -> str:

@@ -9,13 +9,15 @@ DELIVERED. Every call is one line of a timeline (time offset, actor, action,
 HTTP status, a short result). A step whose status is not the expected one stops the journey with
 `JourneyFailed`, so the demo and the test share one definition of "it worked".
 
-Only HTTP and the emulator's REST API are used here: the journey is a client, like the mobile apps.
+Only HTTP and the emulator's REST API are used here: the journey is a client, like the mobile apps (and
+the customer reads their mail where `GET /local/outbox` says it is, as a person opens their mailbox).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import time
 import uuid
 from collections.abc import Callable, Collection
@@ -41,6 +43,7 @@ ORDER_TIMEOUT_S = 30.0
 LOCATION_GAP_S = 1.05  # the location route accepts one fix a second per rider
 SEARCH_TIMEOUT_S = 60.0
 NOTIFY_TIMEOUT_S = 30.0
+CONFIRMATION_SUBJECT = "Confirm your email for Blinkit"  # the email.verify mail (notifications' types table)
 # What the customer is told, in order: in-app, by email and by push.
 NOTICES = ("order.placed", "order.confirmed", "order.packed", "delivery.partner_assigned", "order.out_for_delivery",
            "delivery.rider_nearby", "order.arrived", "order.delivered")
@@ -194,7 +197,8 @@ class Journey:
         email = f"ananya.{self.phone[-10:]}@example.com"  # order mails go to this address (the local outbox)
         self.facts["email"] = email
         self.call("customer", "PATCH", "/users/me", token=token, json_body={"name": "Ananya Rao", "email": email},
-                  summary=lambda b: f"{b['name']} <{b['email']}>")
+                  summary=lambda b: f"{b['name']} <{b['pending_email']}> (to confirm)")
+        self.customer_confirms_the_email(token, email)
         push_token = f"journey-fcm-{uuid.uuid4().hex}"  # the app registers its FCM token so pushes reach it
         self.facts["push_token"] = push_token
         self.call("customer", "POST", "/users/me/devices", token=token, expect=201,
@@ -204,6 +208,25 @@ class Journey:
                             summary=lambda b: f"{b['address_id']} ({b['label']}, {b['pincode']})").json()
         self.facts["address"] = address
         return token
+
+    def customer_confirms_the_email(self, token: str, email: str) -> None:
+        """A new email gets nothing but its confirmation link until confirmed: the customer opens that mail (in
+        the local Resend stand-in's outbox) and follows the link."""
+
+        def confirmation(outbox: dict[str, Any]) -> dict[str, Any] | None:
+            return next((e for e in outbox["emails"] if email in e["to"] and e["subject"] == CONFIRMATION_SUBJECT),
+                        None)
+
+        outbox = self.poll("receivers", "/local/outbox", until=lambda b: confirmation(b) is not None,
+                           timeout=NOTIFY_TIMEOUT_S, label="GET /local/outbox (confirmation mail)",
+                           describe=lambda b: f"'{CONFIRMATION_SUBJECT}' to {email}")
+        mail = confirmation(outbox)
+        assert mail is not None
+        link = re.search(r"verify-email\?token=([A-Za-z0-9_-]+)", Path(mail["file"]).read_text(encoding="utf-8"))
+        if link is None:
+            raise JourneyFailed(f"the confirmation mail {mail['file']} has no verify-email link")
+        self.call("customer", "POST", "/users/me/email/verify", token=token, json_body={"token": link.group(1)},
+                  summary=lambda b: f"{b['email']} confirmed: order mails go there")
 
     def customer_finds_a_store(self) -> str:
         where = {"lat": HOME["lat"], "lng": HOME["lng"]}
@@ -415,7 +438,7 @@ class Journey:
         email, push_token = self.facts["email"], self.facts["push_token"]
 
         def mine(outbox: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-            return ([e for e in outbox["emails"] if email in e["to"]],
+            return ([e for e in outbox["emails"] if email in e["to"] and e["subject"] != CONFIRMATION_SUBJECT],
                     [p for p in outbox["pushes"] if p["token"] == push_token])
 
         def arrived(outbox: dict[str, Any]) -> bool:

@@ -276,3 +276,15 @@ def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
     # Route patterns stop at a newline (`.*`); API Gateway routes a path with %0A in it like any other.
     app.router.default = request_response(forward)
     return app
+
+
+def server_config(app: Any, **options: Any) -> Any:
+    """uvicorn's Config for serving the gateway: every server of it (`make run`, the tests, the benchmarks) uses this.
+
+    A request's source address (the event's `sourceIp`, which the per-address sign-in limits count) is its TCP
+    peer, as API Gateway's is, never a header: uvicorn otherwise trusts `X-Forwarded-For` from loopback
+    (`proxy_headers` with `forwarded_allow_ips` 127.0.0.1), so any local client could claim any address and
+    step around the limits."""
+    import uvicorn
+
+    return uvicorn.Config(app, proxy_headers=False, **options)

@@ -43,8 +43,9 @@ def seed_users(emulator: Any) -> dict[str, str]:
         now = clock.now()
         store_id = STORES[0]["store_id"] if user.works_at_first_store else None
         record = store.UserRecord(
-            pk=store.user_pk(uid), uid=uid, phone_number=user.phone, name=user.name, email=user.email,
-            roles=list(user.roles), store_id=store_id, providers=["phone"], created_at=now, updated_at=now,
+            pk=store.user_pk(uid), uid=uid, phone_number=user.phone, name=user.name, roles=list(user.roles),
+            store_id=store_id, providers=["phone"], created_at=now, updated_at=now,
+            email=user.email, email_verified=True,  # seeded as an operator would: confirmed
         )
         record.save()
         claims = {"roles": list(user.roles), "store_id": store_id}

@@ -39,9 +39,9 @@ def redis_server() -> Iterator[str]:
     if os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
-    from fakeredis import TcpFakeServer
+    from local.embedded_redis import embedded_redis
 
-    server = TcpFakeServer(("127.0.0.1", 0), server_type="redis")
+    server = embedded_redis()
     thread = threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True)
     thread.start()
     host, port = server.server_address[:2]
@@ -148,14 +148,14 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
     """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds."""
     import uvicorn
 
-    from local.gateway import Gateway, asgi_app
+    from local.gateway import Gateway, asgi_app, server_config
 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
         gateway = Gateway(running.stack.template, running.stack.functions)
         app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
                                               realtime_route(running.stack.supabase)])
-        server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
+        server = uvicorn.Server(server_config(app, host=host, port=port, log_level="warning"))
         not_ready: list[str] = []
 
         def announce_when_ready() -> None:

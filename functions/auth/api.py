@@ -37,10 +37,12 @@ async def google(body: schemas.GoogleLoginRequest, request: Request):
                                      guest_cart_id=body.guest_cart_id)
 
 
-@router.post("/auth/validate-token", tags=["auth"], response_model=schemas.ValidateTokenResponse, responses=COMMON)
-async def validate_token(body: schemas.ValidateTokenRequest):
-    """Check a Firebase ID token (signature, expiry, audience, revocation) without signing in."""
-    return service.validate_id_token(body.id_token)
+@router.post("/auth/validate-token", tags=["auth"], response_model=schemas.ValidateTokenResponse,
+             responses={**COMMON, 429: PROBLEM})
+async def validate_token(body: schemas.ValidateTokenRequest, request: Request):
+    """Check a Firebase ID token (signature, expiry, audience, revocation) without signing in (per-address limit
+    as sign-in's: 429 beyond it)."""
+    return service.validate_id_token(body.id_token, _ip(request))
 
 
 @router.post("/auth/refresh-session", tags=["auth"], response_model=schemas.RefreshResponse,
@@ -79,10 +81,22 @@ async def get_me(principal: Principal = Depends(current_user)):
     return service.get_me(principal)
 
 
-@router.patch("/users/me", tags=["users"], response_model=schemas.UserOut, responses=COMMON)
+@router.patch("/users/me", tags=["users"], response_model=schemas.UserOut, responses={**COMMON, 429: PROBLEM})
 async def update_me(body: schemas.UserPatch, principal: Principal = Depends(current_user)):
-    """Change name and/or email; `null` removes a field."""
+    """Change name and/or email; `null` removes a field.
+
+    A new email becomes `pending_email` and a confirmation link is sent to it (the same address again sends a
+    new link; at most 5 an hour, then 429). Until it is confirmed (`POST /users/me/email/verify`) nothing but
+    that link goes there; the confirmed `email`, if any, stays in use."""
     return service.update_me(principal, body.model_dump(exclude_unset=True))
+
+
+@router.post("/users/me/email/verify", tags=["users"], response_model=schemas.UserOut,
+             responses={**COMMON, 404: PROBLEM})
+async def verify_email(body: schemas.EmailVerifyIn, principal: Principal = Depends(current_user)):
+    """Confirm the pending email with the token of the link sent to it (single use, valid 24 hours). A wrong,
+    spent or replaced token is 422 `invalid-email-token`, an old one 422 `expired-email-token`."""
+    return service.verify_email(principal, body.token)
 
 
 @router.get("/users/me/addresses", tags=["users"], response_model=schemas.AddressList, responses=COMMON)
@@ -160,7 +174,10 @@ async def remove_device(token: str = Path(min_length=20, max_length=1024),
             responses={**COMMON, 403: PROBLEM, 404: PROBLEM})
 async def set_roles(body: schemas.RolesIn, uid: str = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$"),
                     _: Principal = Depends(require_role(Role.ADMIN))):
-    """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions."""
+    """Replace a user's roles (admin only): Firebase custom claims, the user record and live sessions.
+
+    `store_staff` needs the `store_id` of an active store (422 `unknown-store`; 503 if products cannot say).
+    A change that fails half-way (503) never leaves a session with more than the record; send it again."""
     return service.set_roles(uid, [r.value for r in body.roles], body.store_id)
 
 

@@ -50,7 +50,9 @@ class ValidateTokenRequest(Request):
 class UserOut(BaseModel):
     uid: str
     phone_number: str | None
-    email: str | None
+    email: str | None = Field(description="The confirmed email: order emails go here")
+    pending_email: str | None = Field(
+        None, description="An email set but not confirmed yet: it gets nothing but its confirmation link")
     name: str | None
     roles: list[Role]
     store_id: str | None = None
@@ -107,6 +109,11 @@ class UserPatch(Request):
     @classmethod
     def _lower(cls, v: str | None) -> str | None:
         return v.lower() if v else v
+
+
+class EmailVerifyIn(Request):
+    token: Annotated[str, StringConstraints(min_length=20, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")] = Field(
+        description="The `token` of the confirmation link sent to the pending email")
 
 
 class AddressIn(Request):

@@ -57,6 +57,30 @@ end
 return n
 """
 
+# Keeps, in every live session of a user, only the roles also in ARGV[2] and the store only if it is ARGV[3]: the
+# first step of a role change, so that until the change completes no session holds more than the old and the
+# new roles both grant (auth.service.set_roles).
+_NARROW_ROLES = """
+local allowed = {}
+for role in string.gmatch(ARGV[2], '[^,]+') do allowed[role] = true end
+local hashes = redis.call('HVALS', KEYS[1])
+local n = 0
+for _, hash in ipairs(hashes) do
+  local key = ARGV[1] .. hash
+  if redis.call('EXISTS', key) == 1 then
+    local current = redis.call('HMGET', key, 'roles', 'store_id')
+    local kept = {}
+    for role in string.gmatch(current[1] or '', '[^,]+') do
+      if allowed[role] then table.insert(kept, role) end
+    end
+    local store_id = current[2] or ''
+    if store_id ~= ARGV[3] then store_id = '' end
+    redis.call('HSET', key, 'roles', table.concat(kept, ','), 'store_id', store_id); n = n + 1
+  end
+end
+return n
+"""
+
 SESSION_PREFIX = "auth:sess:"
 
 
@@ -77,6 +101,7 @@ class SessionStore:
         self._delete_one = client.register_script(_DELETE_ONE)
         self._delete_all = client.register_script(_DELETE_ALL)
         self._set_roles = client.register_script(_SET_ROLES)
+        self._narrow_roles = client.register_script(_NARROW_ROLES)
 
     def create(self, session: Session, token_hash: str, now: datetime) -> None:
         pipe = self.r.pipeline(transaction=True)
@@ -126,3 +151,8 @@ class SessionStore:
     def set_roles(self, uid: str, roles: tuple[str, ...], store_id: str | None = None) -> int:
         args = [SESSION_PREFIX, ",".join(roles), store_id or ""]
         return int(self._set_roles(keys=[index_key(uid)], args=args))
+
+    def narrow_roles(self, uid: str, roles: tuple[str, ...], store_id: str | None = None) -> int:
+        """In every live session of `uid`, drop the roles not in `roles` and a store other than `store_id`."""
+        args = [SESSION_PREFIX, ",".join(roles), store_id or ""]
+        return int(self._narrow_roles(keys=[index_key(uid)], args=args))

@@ -1,27 +1,34 @@
-"""The users table: one partition per user (`USER#<uid>`) holding the profile, addresses and devices.
+"""The users table: one partition per user (`USER#<uid>`) holding the profile, addresses and devices, and one
+item per push token (`PUSHTOKEN#<sha256>` / `OWNER`) naming the one user who holds it.
 
 Counts on the profile (addresses, devices) are changed in the same transaction as the item they count,
-so the per-user limits hold under concurrent requests without a read-then-write race.
+so the per-user limits hold under concurrent requests without a read-then-write race. A device item and its
+token's owner item are written in one transaction too, conditioned on the owner item being as it was read, so
+a token moves from one account to another whole and two accounts never both hold it.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist, TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit.attributes import TimestampAttribute
-from blinkit.dynamodb import condition_failed_at, connection, page, save_if, update_if
-from blinkit.errors import Conflict, NotFound
+from blinkit.dynamodb import condition_failed_at, connection, failed_conditions, page, save_if, update_if
+from blinkit.errors import Conflict, NotFound, ServiceUnavailable
 from blinkit.settings import get_settings
 
 PROFILE = "PROFILE"
 ADDRESS = "ADDRESS#"
 DEVICE = "DEVICE#"
+PUSH_TOKEN = "PUSHTOKEN#"
+OWNER = "OWNER"
+CLAIM_ATTEMPTS = 5  # a token that keeps moving between accounts while we claim it is read and tried again
 
 
 def user_pk(uid: str) -> str:
@@ -31,6 +38,10 @@ def user_pk(uid: str) -> str:
 def device_sk(token: str) -> str:
     # FCM tokens can outgrow a sort key's comfort zone; their hash is short, stable and unique.
     return DEVICE + hashlib.sha256(token.encode()).hexdigest()[:40]
+
+
+def token_owner_pk(token: str) -> str:
+    return PUSH_TOKEN + hashlib.sha256(token.encode()).hexdigest()
 
 
 class _Table:
@@ -47,6 +58,12 @@ class UserRecord(Model):
     uid = UnicodeAttribute()
     phone_number = UnicodeAttribute(null=True)
     email = UnicodeAttribute(null=True)
+    # Only a confirmed address gets anything but its confirmation; profiles from before verification have no flag
+    # and count as unconfirmed.
+    email_verified = BooleanAttribute(null=True)
+    pending_email = UnicodeAttribute(null=True)  # asked for, its confirmation link sent, not confirmed yet
+    email_token_hash = UnicodeAttribute(null=True)  # SHA-256 of the link's single-use token
+    email_token_expires_at = TimestampAttribute(null=True)
     name = UnicodeAttribute(null=True)
     roles = ListAttribute(of=UnicodeAttribute, default=list)
     store_id = UnicodeAttribute(null=True)  # the dark store a store_staff member works at
@@ -85,6 +102,20 @@ class DeviceRecord(Model):
     token = UnicodeAttribute()
     platform = UnicodeAttribute()
     registered_at = TimestampAttribute()
+    session_id = UnicodeAttribute(null=True)  # the session that registered it: its logout removes the device
+
+
+class TokenOwnerRecord(Model):
+    """Who holds a push token: the one user its pushes may go to (devices registered before it existed have none)."""
+
+    class Meta(_Table):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=OWNER)
+    uid = UnicodeAttribute()
+    session_id = UnicodeAttribute(null=True)
+    claimed_at = TimestampAttribute()
 
 
 # Users ---------------------------------------------------------------------------------------------
@@ -119,6 +150,17 @@ def update_user(uid: str, now: datetime, **changes: object) -> UserRecord:
     record = UserRecord(pk=user_pk(uid), sk=PROFILE)
     _update_existing(record, changes, now, "user")
     return record
+
+
+def confirm_email(uid: str, token_hash: str, address: str, now: datetime) -> bool:
+    """Make the pending `address` the user's confirmed email and spend the token, if the token is still the one
+    sent for that address and unexpired (False, nothing written, otherwise: used, replaced or expired meanwhile)."""
+    record = UserRecord(pk=user_pk(uid), sk=PROFILE)
+    condition = ((UserRecord.email_token_hash == token_hash) & (UserRecord.pending_email == address)
+                 & (UserRecord.email_token_expires_at > now))
+    return update_if(record, [UserRecord.email.set(address), UserRecord.email_verified.set(True),
+                              UserRecord.pending_email.remove(), UserRecord.email_token_hash.remove(),
+                              UserRecord.email_token_expires_at.remove(), UserRecord.updated_at.set(now)], condition)
 
 
 # Addresses -----------------------------------------------------------------------------------------
@@ -164,18 +206,93 @@ def list_devices(uid: str) -> list[DeviceRecord]:
     return list(DeviceRecord.query(user_pk(uid), DeviceRecord.sk.startswith(DEVICE), consistent_read=True))
 
 
-def add_device(device: DeviceRecord, *, limit: int) -> DeviceRecord:
-    """Register a push token once; registering it again only refreshes its platform and time."""
+def get_token_owner(token: str) -> TokenOwnerRecord | None:
+    try:
+        return TokenOwnerRecord.get(token_owner_pk(token), OWNER, consistent_read=True)
+    except DoesNotExist:
+        return None
+
+
+def token_owners(tokens: list[str]) -> dict[str, str]:
+    """token → the uid holding it, for the tokens that have an owner item (one BatchGetItem per 100)."""
+    by_pk = {token_owner_pk(t): t for t in tokens}
+    found = TokenOwnerRecord.batch_get([(pk, OWNER) for pk in by_pk], consistent_read=True,
+                                       attributes_to_get=["pk", "sk", "uid"])
+    return {by_pk[owner.pk]: owner.uid for owner in found}
+
+
+def _owner_as_read(owner: TokenOwnerRecord | None) -> Any:
+    if owner is None:
+        return TokenOwnerRecord.pk.does_not_exist()
+    return TokenOwnerRecord.uid == owner.uid
+
+
+def claim_device(uid: str, device: DeviceRecord, *, limit: int) -> DeviceRecord:
+    """Register `device` for `uid` and make its token theirs alone, in one transaction: the token's owner item
+    names `uid`, the previous holder's device item is deleted (and their count lowered), the caller's is put
+    (counted against `limit`, or refreshed if they had it). The owner item must still be as read, so a token
+    claimed by two accounts at once ends with exactly one of them; the loser reads again and takes it over."""
     detail = f"At most {limit} devices are allowed; remove one first"
-    if not _insert_counted(device, UserRecord.device_count, limit, detail):
-        # Already registered (perhaps by a concurrent request): refresh it, the count stays.
-        device.update(actions=[DeviceRecord.platform.set(device.platform),
-                               DeviceRecord.registered_at.set(device.registered_at)])
-    return device
+    token = device.token
+    for _ in range(CLAIM_ATTEMPTS):
+        owner = get_token_owner(token)
+        previous = owner.uid if owner is not None and owner.uid != uid else None
+        mine = get_device(uid, token) is not None
+        theirs = previous is not None and get_device(previous, token) is not None
+        counted = theirs and get_user(previous) is not None  # a profile deleted by hand has no count to lower
+        claim = TokenOwnerRecord(pk=token_owner_pk(token), sk=OWNER, uid=uid, session_id=device.session_id,
+                                 claimed_at=device.registered_at)
+        # Sent as (blinkit.dynamodb): the previous holder's device (if any), the owner item, our device, our
+        # count (if new to us), their count (if any).
+        deletes = 1 if theirs else 0
+        try:
+            with TransactWrite(connection=connection()) as tx:
+                if theirs:
+                    tx.delete(DeviceRecord(pk=user_pk(previous), sk=device_sk(token)),
+                              condition=DeviceRecord.sk.exists())
+                tx.save(claim, condition=_owner_as_read(owner))
+                tx.save(device, condition=DeviceRecord.sk.exists() if mine else DeviceRecord.sk.does_not_exist())
+                if not mine:
+                    tx.update(UserRecord(pk=user_pk(uid), sk=PROFILE), actions=[UserRecord.device_count.add(1)],
+                              condition=UserRecord.pk.exists() & (UserRecord.device_count < limit))
+                if counted:
+                    tx.update(UserRecord(pk=user_pk(previous), sk=PROFILE),
+                              actions=[UserRecord.device_count.add(-1)], condition=UserRecord.pk.exists())
+            return device
+        except TransactWriteError as exc:
+            failed = failed_conditions(exc)
+            if not failed:
+                raise
+            if not mine and deletes + 2 in failed:  # our profile: none, or the limit is reached
+                if get_user(uid) is None:
+                    raise NotFound("No such user") from exc
+                raise Conflict(detail, code="limit-reached") from exc
+            # The token or a device moved between our reads and the write: read again.
+    raise ServiceUnavailable("The device is being registered elsewhere at this moment; try again")
 
 
-def delete_device(uid: str, token: str) -> None:
-    _delete_counted(DeviceRecord(pk=user_pk(uid), sk=device_sk(token)), UserRecord.device_count, "device")
+def remove_device(uid: str, token: str) -> None:
+    """Delete the user's device (404 if they have none for this token) and, if they hold the token, its owner
+    item, in one transaction."""
+    for _ in range(CLAIM_ATTEMPTS):
+        owner = get_token_owner(token)
+        held = owner is not None and owner.uid == uid
+        profile = UserRecord(pk=user_pk(uid), sk=PROFILE)
+        try:
+            with TransactWrite(connection=connection()) as tx:  # deletes (device, owner), then the update
+                tx.delete(DeviceRecord(pk=user_pk(uid), sk=device_sk(token)), condition=DeviceRecord.sk.exists())
+                if held:
+                    tx.delete(TokenOwnerRecord(pk=token_owner_pk(token), sk=OWNER),
+                              condition=TokenOwnerRecord.uid == uid)
+                tx.update(profile, actions=[UserRecord.device_count.add(-1)], condition=UserRecord.pk.exists())
+            return
+        except TransactWriteError as exc:
+            if condition_failed_at(exc, 0):
+                raise NotFound("No such device") from exc
+            if not (held and condition_failed_at(exc, 1)):
+                raise
+            # The token was claimed by someone else meanwhile: delete our device alone.
+    raise ServiceUnavailable("The device is being registered elsewhere at this moment; try again")
 
 
 def _insert_counted(item: Model, counter: NumberAttribute, limit: int, limit_detail: str) -> bool:

@@ -64,12 +64,14 @@ def deliver(message: Message, sent_ms: int) -> Outcome:
         return outcome
     prefs = preferences.effective(store.get_preferences(uid))
     channels = preferences.allowed(prefs, rendered.category, message.channels)
+    if rendered.recipient is not None:  # addressed by the message itself (email.verify): its email only
+        channels = [c for c in channels if c == "email"]
     states = store.delivery_states(key)
     due = [c for c in channels if states.get(c) is None or states[c].status not in store.DONE]
     if not due:
         return outcome
     contact: dict[str, Any] | None = None
-    if "email" in due or "push" in due:
+    if ("email" in due and rendered.recipient is None) or "push" in due:
         try:
             contact = upstream.contact(uid)
         except Exception as exc:  # auth down or refusing: nothing sent yet on those channels, try again
@@ -151,7 +153,8 @@ def _in_app(message: Message, rendered: Rendered, sent_ms: int) -> Result:
 
 
 def _email(message: Message, rendered: Rendered, contact: dict[str, Any] | None) -> Result | None:
-    address = (contact or {}).get("email")
+    # A self-addressed type goes to its own recipient and never to the contact's address, nor the reverse.
+    address = rendered.recipient if rendered.recipient is not None else (contact or {}).get("email")
     if not address:
         return None
     from notifications.channels import email

@@ -42,6 +42,8 @@ class Rendered:
     html: str
     text: str
     push_data: dict[str, str] = field(default_factory=dict)
+    # Set for a type addressed by its own data (the types table's `to`): the only address it may go to, by email.
+    recipient: str | None = None
 
 
 def rupees(amount: Any) -> str:
@@ -114,9 +116,11 @@ def render(type_: str, data: dict[str, Any]) -> Rendered:
         text = {key: " ".join(spec[key].render(context).split())
                 for key in ("category", "title", "body", "subject", "deep_link")}
         link = web_link(text["deep_link"])
+        recipient = spec["to"].render(context).strip() if "to" in spec else None
+        cta = spec["cta"].render(context) if "cta" in spec else (
+            "Track your order" if "/track" in (link or "") else "Open in Blinkit")
         page = {**context, "brand": brand(), "title": text["title"], "body": text["body"],
-                "subject": text["subject"], "link": link,
-                "cta": "Track your order" if "/track" in (link or "") else "Open in Blinkit"}
+                "subject": text["subject"], "link": link, "cta": cta}
         env = _environment()
         html = env.get_template(f"email/{spec['email']}.html").render(page)
         plain = env.get_template(f"email/{spec['email']}.txt").render(page)
@@ -129,4 +133,4 @@ def render(type_: str, data: dict[str, Any]) -> Rendered:
         push_data["order_id"] = data["order_id"]
     return Rendered(type=type_, category=text["category"], title=text["title"], body=text["body"],
                     deep_link=text["deep_link"] or None, subject=text["subject"], html=html, text=plain,
-                    push_data=push_data)
+                    push_data=push_data, recipient=recipient)

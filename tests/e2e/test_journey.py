@@ -177,6 +177,8 @@ def test_the_customer_sees_every_notification_in_app_by_email_and_push(journey):
     assert len(pushes) == len(inbox)
     assert all(p["token"] == facts["push_token"] and p["notification"]["title"] for p in pushes)
 
+    (confirmed,) = _steps(journey, "POST /users/me/email/verify")  # order mails go only to a confirmed address
+    assert confirmed["status"] == 200 and facts["email"] in confirmed["result"]
     emails = facts["emails"]
     assert len(emails) == len(inbox)
     assert all(e["to"] == [facts["email"]] and e["from"].startswith("Blinkit") for e in emails)

@@ -128,3 +128,30 @@ def test_the_demo_staff_member_manages_stock_at_their_store(server):
     refused = httpx.put(f"{server['api']}/stores/{other}/stock/{product}", json={"available": 1}, headers=staff,
                         timeout=30)
     assert refused.status_code == 403
+
+
+def test_the_sign_in_limit_counts_the_connection_never_x_forwarded_for(server, redis_url):
+    """Every client of `make run` is 127.0.0.1; claiming another address in a header must not buy attempts."""
+    import redis
+
+    from blinkit.settings import get_settings
+
+    counters = redis.Redis.from_url(redis_url)
+
+    def forget_the_counters() -> None:  # the other e2e tests sign in from this address too
+        for key in counters.scan_iter("auth:rl:*"):
+            counters.delete(key)
+
+    limit = get_settings().login_rate_per_ip
+    junk = {"id_token": "j" * 40, "device": {"name": "e2e", "platform": "web"}}
+    forget_the_counters()
+    try:
+        with httpx.Client(base_url=server["api"], timeout=30) as api:
+            statuses = [api.post("/auth/login", json=junk, headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                        for i in range(limit + 1)]
+            checks = [api.post("/auth/validate-token", json={"id_token": junk["id_token"]},
+                               headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code for i in range(limit + 1)]
+    finally:
+        forget_the_counters()
+    assert statuses == [401] * limit + [429]
+    assert checks == [401] * limit + [429]

@@ -125,9 +125,11 @@ class World:
 def _serve(app: Any) -> tuple[str, Any, threading.Thread]:
     import uvicorn
 
+    from local.gateway import server_config
+
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(server_config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="fuzz-gateway", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

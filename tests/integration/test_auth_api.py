@@ -6,7 +6,9 @@ import time
 
 import pytest
 
+from tests.integration.cart.conftest import Served, _fresh_clients, served  # noqa: F401 (auth asks products)
 from tests.integration.conftest import login_again
+from tests.integration.products_helpers import make_store
 
 pytestmark = pytest.mark.emulator
 
@@ -14,7 +16,6 @@ DEVICE = {"name": "Pixel 8", "platform": "android"}
 ADDRESS = {"label": "Home", "line1": "12, 4th Cross, Indiranagar", "city": "Bengaluru", "pincode": "560038",
            "lat": 12.9719, "lng": 77.6412}
 FCM_TOKEN = "fcm-token-" + "a" * 40
-STORE_ID = "sto_" + "0" * 25 + "1"
 
 
 def assert_problem(reply, status: int, code: str | None = None) -> dict:
@@ -100,6 +101,19 @@ def test_login_is_rate_limited_per_address_before_the_token_is_even_checked(api,
     assert 1 <= int(limited.headers["retry-after"]) <= get_settings().login_rate_window_seconds
     # Another address is not affected.
     assert api.post("/auth/login", {"id_token": id_token, "device": DEVICE}, ip="10.9.9.10").status == 201
+
+
+def test_validate_token_is_rate_limited_per_address_before_the_token_is_even_checked(api, firebase):
+    from blinkit.settings import get_settings
+
+    limit = get_settings().login_rate_per_ip
+    statuses = [api.post("/auth/validate-token", {"id_token": "j" * 40}, ip="10.9.9.8").status for _ in range(limit)]
+    assert statuses == [401] * limit
+    _, id_token = firebase.sign_in_with_phone("+919876500005")
+    limited = api.post("/auth/validate-token", {"id_token": id_token}, ip="10.9.9.8")
+    assert_problem(limited, 429, "rate-limited")
+    assert 1 <= int(limited.headers["retry-after"]) <= get_settings().login_rate_window_seconds
+    assert api.post("/auth/validate-token", {"id_token": id_token}, ip="10.9.9.7").status == 200
 
 
 def test_login_is_rate_limited_per_user(api, firebase):
@@ -209,11 +223,13 @@ def test_protected_routes_fail_closed_with_503_when_redis_is_down(api, customer,
 
 
 def test_update_me_changes_name_and_email_and_null_removes(api, customer):
+    # Issue 18: a new email is pending until confirmed through its link (tests/integration/test_auth_email.py).
     reply = api.patch("/users/me", {"name": "Ravi Kumar", "email": "Ravi@Example.com"}, token=customer.session_token)
     assert reply.status == 200
-    assert reply.json()["name"] == "Ravi Kumar" and reply.json()["email"] == "ravi@example.com"
+    assert reply.json()["name"] == "Ravi Kumar" and reply.json()["pending_email"] == "ravi@example.com"
+    assert reply.json()["email"] is None
     cleared = api.patch("/users/me", {"email": None}, token=customer.session_token).json()
-    assert cleared["email"] is None and cleared["name"] == "Ravi Kumar"
+    assert cleared["email"] is None and cleared["pending_email"] is None and cleared["name"] == "Ravi Kumar"
 
 
 @pytest.mark.parametrize("body, status", [
@@ -230,13 +246,15 @@ def test_update_me_takes_blank_name_or_email_as_not_sent_and_keeps_them(api, cus
     api.patch("/users/me", {"name": "Ravi Kumar", "email": "ravi@example.com"}, token=token)
     reply = api.patch("/users/me", {"name": "Ravi K", "email": blank}, token=token)
     assert reply.status == 200, reply.body
-    assert reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi@example.com"
+    # Issue 18: a new email stays pending until confirmed, so it shows as pending_email.
+    assert reply.json()["name"] == "Ravi K" and reply.json()["pending_email"] == "ravi@example.com"
     reply = api.patch("/users/me", {"name": blank, "email": "ravi.k@example.com"}, token=token)
-    assert reply.status == 200 and reply.json()["name"] == "Ravi K" and reply.json()["email"] == "ravi.k@example.com"
+    assert reply.status == 200 and reply.json()["name"] == "Ravi K"
+    assert reply.json()["pending_email"] == "ravi.k@example.com"
     # Only blanks: nothing to change, like {}; null is how a client clears a field.
     problem = assert_problem(api.patch("/users/me", {"name": blank, "email": blank}, token=token), 422)
     assert [e["field"] for e in problem["errors"]] == ["body"]
-    assert api.patch("/users/me", {"email": None}, token=token).json()["email"] is None
+    assert api.patch("/users/me", {"email": None}, token=token).json()["pending_email"] is None
 
 
 # Addresses ------------------------------------------------------------------------------------------
@@ -381,13 +399,14 @@ def test_device_registration_refuses_bad_input(api, customer, body):
 def test_admin_sets_roles_in_firebase_the_record_and_live_sessions(api, admin, customer):
     from auth import firebase as adapter
 
-    body = {"roles": ["store_staff", "customer"], "store_id": STORE_ID}
+    store_id = make_store(api, admin)["store_id"]  # a store that exists: an unknown one is 422 (test_auth_roles)
+    body = {"roles": ["store_staff", "customer"], "store_id": store_id}
     reply = api.put(f"/admin/users/{customer.uid}/roles", body, token=admin.session_token)
     assert reply.status == 200 and reply.json() == {"uid": customer.uid, **body}
     claims = adapter.get_user(customer.uid)["custom_claims"]
-    assert claims["roles"] == ["store_staff", "customer"] and claims["store_id"] == STORE_ID
+    assert claims["roles"] == ["store_staff", "customer"] and claims["store_id"] == store_id
     me = api.get("/users/me", token=customer.session_token).json()
-    assert me["roles"] == ["store_staff", "customer"] and me["store_id"] == STORE_ID
+    assert me["roles"] == ["store_staff", "customer"] and me["store_id"] == store_id
     # The live session carries the new roles at once (still not admin, so still refused).
     demote = api.put(f"/admin/users/{admin.uid}/roles", {"roles": ["customer"]}, token=customer.session_token)
     assert_problem(demote, 403)
@@ -396,10 +415,11 @@ def test_admin_sets_roles_in_firebase_the_record_and_live_sessions(api, admin, c
 def test_live_sessions_carry_the_staff_store_to_the_authorizer(api, admin, customer):
     from auth import service
 
-    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"], "store_id": STORE_ID},
+    store_id = make_store(api, admin)["store_id"]
+    api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["store_staff"], "store_id": store_id},
             token=admin.session_token)
     verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
-    assert verdict["roles"] == "store_staff" and verdict["store_id"] == STORE_ID
+    assert verdict["roles"] == "store_staff" and verdict["store_id"] == store_id
     api.put(f"/admin/users/{customer.uid}/roles", {"roles": ["customer"]}, token=admin.session_token)
     verdict = service.authorize({"authorization": f"Bearer {customer.session_token}"})
     assert verdict["roles"] == "customer" and "store_id" not in verdict

@@ -161,7 +161,7 @@ def loopback_stack(redis_db: int, *, firebase_emulator_host: str = "127.0.0.1:1"
     import uvicorn
 
     from local.config import PARAMETERS, TEMPLATE, local_environment
-    from local.gateway import Gateway, asgi_app
+    from local.gateway import Gateway, asgi_app, server_config
     from local.stack import LocalStack
 
     sock = socket.socket()
@@ -187,7 +187,7 @@ def loopback_stack(redis_db: int, *, firebase_emulator_host: str = "127.0.0.1:1"
                 counters.internal += 1
             await inner(scope, receive, send)
 
-        server = uvicorn.Server(uvicorn.Config(app, log_level="error", lifespan="off"))
+        server = uvicorn.Server(server_config(app, log_level="error", lifespan="off"))
         thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
         thread.start()
         while not server.started:

@@ -88,3 +88,34 @@ def test_set_roles_updates_live_sessions(store):
     token = start(store)
     assert store.set_roles("u1", ("admin", "customer")) == 1
     assert store.get(hash_token(token)).roles == ("admin", "customer")
+
+
+def _start_as(store: SessionStore, sid: str, roles: tuple[str, ...], store_id: str | None, uid: str = "u1") -> str:
+    token = mint_token()
+    store.create(new_session(sid, uid, "Pixel", "android", roles, NOW, POLICY, store_id=store_id), hash_token(token),
+                 NOW)
+    return hash_token(token)
+
+
+def test_narrow_roles_only_ever_takes_away(store):
+    """Each session keeps the roles it had that are also allowed, and its store only if it is the one named."""
+    staff_a = _start_as(store, "ses_a", ("store_staff", "customer"), "sto_A")
+    admin = _start_as(store, "ses_b", ("admin", "customer"), None)
+    customer = _start_as(store, "ses_c", ("customer",), None)
+    other_user = _start_as(store, "ses_d", ("admin",), None, uid="u2")
+
+    assert store.narrow_roles("u1", ("store_staff", "customer", "delivery_partner"), "sto_B") == 3
+
+    assert (store.get(staff_a).roles, store.get(staff_a).store_id) == (("store_staff", "customer"), None)
+    assert store.get(admin).roles == ("customer",)  # never gains delivery_partner: narrowing adds nothing
+    assert store.get(customer).roles == ("customer",)
+    assert store.get(other_user).roles == ("admin",)  # another user's sessions are not touched
+
+
+def test_narrow_roles_keeps_an_unchanged_store_and_can_leave_no_role(store):
+    staff = _start_as(store, "ses_a", ("store_staff",), "sto_A")
+    assert store.narrow_roles("u1", ("store_staff", "customer"), "sto_A") == 1
+    assert (store.get(staff).roles, store.get(staff).store_id) == (("store_staff",), "sto_A")
+    assert store.narrow_roles("u1", ("admin",), None) == 1
+    assert (store.get(staff).roles, store.get(staff).store_id) == ((), None)
+    assert store.narrow_roles("nobody", ("admin",), None) == 0

@@ -58,14 +58,14 @@ def served(project_stack: Any) -> Iterator[Served]:
     import uvicorn
 
     from blinkit.settings import get_settings
-    from local.gateway import Gateway, asgi_app
+    from local.gateway import Gateway, asgi_app, server_config
 
     faults = Faults()
     app = faults(asgi_app(Gateway(project_stack.template, project_stack.functions)))
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(server_config(app, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="cart-test-gateway", daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

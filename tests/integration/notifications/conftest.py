@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from tests.integration.cart.conftest import Served, served  # noqa: F401 (the cart tests' gateway fixture)
-from tests.integration.conftest import User
+from tests.integration.conftest import User, confirm_email
 
 _tokens = itertools.count(1)
 
@@ -106,10 +106,10 @@ def _body(raw: str) -> Any:
 
 
 def with_contact(api: Any, user: User, *, email: str | None = "asha@example.com", devices: int = 1) -> list[str]:
-    """Give the user an email and `devices` push tokens; returns the tokens."""
+    """Give the user a confirmed email (set, then confirmed through the link sent to it) and `devices` push
+    tokens; returns the tokens."""
     if email:
-        reply = api.patch("/users/me", {"email": email}, token=user.session_token)
-        assert reply.status == 200, reply.body
+        confirm_email(api, user, email)
     tokens = []
     for _ in range(devices):
         token = f"fcm-test-token-{next(_tokens):06d}-{user.uid[:8]}"

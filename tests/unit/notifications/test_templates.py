@@ -60,6 +60,10 @@ CASES: dict[str, tuple[dict[str, Any], str, str, str]] = {
                              "drop_lat": 12.9756, "drop_lng": 77.605}, "New Blinkit delivery assigned",
                             "at Blinkit Koramangala 5th Block and deliver to 221 MG Road, Bengaluru",
                             "blinkit://delivery/assignment"),
+    "email.verify": ({"email": "asha@example.com", "expires_at": "2026-12-06T07:00:00.000Z",
+                      "link": "https://blinkit.example/verify-email?token=Vq3mZ8xK2pL9nR4tW7yB1cF6hJ0dS5gA3eU8iO2kXwQ"},
+                     "Confirm your email for Blinkit", "Confirm that asha@example.com is yours",
+                     "https://blinkit.example/verify-email?token=Vq3mZ8xK2pL9nR4tW7yB1cF6hJ0dS5gA3eU8iO2kXwQ"),
     "custom": ({"title": "Mango season is here", "body": "Alphonso mangoes from Ratnagiri, in 10 minutes.",
                 "deep_link": "blinkit://categories/fruits", "category": "marketing"}, "Mango season is here",
                "Alphonso mangoes from Ratnagiri", "blinkit://categories/fruits"),
@@ -161,3 +165,10 @@ def test_unknown_types_and_malformed_data_are_refused() -> None:
         render("delivery.rider_nearby", {"order_id": ORDER_ID})  # no distance_m
     with pytest.raises(MalformedMessage):
         render("order.placed", {**ORDER, "total": 439.5})  # money is integer paise, never a float
+
+
+def test_only_a_self_addressed_type_names_its_recipient_and_its_own_button() -> None:
+    confirmation = render("email.verify", CASES["email.verify"][0])
+    assert confirmation.recipient == "asha@example.com"
+    assert "Confirm email address" in confirmation.html and "Confirm email address:" in confirmation.text
+    assert all(render(type_, CASES[type_][0]).recipient is None for type_ in CASES if type_ != "email.verify")

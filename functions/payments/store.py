@@ -23,7 +23,7 @@ from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
-from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -50,7 +50,7 @@ class _Table:
 class ByRazorpayOrder(GlobalSecondaryIndex["PaymentRecord"]):
     class Meta:
         index_name = "ByRazorpayOrder"
-        projection = AllProjection()
+        projection = KeysOnlyProjection()
 
     razorpay_order_id = UnicodeAttribute(hash_key=True)
 
@@ -125,9 +125,9 @@ def get_payment(order_id: str) -> PaymentRecord | None:
 
 
 def payment_of_razorpay_order(razorpay_order_id: str) -> PaymentRecord | None:
-    """The payment of a Razorpay order (the index), read again consistently by its key."""
+    """The payment of a Razorpay order: the index (keys only) names it, its key reads it consistently."""
     for found in PaymentRecord.by_razorpay_order.query(razorpay_order_id, limit=1):
-        return get_payment(found.order_id)
+        return get_payment(found.pk.removeprefix("PAYMENT#"))
     return None
 
 

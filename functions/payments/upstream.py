@@ -32,4 +32,5 @@ def payment_completed(order_id: str, payment: dict[str, Any], task_token: str | 
         # back; the refund is the next slice's (the payment stays captured with no PLACED order).
         logger.warning("payment completed after its saga stopped waiting", extra={"order_id": order_id})
         return False
+    logger.info("payment completed: the waiting saga was told", extra={"order_id": order_id})
     return True

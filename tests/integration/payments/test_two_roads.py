@@ -157,3 +157,32 @@ def test_a_failed_attempt_then_a_successful_one(api: Any, project_stack: Any, cu
     # A late failure of the old attempt never undoes the capture.
     assert send_webhook(api, razorpay, "payment.failed", payment_id=failed["id"]).status == 200
     assert payment_row(payment.order_id).status == "captured"
+
+
+
+def test_the_saga_seam_a_stored_task_token_is_answered_once_whichever_comes_first(
+        api: Any, project_stack: Any, customer: User, razorpay: RazorpayStandIn) -> None:
+    """The next slice's WaitForPayment keeps its task token on the payment (`service.wait_for_payment`); the
+    capture answers it with SendTaskSuccess once, and a token that arrives after the capture is answered at
+    once. No execution waits on these tokens here, so Step Functions (moto) refuses them: the seam takes that
+    as "the saga stopped waiting" and the payment stays captured."""
+    from payments import service
+
+    stale = "payment completed after its saga stopped waiting"
+    waiting = create_payment(project_stack, customer.uid)
+    assert service.wait_for_payment(waiting.order_id, "token-waiting") is False  # nothing paid yet
+    assert payment_row(waiting.order_id).task_token == "token-waiting"
+    paid = razorpay.pay(waiting.razorpay_order_id)
+    with captured_log_lines("INFO") as lines:
+        assert _verify(api, customer, waiting, paid).json()["status"] == "captured"
+        assert send_webhook(api, razorpay, "payment.captured", payment_id=paid["razorpay_payment_id"]).status == 200
+    assert [line["order_id"] for line in lines.with_value(stale)] == [waiting.order_id]
+
+    late = create_payment(project_stack, customer.uid)
+    with captured_log_lines("INFO") as lines:
+        assert _verify(api, customer, late, razorpay.pay(late.razorpay_order_id)).json()["status"] == "captured"
+        assert service.wait_for_payment(late.order_id, "token-late") is False
+    assert [line["order_id"] for line in lines.with_value("payment completed; no saga waiting for it yet")] == [
+        late.order_id]
+    assert [line["order_id"] for line in lines.with_value(stale)] == [late.order_id]
+    assert payment_row(late.order_id).status == "captured"

@@ -35,9 +35,11 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from local.loopback import LoopbackServer
 
 KEY_ID = "rzp_test_LocalStandIn01"
 KEY_SECRET = "local_razorpay_key_secret_not_real"
@@ -60,8 +62,11 @@ def _collection(items: list[dict[str, Any]]) -> dict[str, Any]:
     return {"entity": "collection", "count": len(items), "items": items}
 
 
-class RazorpayStandIn:
+class RazorpayStandIn(LoopbackServer):
+    thread_name = "local-razorpay"
+
     def __init__(self) -> None:
+        super().__init__()
         self.down: int | None = None
         self._lock = threading.Lock()
         self._faults: list[int] = []
@@ -69,38 +74,9 @@ class RazorpayStandIn:
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
         self.calls: list[tuple[str, str]] = []  # (method, path) of every API call, in arrival order
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # ---- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> RazorpayStandIn:
-        if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(target=self._server.serve_forever, name="local-razorpay", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> RazorpayStandIn:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
 
     def environment(self) -> dict[str, str]:
         """What the payments functions need to reach this stand-in with the real SDK (secrets in plain:

@@ -66,17 +66,23 @@ def webhook_secret() -> str:
 
 
 def _parts() -> tuple[razorpay.Client, CircuitBreaker]:
+    """The SDK client and the breaker, built on first use. The secret is asked for on every call (Powertools
+    caches it for an hour), so a rotated key secret replaces the client within that hour, no cold start needed."""
+    secret = key_secret()
     with _lock:
-        if not _state:
+        if not _state or _state["secret"] != secret:
             s = get_settings()
+            if _state.get("client"):
+                _state["client"].session.close()
             session = requests.Session()
             session.trust_env = False  # no proxy settings from the environment between us and Razorpay
-            client = razorpay.Client(session=session, auth=(s.razorpay_key_id, key_secret()),
+            client = razorpay.Client(session=session, auth=(s.razorpay_key_id, secret),
                                      base_url=s.razorpay_api_url.rstrip("/"))
             client.set_app_details({"title": "blinkit-clone"})
-            _state.update(client=client, breaker=CircuitBreaker(
+            breaker = _state.get("breaker") or CircuitBreaker(
                 "razorpay", failure_threshold=s.razorpay_breaker_failures,
-                window_seconds=s.razorpay_breaker_window_seconds, cooldown_seconds=s.razorpay_breaker_cooldown_seconds))
+                window_seconds=s.razorpay_breaker_window_seconds, cooldown_seconds=s.razorpay_breaker_cooldown_seconds)
+            _state.update(client=client, breaker=breaker, secret=secret)
         return _state["client"], _state["breaker"]
 
 

@@ -131,3 +131,21 @@ def test_the_breaker_opens_after_repeated_failures_and_stops_calling_razorpay(
         create_payment(project_stack, "user-1")
     assert raised.value.error_type == "PaymentProviderUnavailable"
     assert len(razorpay.calls) == calls, "an open breaker refuses without calling Razorpay"
+
+
+def test_a_changed_key_secret_takes_effect_without_a_cold_start(project_stack: Any, api: Any,
+                                                                razorpay: RazorpayStandIn) -> None:
+    from blinkit.settings import get_settings
+
+    assert create_payment(project_stack, "user-1").razorpay_order_id  # the client is built and warm
+    previous = os.environ["RAZORPAY_KEY_SECRET"]
+    os.environ["RAZORPAY_KEY_SECRET"] = "a-secret-razorpay-does-not-know"
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(LambdaError) as raised:
+            create_payment(project_stack, "user-1")
+        assert raised.value.error_type == "PaymentRefused"  # Razorpay's 401: our key, not an outage
+    finally:
+        os.environ["RAZORPAY_KEY_SECRET"] = previous
+        get_settings.cache_clear()
+    assert create_payment(project_stack, "user-1").razorpay_order_id in razorpay.orders

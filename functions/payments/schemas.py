@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
@@ -94,12 +94,15 @@ class Wrapped(BaseModel):
 
 
 class WebhookEvent(BaseModel):
+    """An event: only the entities we read are checked (Razorpay may add others to a payload)."""
+
     model_config = ConfigDict(extra="ignore")
 
-    event: str
-    payload: dict[str, Wrapped]
+    event: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    payload: dict[str, dict[str, Any]]
 
     def entity(self, name: str) -> Entity | None:
+        """The payload's `name` entity; None when absent, ValidationError when it is not one."""
         wrapped = self.payload.get(name)
-        return wrapped.entity if wrapped else None
+        return Wrapped.model_validate(wrapped).entity if wrapped is not None else None
 

@@ -260,9 +260,9 @@ def apply_webhook(raw_body: bytes, signature: str | None, event_id: str | None) 
         raise BadRequest("The x-razorpay-event-id header is required", code="missing-event-id")
     try:
         event = WebhookEvent.model_validate_json(raw_body)
+        _check_shape(event)
     except ValidationError as exc:
         raise BadRequest("The event is not a Razorpay event", code="malformed-event") from exc
-    _check_shape(event)
     if not store.claim_event(event_id, event.event, now_iso()):
         metrics.add_metric(name="WebhookDuplicates", unit="Count", value=1)
         return WebhookOut(outcome="duplicate")

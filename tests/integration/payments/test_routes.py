@@ -164,3 +164,13 @@ def test_the_webhook_ignores_a_session_and_needs_its_signature(api: Any, custome
     raw = b'{"event": "payment.captured", "payload": {}}'
     reply = api.post("/payments/webhook", raw=raw, token=customer.session_token)
     assert _problem(reply, 401)["type"].endswith("/invalid-signature")
+
+
+def test_entities_we_do_not_read_do_not_matter(api: Any, paid: Any, razorpay: RazorpayStandIn) -> None:
+    body, _ = razorpay.webhook("payment.captured", payment_id=paid[1]["razorpay_payment_id"])
+    event = json.loads(body)
+    event["payload"]["token"] = {"entity": {"id": "token_Q7hT2mK9pXw4Lc", "method": "upi"}}  # no amount: not read
+    raw = json.dumps(event).encode()
+    reply = api.post("/payments/webhook", raw=raw, headers=_signed(razorpay, raw))
+    assert reply.status == 200 and reply.json() == {"outcome": "processed"}, reply.body
+    assert payment_row(paid[0].order_id).status == "captured"

@@ -96,7 +96,7 @@ def test_running_it_twice_changes_nothing_more(users_table) -> None:
 def test_a_user_who_never_signed_in_or_a_wrong_stack_is_one_clear_line(users_table, capsys) -> None:
     with pytest.raises(AdminError, match=r"no user with phone \+919812345678 in .*: sign in once"):
         make_first_admin(boto3.Session(region_name=REGION), STACK, phone=PHONE)
-    with pytest.raises(AdminError, match="no user uid-x in .*: sign in once first"):
+    with pytest.raises(AdminError, match=r"no user uid-x in .*: sign in once first"):
         make_first_admin(boto3.Session(region_name=REGION), STACK, uid="uid-x")
     assert main(["admin", "--stack", "blinkit-nope", "--region", REGION, "--uid", "u"]) == 1
     assert "cannot read UsersTable of stack 'blinkit-nope'" in capsys.readouterr().err
@@ -105,5 +105,5 @@ def test_a_user_who_never_signed_in_or_a_wrong_stack_is_one_clear_line(users_tab
 def test_two_profiles_with_one_phone_ask_for_the_uid(users_table) -> None:
     _profile(users_table, "uid-a", PHONE, ["customer"])
     _profile(users_table, "uid-b", PHONE, ["customer"])
-    with pytest.raises(AdminError, match="2 users have phone .*: pass --uid"):
+    with pytest.raises(AdminError, match=r"2 users have phone .*: pass --uid"):
         make_first_admin(boto3.Session(region_name=REGION), STACK, phone=PHONE)

@@ -198,22 +198,64 @@ def run_token(args: argparse.Namespace) -> int:
 
 def _seed_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", default="admin", help="demo user whose session creates the catalog (admin)")
+    parser.add_argument("--url", default=None, help="API to load (default: the running `make run` stack), e.g. a "
+                        "deployed stack's ApiUrl output")
+    parser.add_argument("--token", default=None, help="an admin's session token (default: the demo admin's; "
+                        "required with --url)")
+    parser.add_argument("--csv", type=Path, default=None, metavar="FILE",
+                        help="load this CSV catalog instead of the demo one (columns: local/catalog/csv_catalog.py)")
 
 
-@command("seed", "load the demo catalog into a running `make run` stack through its admin API", _seed_arguments)
+@command("seed", "load the demo catalog (or a CSV one) into a running stack through its admin API", _seed_arguments)
 def run_seed(args: argparse.Namespace) -> int:
+    from local.catalog.csv_catalog import CatalogFileError, read_catalog_csv
     from local.catalog.data import catalog
     from local.seed import seed_catalog_over_http
     from local.server import STATE_FILE, session_token
 
+    if args.url and not args.token:
+        print("error: --url needs --token, an admin's session token (from POST /auth/login)", file=sys.stderr)
+        return 2
     try:
-        token = session_token(args.user)
-        api_url = json.loads(STATE_FILE.read_text())["api_url"]
-        counts = seed_catalog_over_http(api_url, token, catalog())
+        data = read_catalog_csv(args.csv) if args.csv else catalog()  # a bad file stops before any request
+        token = args.token or session_token(args.user)
+        api_url = args.url or json.loads(STATE_FILE.read_text())["api_url"]
+        counts = seed_catalog_over_http(api_url.rstrip("/"), token, data)
+    except CatalogFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(counts))
+    return 0
+
+
+# ---- admin ------------------------------------------------------------------------------------
+
+
+def _admin_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, help="the deployed stack's name, e.g. blinkit-dev")
+    parser.add_argument("--region", required=True, help="its region, e.g. ap-south-1")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--uid", help="the user's uid (GET /users/me answers it)")
+    who.add_argument("--phone", help="the phone number the user signed in with, e.g. +919812345678")
+
+
+@command("admin", "make the first admin of a deployed stack (adds admin to a signed-in user's roles)",
+         _admin_arguments)
+def run_admin(args: argparse.Namespace) -> int:
+    import boto3
+
+    from local.admin import AdminError, make_first_admin
+
+    try:
+        done = make_first_admin(boto3.Session(region_name=args.region), args.stack, uid=args.uid, phone=args.phone)
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(done))
+    print("Sign in again: new sessions carry the admin role.", file=sys.stderr)
     return 0
 
 

@@ -7,6 +7,7 @@ local values, then local overrides), its CodeUri folder and layers on sys.path (
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import decimal
 import importlib
@@ -330,7 +331,9 @@ class LocalFunctions:
             )
             started = time.monotonic()
             try:
-                result = handler(payload, context)
+                # In an empty context, as a Lambda invocation starts: nothing context-local of the caller (a
+                # gateway thread, another invocation on this thread) reaches the function's log keys or metrics.
+                result = contextvars.Context().run(handler, payload, context)
             except Exception as exc:
                 log.info("%s raised %s: %s", fn.spec.logical_id, type(exc).__name__, exc)
                 raise LambdaError(

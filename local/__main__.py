@@ -93,8 +93,8 @@ def _configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:  # botocore and moto are chatty at INFO
-        for name in ("botocore", "boto3", "moto", "urllib3"):
+    if not verbose:  # chatty at INFO: every emulator call of the seeding, moto's passthrough, pynamodb's settings
+        for name in ("botocore", "boto3", "moto", "urllib3", "httpx", "responses", "pynamodb"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 

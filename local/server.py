@@ -45,7 +45,8 @@ def redis_server() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True)
     thread.start()
     host, port = server.server_address[:2]
-    log.warning("REDIS_URL is not set: using an embedded Redis on %s:%s (data is lost on exit)", host, port)
+    # Information, not a problem: the embedded Redis is the default for a machine without one.
+    log.info("REDIS_URL is not set: using an embedded Redis on %s:%s (data is lost on exit)", host, port)
     try:
         yield f"redis://{host}:{port}/0"
     finally:

@@ -34,6 +34,7 @@ ROUTE = "/local/invoke/{function_id}"
 PLACEHOLDER = re.compile(r"\{\{\s*([a-z_]+)\.([a-z_]+)\s*\}\}")
 # Lambda's Invoke API answers 200 with the error payload and this header when the function raised.
 FUNCTION_ERROR_HEADER = "x-amz-function-error"
+ENDED = {"FAILED", "CANCELLED", "DELIVERED"}  # an order no sample can act on any more
 ORDER_WAIT_SECONDS = 60.0  # the saga places an order in a second or two; a loaded CI machine, longer
 
 
@@ -89,12 +90,12 @@ class DemoData:
         from local.seed import DEMO_USERS
 
         with self._lock:  # one sign-in or checkout at a time, even when invokes run in parallel
+            getter = getattr(self, f"_{thing}_{name}", None)
+            if getter is not None:
+                return str(getter())
             if thing in {u.key for u in DEMO_USERS}:
                 return self._user_value(thing, name)
-            getter = getattr(self, f"_{thing}_{name}", None)
-            if getter is None:
-                raise PlaceholderError(f"no placeholder {{{{{thing}.{name}}}}}; see events/README.md")
-            return str(getter())
+            raise PlaceholderError(f"no placeholder {{{{{thing}.{name}}}}}; see events/README.md")
 
     # -- demo users
 
@@ -143,6 +144,13 @@ class DemoData:
         store_id = STORES[0]["store_id"]
         return str(next(row["product_id"] for row in STOCK if row["store_id"] == store_id and row["available"] >= 20))
 
+    def _product_spare_id(self) -> str:
+        """Another product of the first store that no other placeholder names: the delete sample's."""
+        from local.catalog.data import STOCK, STORES
+
+        store_id = STORES[0]["store_id"]
+        return str([row["product_id"] for row in STOCK if row["store_id"] == store_id][-1])
+
     def _category_id(self) -> str:
         from local.catalog.data import PRODUCTS
 
@@ -165,24 +173,85 @@ class DemoData:
         return str(self._expect(made, 201, "adding the customer's address")["address_id"])
 
     def _order_id(self) -> str:
-        """The demo customer's latest order, or a new one placed through checkout and the saga."""
+        """The demo customer's latest order while it is live (not failed, cancelled or delivered: a sample may have
+        ended it), else a new one placed through checkout and the saga."""
         token = self._session("customer").token
         listed = self._expect(self._call("GET", "/orders", token=token, query="limit=1"), 200, "listing orders")
-        if listed["orders"]:
+        if listed["orders"] and listed["orders"][0]["status"] not in ENDED:
             return str(listed["orders"][0]["order_id"])
         address_id = self._customer_address_id()
-        self._expect(self._call("POST", "/cart/items", {"store_id": self._store_id(), "product_id": self._product_id(),
-                                                        "quantity": 2}, token=token), 200, "filling the cart")
+        cart = self._expect(self._call("GET", "/cart", token=token), 200, "reading the cart")
+        if not cart["items"]:  # else check out what the customer has in it
+            self._expect(self._call("POST", "/cart/items", {"store_id": self._store_id(),
+                                                            "product_id": self._product_id(), "quantity": 2},
+                                    token=token), 200, "filling the cart")
         placed = self._call("POST", "/orders", {"address_id": address_id, "payment_method": "cod", "tip": 2000},
                             token=token, headers={"idempotency-key": f"local-invoke-{uuid.uuid4()}"})
         order_id = str(self._expect(placed, 202, "placing an order")["order_id"])
         deadline = time.monotonic() + ORDER_WAIT_SECONDS
         while time.monotonic() < deadline:
             order = self._expect(self._call("GET", f"/orders/{order_id}", token=token), 200, "reading the order")
+            if order["status"] == "FAILED":
+                raise PlaceholderError(f"the saga failed {order_id}: {order['reason']} {order['reason_detail']}")
             if order["status"] != "PENDING":
                 return order_id
             time.sleep(0.2)
         raise PlaceholderError(f"the saga did not place {order_id} within {ORDER_WAIT_SECONDS:.0f}s")
+
+    def _order_version(self) -> str:
+        return str(self._order()["version"])
+
+    def _order(self, order_id: str | None = None) -> Any:
+        order_id = order_id or self._order_id()
+        reply = self._call("GET", f"/orders/{order_id}", token=self._session("customer").token)
+        return self._expect(reply, 200, "reading the order")
+
+    def _delivery_order_id(self) -> str:
+        """The demo partner's current delivery, else the customer's live order taken to PACKED by the demo staff
+        member (orders then asks delivery for a partner, and the demo partner of the first store is assigned)."""
+        partner = self._session("partner").token
+        current = self._call("GET", "/delivery/partners/me/assignment", token=partner)
+        if current.status == 200:
+            return str(current.json()["order_id"])
+        order_id, staff = self._order_id(), self._session("staff").token
+        self._call("PATCH", "/delivery/partners/me/status", {"status": "available"}, token=partner)
+        order = self._order(order_id)
+        for before, after in (("PLACED", "CONFIRMED"), ("CONFIRMED", "PACKED")):
+            if order["status"] == before:
+                order = self._expect(self._call("PATCH", f"/orders/{order_id}/status",
+                                                {"status": after, "version": order["version"]}, token=staff),
+                                     200, f"marking the order {after} as the demo staff")
+        deadline = time.monotonic() + ORDER_WAIT_SECONDS
+        while time.monotonic() < deadline:
+            current = self._call("GET", "/delivery/partners/me/assignment", token=partner)
+            if current.status == 200 and current.json()["order_id"] == order_id:
+                return order_id
+            time.sleep(0.2)
+        raise PlaceholderError(f"the demo partner was not assigned {order_id} within {ORDER_WAIT_SECONDS:.0f}s")
+
+    def _delivery_otp(self) -> str:
+        """The customer's handover code for the demo partner's delivery (shown on their tracking screen)."""
+        order_id = self._delivery_order_id()
+        reply = self._call("GET", f"/delivery/orders/{order_id}/tracking", token=self._session("customer").token)
+        otp = self._expect(reply, 200, "reading the tracking")["otp"]
+        if not otp:
+            raise PlaceholderError(f"the tracking of {order_id} shows no OTP")
+        return str(otp)
+
+    def _customer_notification_id(self) -> str:
+        """The demo customer's latest in-app notification; an order is placed first if they have none (its
+        `order.placed` message reaches the inbox through the notifications queue within a second or two)."""
+        token = self._session("customer").token
+        deadline = time.monotonic() + ORDER_WAIT_SECONDS
+        while True:
+            listed = self._expect(self._call("GET", "/notifications", token=token, query="limit=1"), 200,
+                                  "listing notifications")
+            if listed["notifications"]:
+                return str(listed["notifications"][0]["notification_id"])
+            if time.monotonic() > deadline:
+                raise PlaceholderError("the demo customer has no notification (their order's did not arrive)")
+            self._order_id()
+            time.sleep(0.2)
 
     # -- plumbing
 
@@ -295,3 +364,16 @@ def isolated_stack(env_overrides: dict[str, str] | None = None) -> Iterator[Invo
                 raise RuntimeError("the isolated stack's gateway did not start")
             time.sleep(0.02)
         yield invoker
+
+
+def answer_of(outcome: Outcome) -> int | str:
+    """One word for what an invocation answered: a route's HTTP status, `ok` for a job that returned (a consumer
+    with no failed record), `partial` for a consumer that reported failed records, `error:<Type>` when it raised."""
+    payload = outcome.payload
+    if outcome.error:
+        return f"error:{payload.get('errorType')}"
+    if isinstance(payload, dict) and "statusCode" in payload:
+        return int(payload["statusCode"])
+    if isinstance(payload, dict) and payload.get("batchItemFailures"):
+        return "partial"
+    return "ok"

@@ -105,6 +105,7 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("StoresUpdateFunction", 200),
     ("ProductsDeleteFunction", 204),
     ("SearchIndexerFunction", "ok"),
+    ("AddressesDeleteFunction", 204),
     ("AdminSetRolesFunction", 200),
     ("AuthGrantPartnerRoleFunction", 200),
     ("AuthDeleteSessionFunction", 204),

@@ -38,6 +38,28 @@ ENDED = {"FAILED", "CANCELLED", "DELIVERED"}  # an order no sample can act on an
 ORDER_WAIT_SECONDS = 60.0  # the saga places an order in a second or two; a loaded CI machine, longer
 
 
+# Every placeholder a sample event may use, with the shape of its value (what the sample checks in
+# tests/unit/test_template.py see; events/README.md says what each one is). A user is customer, admin, staff or
+# partner (local/seed.py's DEMO_USERS).
+EXAMPLES: dict[str, str] = {
+    **{f"{user}.uid": f"demo-{user}-uid" for user in ("customer", "admin", "staff", "partner")},
+    **{f"{user}.session_id": "ses_01JK8Z3T5Q7VXN2B4M6C8D0F9G" for user in ("customer", "admin", "staff", "partner")},
+    **{f"{user}.session_token": "bks_4yQm2N9pXwR7tLc1Vb8ZkJ3sHd6GfE0aUo5iTnYqPrM"
+       for user in ("customer", "admin", "staff", "partner")},
+    "customer.id_token": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJkZW1vIn0.signature",
+    "store.id": "sto_01JK8ZB2D4F6H8K0M2P4R6T8V0",
+    "product.id": "prd_01JK8ZD4F6H8K0M2P4R6T8V0X2",
+    "product.spare_id": "prd_01JK8ZA3M5P7R9T1V3X5Z7B9D1",
+    "category.id": "cat_01JK8ZC3E5G7J9M1P3R5T7V9X1",
+    "customer.address_id": "adr_01JK8Z9W2R4T6Y8A0C2E4G6J8K",
+    "customer.notification_id": "ntf_01JK8ZC3E5G7J9K1M3P5R7T9V1",
+    "order.id": "ord_01JK8ZB2D4F6H8K0M2P4R6T8V0",
+    "order.version": "2",
+    "delivery.order_id": "ord_01JK8ZE5G7J9M1P3R5T7V9X1Z3",
+    "delivery.otp": "4821",
+}
+
+
 class UnknownFunction(KeyError):
     """The function id is not in the template."""
 

@@ -195,11 +195,14 @@ def test_the_cli_refuses_an_unknown_function_with_exit_2(tmp_path: Path) -> None
 @pytest.fixture(scope="module")
 def isolated() -> Iterator[Invoker]:
     from blinkit.redis_client import reset_redis
-    from blinkit.settings import get_settings
+    from tests.plugins.firebase import reset_firebase_state
 
+    # An earlier module of this worker may have a firebase_admin app bound to another emulator: the isolated stack
+    # seeds its demo users in its own. The next module's stack reads its own settings, Redis and emulator again.
+    reset_firebase_state()
     with isolated_stack() as invoker:
         yield invoker
-    get_settings.cache_clear()  # the next module's stack reads its own settings and Redis
+    reset_firebase_state()
     reset_redis()
 
 

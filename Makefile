@@ -55,8 +55,10 @@ lint: install $(CHECKOV_VENV)/.installed
 
 ## build: the deployable artifacts (.aws-sam/), every module with hash-checked Python 3.12 bytecode (SAM
 ##        ships none and Lambda cannot write it: each cold start would compile every module); the check
-##        runs last and fails the build, listing them, if any .py lacks valid bytecode
+##        runs last and fails the build, listing them, if any .py lacks valid bytecode. It first asks pip's package
+##        index (sam build installs every requirement from it) and stops with one line if it cannot reach it
 build: install
+	$(PY) scripts/check_package_index.py
 	PATH="$$(dirname "$$(scripts/python312.sh)"):$$PATH" $(VENV)/bin/sam build
 	scripts/compile_bytecode.sh .aws-sam/build
 	$(PY) scripts/check_bytecode.py .aws-sam/build

@@ -93,8 +93,8 @@ def _configure_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if not verbose:  # botocore and moto are chatty at INFO
-        for name in ("botocore", "boto3", "moto", "urllib3"):
+    if not verbose:  # chatty at INFO: every emulator call of the seeding, moto's passthrough, pynamodb's settings
+        for name in ("botocore", "boto3", "moto", "urllib3", "httpx", "responses", "pynamodb"):
             logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -104,55 +104,115 @@ def _configure_logging(verbose: bool) -> None:
 def _invoke_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("function", help="logical id of the function in the template")
     parser.add_argument("--event", "-e", help="event JSON file ('-' for stdin); default: {}")
+    parser.add_argument("--isolated", action="store_true",
+                        help="start an isolated stack with the demo data even when `make run` is up")
     add_stack_arguments(parser)
+    parser.epilog = (
+        "With the project's template, invoke runs against the stack `make run` started (.local/stack.json) when "
+        "it answers, else it starts an isolated one with the demo data. Placeholders such as {{customer.uid}} "
+        "in the event are filled from that stack (events/README.md). --env and "
+        "--env-vars apply to an isolated stack only (the running stack's functions share one process and one "
+        "environment): they imply --isolated.")
 
 
-def _project_defaults(template: str) -> tuple[dict[str, str], dict[str, str]]:
-    """For the project's own template: the local parameters and environment `make run` uses.
-
-    Redis comes from REDIS_URL (default: the standard local port); Firebase from a running emulator
-    named by FIREBASE_AUTH_EMULATOR_HOST (`make run` prints its address).
-    """
-    from local.config import PARAMETERS, TEMPLATE, local_environment
-
-    if Path(template).resolve() != TEMPLATE:
-        return {}, {}
-    env = local_environment(
-        redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        firebase_emulator_host=os.environ.get("FIREBASE_AUTH_EMULATOR_HOST", ""),
-    )
-    return env, dict(PARAMETERS)
+def _read_event(source: str | None) -> Any:
+    if source == "-":
+        return json.load(sys.stdin)
+    return json.loads(Path(source).read_text()) if source else {}
 
 
 @command("invoke", "invoke one function once with an event (twin of `sam local invoke`)", _invoke_arguments)
 def run_invoke(args: argparse.Namespace) -> int:
+    from local.config import TEMPLATE
+
+    _configure_logging(args.verbose)
+    event = _read_event(args.event)
+    if Path(args.template).resolve() != TEMPLATE:
+        return _invoke_alone(args, event)  # another template: just that function, on empty resources
+    from local.template import Template
+
+    if args.function not in Template.load(TEMPLATE).functions:
+        raise KeyError(f"no function {args.function!r} in {args.template}")
+    if args.parameter_overrides:
+        print("error: --parameter-overrides applies to other templates; the project's stack uses "
+              "local/config.py's parameters", file=sys.stderr)
+        return 2
+    overrides = env_overrides(args, args.function)
+    if overrides:
+        args.isolated = True  # a running stack's environment is shared by all its functions: not per invoke
+    running_api = None if args.isolated else _running_stack()
+    if running_api:
+        print(f"invoke: using the running stack at {running_api}", file=sys.stderr, flush=True)
+        return _invoke_attached(running_api, args.function, event)
+    why = ("--isolated (or --env/--env-vars)" if args.isolated else "no running stack (.local/stack.json)")
+    print(f"invoke: {why}; started an isolated one with the demo data", file=sys.stderr, flush=True)
+    return _invoke_isolated(args.function, event, overrides)
+
+
+def _running_stack() -> str | None:
+    """The API of the `make run` stack named by its state file, if it answers /health (any status)."""
+    import httpx
+
+    from local.server import STATE_FILE
+
+    try:
+        api_url = str(json.loads(STATE_FILE.read_text())["api_url"])
+        httpx.get(f"{api_url}/health", timeout=3)
+    except (OSError, ValueError, KeyError, httpx.HTTPError):
+        return None
+    return api_url
+
+
+def _print_outcome(payload: Any, error: bool) -> int:
+    print(json.dumps(payload))
+    return 1 if error else 0
+
+
+def _invoke_attached(api_url: str, function_id: str, event: Any) -> int:
+    import httpx
+
+    from local.invoke import FUNCTION_ERROR_HEADER, ROUTE
+
+    reply = httpx.post(api_url + ROUTE.format(function_id=function_id), json=event, timeout=300)
+    if reply.status_code != 200:
+        detail = reply.json().get("detail") if "json" in reply.headers.get("content-type", "") else reply.text
+        print(f"error: {detail or reply.status_code}", file=sys.stderr)
+        return 2
+    return _print_outcome(reply.json(), FUNCTION_ERROR_HEADER in reply.headers)
+
+
+def _invoke_isolated(function_id: str, event: Any, overrides: dict[str, str]) -> int:
+    import time
+
+    from local.invoke import PlaceholderError, isolated_stack
+
+    started = time.monotonic()
+    # Like `sam local invoke`: prints of the stack and the function are logs (stderr); stdout is the result.
+    with contextlib.redirect_stdout(sys.stderr), isolated_stack(overrides) as invoker:
+        print(f"invoke: the isolated stack was ready in {time.monotonic() - started:.1f}s", flush=True)
+        try:
+            outcome = invoker.invoke(function_id, event)
+        except PlaceholderError as exc:
+            print(f"error: {exc}", flush=True)
+            return 2
+    return _print_outcome(outcome.payload, outcome.error)
+
+
+def _invoke_alone(args: argparse.Namespace, event: Any) -> int:
+    """Any other template: the one function on the template's resources (empty), no demo data."""
     from local.lambdas import LambdaError
     from local.stack import LocalStack
 
-    _configure_logging(args.verbose)
-    if args.event == "-":
-        event: Any = json.load(sys.stdin)
-    elif args.event:
-        event = json.loads(Path(args.event).read_text())
-    else:
-        event = {}
-    env, parameters = _project_defaults(args.template)
-    env.update(env_overrides(args, args.function))
-    parameters.update(_pairs(args.parameter_overrides, "--parameter-overrides"))
+    env = env_overrides(args, args.function)
+    parameters = _pairs(args.parameter_overrides, "--parameter-overrides")
     stack = LocalStack(args.template, env_overrides=env, parameter_overrides=parameters, only_functions=[args.function])
-    with stack:
+    with stack, contextlib.redirect_stdout(sys.stderr):
         assert stack.functions is not None
-        # Like `sam local invoke`: the function's own prints are logs (stderr); stdout is the result.
-        with contextlib.redirect_stdout(sys.stderr):
-            try:
-                result = stack.functions.invoke(args.function, event)
-            except LambdaError as exc:
-                error = exc.payload()
-                code = 1
-            else:
-                error, code = None, 0
-    print(json.dumps(error if error is not None else result))
-    return code
+        try:
+            result, error = stack.functions.invoke(args.function, event), False
+        except LambdaError as exc:
+            result, error = exc.payload(), True
+    return _print_outcome(result, error)
 
 
 # ---- run, token -------------------------------------------------------------------------------
@@ -198,22 +258,64 @@ def run_token(args: argparse.Namespace) -> int:
 
 def _seed_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--user", default="admin", help="demo user whose session creates the catalog (admin)")
+    parser.add_argument("--url", default=None, help="API to load (default: the running `make run` stack), e.g. a "
+                        "deployed stack's ApiUrl output")
+    parser.add_argument("--token", default=None, help="an admin's session token (default: the demo admin's; "
+                        "required with --url)")
+    parser.add_argument("--csv", type=Path, default=None, metavar="FILE",
+                        help="load this CSV catalog instead of the demo one (columns: local/catalog/csv_catalog.py)")
 
 
-@command("seed", "load the demo catalog into a running `make run` stack through its admin API", _seed_arguments)
+@command("seed", "load the demo catalog (or a CSV one) into a running stack through its admin API", _seed_arguments)
 def run_seed(args: argparse.Namespace) -> int:
+    from local.catalog.csv_catalog import CatalogFileError, read_catalog_csv
     from local.catalog.data import catalog
     from local.seed import seed_catalog_over_http
     from local.server import STATE_FILE, session_token
 
+    if args.url and not args.token:
+        print("error: --url needs --token, an admin's session token (from POST /auth/login)", file=sys.stderr)
+        return 2
     try:
-        token = session_token(args.user)
-        api_url = json.loads(STATE_FILE.read_text())["api_url"]
-        counts = seed_catalog_over_http(api_url, token, catalog())
+        data = read_catalog_csv(args.csv) if args.csv else catalog()  # a bad file stops before any request
+        token = args.token or session_token(args.user)
+        api_url = args.url or json.loads(STATE_FILE.read_text())["api_url"]
+        counts = seed_catalog_over_http(api_url.rstrip("/"), token, data)
+    except CatalogFileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except RuntimeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(counts))
+    return 0
+
+
+# ---- admin ------------------------------------------------------------------------------------
+
+
+def _admin_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--stack", required=True, help="the deployed stack's name, e.g. blinkit-dev")
+    parser.add_argument("--region", required=True, help="its region, e.g. ap-south-1")
+    who = parser.add_mutually_exclusive_group(required=True)
+    who.add_argument("--uid", help="the user's uid (GET /users/me answers it)")
+    who.add_argument("--phone", help="the phone number the user signed in with, e.g. +919812345678")
+
+
+@command("admin", "make the first admin of a deployed stack (adds admin to a signed-in user's roles)",
+         _admin_arguments)
+def run_admin(args: argparse.Namespace) -> int:
+    import boto3
+
+    from local.admin import AdminError, make_first_admin
+
+    try:
+        done = make_first_admin(boto3.Session(region_name=args.region), args.stack, uid=args.uid, phone=args.phone)
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(done))
+    print("Sign in again: new sessions carry the admin role.", file=sys.stderr)
     return 0
 
 

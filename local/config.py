@@ -22,6 +22,15 @@ def use_shared_layer() -> None:
     if str(SHARED_LAYER) not in sys.path:
         sys.path.append(str(SHARED_LAYER))  # appended: a stack's own layer folders still come first
 
+
+def use_functions() -> None:
+    """Put the domains' code (`functions/`) on sys.path too, for local code that checks data against a domain's
+    own request schemas before sending it (`python -m local seed --csv`)."""
+    use_shared_layer()
+    if str(ROOT / "functions") not in sys.path:
+        sys.path.append(str(ROOT / "functions"))
+
+
 PARAMETERS: dict[str, str] = {
     "Stage": "dev",
     "VpcId": "vpc-local",

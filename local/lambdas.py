@@ -7,6 +7,7 @@ local values, then local overrides), its CodeUri folder and layers on sys.path (
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import decimal
 import importlib
@@ -91,6 +92,13 @@ def _env_text(value: Any) -> str:
     return str(value)
 
 
+def _some_of(names: list[str], shown: int = 3) -> str:
+    """`A`, `A, B and C`, or `A, B, C and 81 more functions`: a list that stays one short line."""
+    if len(names) <= shown:
+        return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return f"{', '.join(names[:shown])} and {len(names) - shown} more functions"
+
+
 def _json_default(value: Any) -> Any:
     # Lambda's runtime serialises Decimal (what boto3's DynamoDB returns) as a number.
     if isinstance(value, decimal.Decimal):
@@ -143,6 +151,7 @@ class LocalFunctions:
                 environment=self.function_environment(spec),
                 instances=pool,
             )
+        self._report_unresolved()
         self._import_lock = threading.Lock()
         self._saved_environ = dict(os.environ)
         self._saved_path = list(sys.path)
@@ -159,10 +168,22 @@ class LocalFunctions:
         env = {name: _env_text(value) for name, value in resolved.items() if value is not None}
         missing = [name for name, value in resolved.items() if value is None and name not in self.env_overrides]
         env.update({k: v for k, v in self.env_overrides.items() if k in spec.environment})
-        if missing:
-            log.warning("%s: no local value for %s (set them as overrides)", spec.logical_id, ", ".join(missing))
+        if missing:  # reported once per variable for all functions (_report_unresolved)
             self.unresolved[spec.logical_id] = missing
         return env
+
+    def _report_unresolved(self) -> None:
+        """One warning per variable that some function needs and nothing gives a local value, saying what to do.
+
+        A value the local stack supplies on purpose (an override, e.g. REDIS_URL from local/config.py) is not a
+        problem and is not reported."""
+        needed_by: dict[str, list[str]] = {}
+        for function_id, names in self.unresolved.items():
+            for name in names:
+                needed_by.setdefault(name, []).append(function_id)
+        for name, function_ids in sorted(needed_by.items()):
+            log.warning("%s %s %s, which has no local value: add --env %s=... or set it in local/config.py",
+                        _some_of(function_ids), "needs" if len(function_ids) == 1 else "need", name, name)
 
     def _apply_process_environment(self) -> None:
         """One process hosts every function, so they must agree on each variable they share."""
@@ -330,7 +351,9 @@ class LocalFunctions:
             )
             started = time.monotonic()
             try:
-                result = handler(payload, context)
+                # In an empty context, as a Lambda invocation starts: nothing context-local of the caller (a
+                # gateway thread, another invocation on this thread) reaches the function's log keys or metrics.
+                result = contextvars.Context().run(handler, payload, context)
             except Exception as exc:
                 log.info("%s raised %s: %s", fn.spec.logical_id, type(exc).__name__, exc)
                 raise LambdaError(

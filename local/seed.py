@@ -133,6 +133,7 @@ def seed_catalog_over_http(api_url: str, token: str, data: dict[str, Any], *, cl
         counts[kind] += 1
 
     try:
+        _require_stores(http, data)
         for s in data["stores"]:
             send("POST", "/stores", s, "stores")
         # Parents before their children.
@@ -147,3 +148,17 @@ def seed_catalog_over_http(api_url: str, token: str, data: dict[str, Any], *, cl
         if client is None:
             http.close()
     return counts
+
+
+def _require_stores(http: Any, data: dict[str, Any]) -> None:
+    """Stock may name only stores the catalog brings or the stack has: checked before anything is written."""
+    wanted = {row["store_id"] for row in data["stock"]} - {s["store_id"] for s in data["stores"]}
+    if not wanted:
+        return
+    reply = http.get("/stores")
+    if reply.status_code != 200:
+        raise RuntimeError(f"GET /stores answered {reply.status_code}: {reply.text[:500]}")
+    missing = sorted(wanted - {s["store_id"] for s in reply.json()["stores"]})
+    if missing:
+        raise RuntimeError(f"stock names store(s) the stack has no active store for: {', '.join(missing)} "
+                           "(create them with POST /stores, or seed the demo catalog first); nothing loaded")

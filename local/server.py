@@ -34,9 +34,9 @@ BANNER = "Blinkit Clone is running on"
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str]:
-    """REDIS_URL when set; otherwise an embedded Redis (fakeredis with Lua) on a free port."""
-    if os.environ.get("REDIS_URL"):
+def redis_server(*, use_env: bool = True) -> Iterator[str]:
+    """REDIS_URL when set (and `use_env`); otherwise an embedded Redis (fakeredis with Lua) on a free port."""
+    if use_env and os.environ.get("REDIS_URL"):
         yield os.environ["REDIS_URL"]
         return
     from local.embedded_redis import embedded_redis
@@ -45,7 +45,8 @@ def redis_server() -> Iterator[str]:
     thread = threading.Thread(target=server.serve_forever, name="embedded-redis", daemon=True)
     thread.start()
     host, port = server.server_address[:2]
-    log.warning("REDIS_URL is not set: using an embedded Redis on %s:%s (data is lost on exit)", host, port)
+    # Information, not a problem: the embedded Redis is the default for a machine without one.
+    log.info("REDIS_URL is not set: using an embedded Redis on %s:%s (data is lost on exit)", host, port)
     try:
         yield f"redis://{host}:{port}/0"
     finally:
@@ -62,17 +63,26 @@ class Running:
 
 
 @contextlib.contextmanager
-def local_system(port: int, *, emulator_port: int | None = None, seed: bool = True) -> Iterator[Running]:
+def local_system(port: int, *, emulator_port: int | None = None, seed: bool = True,
+                 state_file: Path | None = STATE_FILE, env_overrides: dict[str, str] | None = None,
+                 outbox: Path | None = None, shared_redis: bool = True) -> Iterator[Running]:
+    """The whole stack in this process, its services calling each other at `port` (the caller serves the gateway
+    there). `state_file=None` writes no state (an isolated `invoke`: other commands must not find it);
+    `shared_redis=False` ignores REDIS_URL and embeds a Redis of its own; `env_overrides` win over the local
+    environment (`invoke --env-vars`)."""
     from local.firebase_emulator import FirebaseAuthEmulator
     from local.stack import LocalStack
 
     with contextlib.ExitStack() as stack_of:
-        redis_url = stack_of.enter_context(redis_server())
+        redis_url = stack_of.enter_context(redis_server(use_env=shared_redis))
         emulator = stack_of.enter_context(FirebaseAuthEmulator(port=emulator_port, project_id="demo-blinkit"))
         env = local_environment(redis_url=redis_url, firebase_emulator_host=emulator.host,
                                 api_url=f"http://127.0.0.1:{port}")
+        env.update(env_overrides or {})
+        if outbox is None:  # beside its state
+            outbox = (state_file or STATE_FILE).parent / "outbox"
         stack = stack_of.enter_context(LocalStack(TEMPLATE, env_overrides=env, parameter_overrides=PARAMETERS,
-                                                  outbox=STATE_FILE.parent / "outbox"))  # beside its state
+                                                  outbox=outbox))
         # Importable only now: the stack put the layer and the functions on sys.path, as Lambda does.
         from blinkit.redis_client import reset_redis
         from blinkit.settings import get_settings
@@ -102,14 +112,16 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
         stack.streams.start()
         stack_of.callback(stack.streams.stop)
         running = Running(f"http://127.0.0.1:{port}", emulator, stack, users)
-        STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
-        STATE_FILE.write_text(json.dumps({
-            "api_url": running.api_url,
-            "emulator_host": emulator.host,
-            "project_id": emulator.project_id,
-            "users": users,
-        }, indent=2))
-        stack_of.callback(STATE_FILE.unlink, missing_ok=True)
+        if state_file is not None:
+            state_file.parent.mkdir(parents=True, exist_ok=True)
+            state_file.write_text(json.dumps({
+                "api_url": running.api_url,
+                "emulator_host": emulator.host,
+                "project_id": emulator.project_id,
+                "redis_url": redis_url,
+                "users": users,
+            }, indent=2))
+            stack_of.callback(state_file.unlink, missing_ok=True)
         yield running
 
 
@@ -149,12 +161,14 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
     import uvicorn
 
     from local.gateway import Gateway, asgi_app, server_config
+    from local.invoke import invoke_route, invoker_of
 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
         gateway = Gateway(running.stack.template, running.stack.functions)
         app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
-                                              realtime_route(running.stack.supabase)])
+                                              realtime_route(running.stack.supabase),
+                                              invoke_route(invoker_of(running, gateway))])
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="warning"))
         not_ready: list[str] = []
 

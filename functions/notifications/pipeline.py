@@ -12,6 +12,7 @@ sends and marked sent (or permanent) after, so a redelivered or duplicated messa
 from __future__ import annotations
 
 import concurrent.futures
+import contextvars
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,7 +78,10 @@ def deliver(message: Message, sent_ms: int) -> Outcome:
         except Exception as exc:  # auth down or refusing: nothing sent yet on those channels, try again
             logger.warning("contact lookup failed", extra={"user_id": uid, "error": str(exc)})
             raise Retry(f"contact of {uid}: {exc}") from exc
-    jobs = {channel: _channels.submit(_channel, channel, message, rendered, sent_ms, contact) for channel in due}
+    # Each channel in a copy of this record's context: a pool thread starts with an empty one, and its lines and
+    # metrics would carry no invocation's keys (or another's), nor this record's correlation id.
+    jobs = {channel: _channels.submit(contextvars.copy_context().run, _channel, channel, message, rendered, sent_ms,
+                                      contact) for channel in due}
     retry = []
     for channel, future in jobs.items():
         try:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON, BadRequest
-from blinkit.idempotency import HEADER, REPLAYED_HEADER
+from blinkit.idempotency import HEADER, REPLAYED, REPLAYED_DOC
 from blinkit.security import Principal, StoreAccess, current_user, store_access
 from orders import schemas, service
 
@@ -33,16 +33,21 @@ async def quote(body: schemas.QuoteIn, principal: Principal = Depends(current_us
 
 
 @router.post("/orders", tags=["orders"], status_code=202, response_model=schemas.OrderAccepted,
-             responses={**COMMON, 409: PROBLEM})
+             responses={**COMMON, 409: PROBLEM, 202: {"description": "The checkout, started or replayed",
+                                                      "headers": REPLAYED_DOC}})
 async def create_order(body: schemas.OrderIn, principal: Principal = Depends(current_user),
                        key: str | None = Header(None, alias=HEADER, min_length=1, max_length=255,
                                                 pattern=r"^[\x21-\x7e]+$",
                                                 description="Required: makes retries of the checkout safe")):
-    """Start a checkout of the caller's cart: 202 with the PENDING order; the saga places or fails it."""
+    """Start a checkout of the caller's cart: 202 with the PENDING order; the saga places or fails it.
+
+    A retry with the same `Idempotency-Key` and body starts nothing new: it answers 202 again, with
+    `Idempotent-Replayed: true` and the order as it is now (`PLACED`, or `FAILED` with its `reason`, once the
+    saga has run). The same key with another body is 409 `idempotency-key-reused`."""
     if key is None:
         raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
-    accepted, replayed = service.create_order(principal, body, key)
-    return JSONResponse(accepted, status_code=202, headers={REPLAYED_HEADER: "true"} if replayed else None)
+    answer, replayed = service.create_order(principal, body, key)
+    return JSONResponse(answer, status_code=202, headers=REPLAYED if replayed else None)
 
 
 @router.get("/orders", tags=["orders"], response_model=schemas.OrderPage, responses=COMMON)

@@ -49,9 +49,14 @@ class DeliveryActionIn(Request):
 
 
 class OrderAccepted(BaseModel):
+    """A checkout: PENDING when it starts; a replay (same Idempotency-Key and body) shows the order as it is now."""
+
     order_id: str
-    status: str
-    status_url: str
+    status: str = Field(description="PENDING for a new checkout; for a replay, the order's current status "
+                                    "(PENDING, PLACED, FAILED, or any later one)")
+    status_url: str = Field(description="Where to follow the order (GET)")
+    reason: str | None = Field(None, description="Why a FAILED or CANCELLED order is so (a reason code)")
+    reason_detail: dict[str, Any] | None = Field(None, description="Details of the reason (e.g. the short items)")
 
 
 class BillEntry(BaseModel):

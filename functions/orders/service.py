@@ -3,8 +3,9 @@
 Checkout (`create_order`): the address is snapshotted through auth's internal route; the Idempotency-Key
 record and the PENDING order are written in ONE transaction (a key always names an existing order, and of
 two concurrent requests with one key exactly one writes); then the saga starts, named by the order id, so
-Step Functions itself refuses a second execution. A replay (same key, same body) answers the same order
-and starts nothing new; the same key with another body is 409.
+Step Functions itself refuses a second execution. A replay (same key, same body) starts nothing new and
+answers the same order as it is now (PLACED, or FAILED with its reason, once the saga has run), so a client
+that retries learns where its checkout stands; the same key with another body is 409.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
+from blinkit.idempotency import body_hash
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
@@ -36,10 +38,6 @@ def status_url(order_id: str) -> str:
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-def body_hash(body: OrderIn) -> str:
-    return _hash(json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":")))
 
 
 # Views ------------------------------------------------------------------------------------------------
@@ -66,7 +64,15 @@ def summary_view(r: OrderRecord) -> dict[str, Any]:
 
 
 def accepted(order_id: str) -> dict[str, Any]:
-    return {"order_id": order_id, "status": Status.PENDING.value, "status_url": status_url(order_id)}
+    """The answer to a new checkout: the order is PENDING until the saga places or fails it."""
+    return {"order_id": order_id, "status": Status.PENDING.value, "status_url": status_url(order_id),
+            "reason": None, "reason_detail": None}
+
+
+def current(order: OrderRecord) -> dict[str, Any]:
+    """The answer to a replayed checkout: the same order, as it stands now."""
+    return {"order_id": order.order_id, "status": order.status, "status_url": status_url(order.order_id),
+            "reason": order.reason, "reason_detail": order.reason_detail}
 
 
 # Checkout ---------------------------------------------------------------------------------------------
@@ -110,11 +116,12 @@ def _replay(idem: IdempotencyRecord, digest: str) -> dict[str, Any]:
         raise Conflict("This Idempotency-Key was already used with a different request body",
                        code="idempotency-key-reused")
     order = store.get_order(idem.order_id)
-    if order is not None and order.status == Status.PENDING and upstream.start_saga(order.order_id,
-                                                                                     saga_input(order)):
+    if order is None:  # never: the key and the order are written in one transaction
+        return accepted(idem.order_id)
+    if order.status == Status.PENDING and upstream.start_saga(order.order_id, saga_input(order)):
         # Only after a crash between the write and the start: the execution name keeps it to one.
         logger.warning("saga started by a replay", extra={"order_id": order.order_id})
-    return accepted(idem.order_id)
+    return current(order)
 
 
 # Quote ------------------------------------------------------------------------------------------------

@@ -19,3 +19,12 @@ def test_the_running_line_comes_once_health_is_200_and_search_finds_the_catalog(
     assert at_banner["health_body"]["dependencies"]["search_index"] == {"status": "ok", "detail": None}
     assert at_banner["search"] == 200 and at_banner["search_total"] > 0, at_banner
     assert Path(server["log"]).read_text(errors="replace").count(BANNER) == 1
+
+
+def test_make_run_starts_without_a_warning(server: dict[str, Any]) -> None:
+    """Values the local stack supplies on purpose (the cache endpoint, the secrets) are not reported as missing,
+    and nothing else warns on a healthy start: a WARNING line means something for the user to do."""
+    log = Path(server["log"]).read_text(errors="replace")
+    start = log[:log.index(BANNER)]
+    assert "no local value" not in log
+    assert [line for line in start.splitlines() if " WARNING " in line or '"level":"WARNING"' in line] == []

@@ -171,3 +171,20 @@ def test_searches_within_the_minute_ask_once_while_the_index_is_still_being_buil
         assert_problem(search(no_index, q="milk"), 503, "search-index-building")
         assert wait_for_event_invocations(30)
     assert len(asked) == 1
+
+
+def test_a_pointer_to_a_lost_index_is_a_503_and_a_rebuild_not_a_500(
+        catalog_without_index: Any, rebuilds: list[dict[str, Any]], redis_url: str) -> None:
+    # Another stack sharing this Redis (or a lost object) leaves a pointer to an S3 version this bucket never had:
+    # S3 answers NoSuchVersion, which search used to let through as a 500.
+    from products.search import snapshot
+
+    redis.Redis.from_url(redis_url).set(snapshot.VERSION_KEY, "0000000000001-deadbeef@no-such-s3-version")
+    reply = search(catalog_without_index, q="paneer")
+    assert_problem(reply, 503, "search-index-building")
+    assert wait_for_event_invocations(30)
+    assert [e["rebuild"] for e in rebuilds] == [True]  # the indexer rebuilt over the dangling pointer
+
+    reply = search(catalog_without_index, q="paneer")
+    assert reply.status == 200, reply.body
+    assert {item["product_id"] for item in reply.json()["items"]} == {"prd_1", "prd_2"}

@@ -4,6 +4,7 @@ same pooled connection) succeeds."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -129,3 +130,12 @@ def test_the_first_call_of_each_session_script_succeeds(embedded_url: str, opera
     store, token_hash, session = _session_store(embedded_url)
     assert store.r.script_exists(store._delete_all.sha) == [False]  # nothing cached: this is the first call
     SCRIPTS[operation](store, token_hash, session)
+
+
+def test_starting_the_embedded_redis_is_information_not_a_warning(monkeypatch: pytest.MonkeyPatch,
+                                                                   caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    with caplog.at_level(logging.INFO, logger="local.server"), redis_server() as url:
+        assert redis.Redis.from_url(url).ping()
+    said = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "local.server"]
+    assert len(said) == 1 and said[0][0] == "INFO" and said[0][1].startswith("REDIS_URL is not set: using an embedded")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -118,3 +119,59 @@ def test_close_restores_environment_and_sys_path(tmp_path: Path) -> None:
         assert str(tmp_path.resolve()) in sys.path
     assert dict(os.environ) == before_env
     assert sys.path == before_path
+
+
+def _needs_the_cache(name: str) -> dict[str, Any]:
+    endpoint = {"Fn::GetAtt": ["Cache", "PrimaryEndPoint.Address"]}  # ElastiCache: no local value
+    return {"Type": "AWS::Serverless::Function",
+            "Properties": {"CodeUri": ".", "Handler": f"{name}.handler",
+                           "Environment": {"Variables": {"CACHE_HOST": endpoint, "CACHE_PORT": endpoint}}}}
+
+
+def _cache_template(tmp_path: Path, functions: int) -> Template:
+    resources: dict[str, Any] = {"Cache": {"Type": "AWS::ElastiCache::ReplicationGroup", "Properties": {}}}
+    resources.update({f"Fn{i}Function": _needs_the_cache(f"fn{i}") for i in range(functions)})
+    return Template({"Resources": resources}, tmp_path)
+
+
+def _warnings(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name == "local.lambdas"]
+
+
+def test_a_value_nothing_supplies_is_one_actionable_line_per_variable(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="local.lambdas"):
+        LocalFunctions(_cache_template(tmp_path, 5), {"CACHE_PORT": "6379"}).close()
+    assert _warnings(caplog) == [
+        "Fn0Function, Fn1Function, Fn2Function and 2 more functions need CACHE_HOST, which has no local value: "
+        "add --env CACHE_HOST=... or set it in local/config.py"]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="local.lambdas"):
+        LocalFunctions(_cache_template(tmp_path, 1)).close()
+    assert _warnings(caplog) == [
+        f"Fn0Function needs {name}, which has no local value: add --env {name}=... or set it in local/config.py"
+        for name in ("CACHE_HOST", "CACHE_PORT")]
+
+
+def test_values_the_local_stack_supplies_on_purpose_warn_nothing(tmp_path: Path,
+                                                                 caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.INFO, logger="local.lambdas"):
+        functions = LocalFunctions(_cache_template(tmp_path, 3), {"CACHE_HOST": "127.0.0.1", "CACHE_PORT": "6379"})
+        functions.close()
+    assert _warnings(caplog) == [] and functions.unresolved == {}
+
+
+def test_the_project_template_has_a_local_value_for_every_variable(caplog: pytest.LogCaptureFixture) -> None:
+    """What `make run` gives the functions (local/config.py) covers every variable the template leaves without a
+    local value (the cache endpoint, the secrets' ARNs): its start names no missing value."""
+    from local.config import PARAMETERS, TEMPLATE, local_environment
+    from local.template import Resolver
+
+    template = Template.load(TEMPLATE)
+    env = local_environment(redis_url="redis://127.0.0.1:6379/15", firebase_emulator_host="127.0.0.1:9099",
+                            api_url="http://127.0.0.1:3000")
+    with caplog.at_level(logging.INFO, logger="local.lambdas"):
+        functions = LocalFunctions(template, env, resolver=Resolver(template, PARAMETERS))
+        functions.close()
+    assert len(functions.names) == len(template.functions)
+    assert functions.unresolved == {} and _warnings(caplog) == []

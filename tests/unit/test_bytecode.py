@@ -104,8 +104,10 @@ def test_make_build_compiles_and_then_checks_last() -> None:
     recipe = re.search(r"^build:.*\n((?:\t.*\n)+)", (ROOT / "Makefile").read_text(), re.M)
     assert recipe, "no build target in the Makefile"
     steps = [line.strip() for line in recipe.group(1).splitlines()]
-    assert "sam build" in steps[0]
-    assert steps[1:] == ["scripts/compile_bytecode.sh .aws-sam/build",
+    # First the package-index check (tests/unit/test_package_index_check.py), then sam build, then bytecode.
+    assert steps[0] == "$(PY) scripts/check_package_index.py"
+    assert "sam build" in steps[1]
+    assert steps[2:] == ["scripts/compile_bytecode.sh .aws-sam/build",
                          "$(PY) scripts/check_bytecode.py .aws-sam/build"]
 
 

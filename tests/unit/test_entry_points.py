@@ -7,6 +7,7 @@ once, and each line must still name its own.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import io
 import json
@@ -17,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from blinkit.handler import AUTHORIZER, ENTRY_POINT, HTTP, JOB, correlated, make_job
+from blinkit.handler import AUTHORIZER, ENTRY_POINT, HTTP, JOB, SERVICE, correlated, make_job
 from blinkit.observability import logger
 from local.template import Template
+from tests.plugins.output import LinesPerThread
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = Template.load(ROOT / "template.yaml")
@@ -36,6 +38,13 @@ def test_every_function_of_the_template_is_built_by_a_blinkit_wrapper(function_i
     assert kind in (HTTP, JOB, AUTHORIZER), f"{function_id}: its Handler skips blinkit.handler (make_handler/make_job)"
     routed = any(route.function_id == function_id for route in TEMPLATE.http_routes())
     assert (kind == HTTP) == routed, f"{function_id}: an HTTP route's function is built by make_handler, and only it"
+
+
+@pytest.mark.parametrize("function_id", sorted(TEMPLATE.functions))
+def test_every_function_logs_and_measures_as_the_domain_its_handler_lives_in(function_id: str) -> None:
+    domain = TEMPLATE.functions[function_id].handler.split(".")[0]  # functions/<domain>/handlers.py
+    service = getattr(_handler(function_id), SERVICE, None)
+    assert service == domain, f"{function_id}: its handler is in {domain} but passes service={service!r}"
 
 
 def test_the_authorizer_is_built_by_make_authorizer() -> None:
@@ -127,3 +136,37 @@ def test_jobs_running_at_once_each_end_with_their_own_outcome_never_a_metrics_er
     published = sum(line.count('"RaceProbe"') for line in capsys.readouterr().out.splitlines()
                     if '"_aws"' in line)
     assert published >= 1, "the metrics were flushed (EMF lines on stdout)"
+
+
+def test_worker_threads_in_a_copy_of_the_invocation_context_add_to_its_own_metric_set() -> None:
+    """The notifications consumer runs records and channels on pool threads in copies of the invocation's context:
+    their metrics belong to that invocation (its service, one blob flushed at its end), whatever runs beside it."""
+    import concurrent.futures
+    import contextvars
+
+    from blinkit.observability import metrics
+
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=8)
+
+    def fan_out(event: dict[str, Any], context: Any) -> None:
+        futures = [pool.submit(contextvars.copy_context().run, metrics.add_metric, name=event["metric"],
+                               unit="Count", value=1) for _ in range(20)]
+        for future in futures:
+            future.result()
+
+    jobs = [(make_job(fan_out, service="notifications"), "Fanned"), (make_job(fan_out, service="delivery"), "Other")]
+    threads = [threading.Thread(target=lambda job=job, name=name: [job({"metric": name}) for _ in range(10)])
+               for job, name in jobs]
+    out = LinesPerThread()
+    try:
+        with contextlib.redirect_stdout(out):
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(30)
+    finally:
+        pool.shutdown()
+    blobs = [json.loads(line) for line in out.lines if '"_aws"' in line]
+    assert sorted((b["service"], name, len(b[name])) for b in blobs for name in ("Fanned", "Other") if name in b) == \
+        [("delivery", "Other", 20)] * 10 + [("notifications", "Fanned", 20)] * 10
+    assert all(len(b["_aws"]["CloudWatchMetrics"][0]["Metrics"]) == 1 for b in blobs)

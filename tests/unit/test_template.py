@@ -1,15 +1,13 @@
 """template.yaml stays honest: every function is logged, least-privileged, routed once and has a sample event.
 
 These read the template the way the local stack does (`local.template.Template`), so a rule checked here
-is a rule about what both AWS and `make run` deploy. The last tests invoke two samples for real.
+is a rule about what both AWS and `make run` deploy. tests/local/test_invoke_samples.py invokes every sample.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import typing
 from collections.abc import Iterator
 from functools import cache
@@ -51,6 +49,7 @@ SAMPLE_ROLES = {
         "DELETE /categories/{category_id}", "POST /products", "PATCH /products/{product_id}",
         "DELETE /products/{product_id}")},
     "PUT /stores/{store_id}/stock/{product_id}": {"store_staff"},
+    "PATCH /orders/{order_id}/status": {"store_staff"},  # the demo staff member confirms the customer's order
     "GET /stores/{store_id}/stock/low": {"store_staff"},
     "POST /delivery/partners": ADMIN_SAMPLE,
     "POST /notifications/custom": ADMIN_SAMPLE,
@@ -111,7 +110,11 @@ def event_path(function_id: str) -> Path:
 
 
 def load_event(function_id: str) -> dict[str, Any]:
-    return json.loads(event_path(function_id).read_text())
+    """The sample with its placeholders ({{customer.uid}}, ...) as example values of their shape: `invoke` fills
+    them from the stack it runs on (tests/local/test_invoke_samples.py invokes every sample for real)."""
+    from local.invoke import EXAMPLES, fill
+
+    return dict(fill(json.loads(event_path(function_id).read_text()), lambda thing, name: EXAMPLES[f"{thing}.{name}"]))
 
 
 def props(function_id: str) -> dict[str, Any]:
@@ -524,7 +527,8 @@ def test_route_sample_is_an_http_api_v2_event_of_its_route(function_id: str) -> 
         wanted = SAMPLE_ROLES.get(route.route_key, default)
         assert set(lambda_context["roles"].split(",")) == wanted
         if "store_staff" in wanted:  # staff act on their own store
-            assert lambda_context["store_id"] == params["store_id"]
+            assert lambda_context["store_id"] == params.get("store_id", lambda_context["store_id"])
+            assert re.fullmatch(PATH_PARAM_PATTERNS["store_id"], lambda_context["store_id"])
 
 
 def authorizer_ids() -> list[str]:
@@ -580,52 +584,6 @@ def test_there_are_no_stray_sample_events() -> None:
     expected = {event_path(f) for f in function_ids()}
     found = set(EVENTS.rglob("*.json"))
     assert found <= expected, f"events for no function: {sorted(str(p.relative_to(ROOT)) for p in found - expected)}"
-
-
-# ---- two samples, invoked for real ------------------------------------------------------------------
-
-
-def invoke(function_id: str, redis_url: str) -> dict[str, Any]:
-    done = subprocess.run(
-        [
-            sys.executable, "-m", "local", "invoke", function_id,
-            "-e", str(event_path(function_id)),
-            "--env", f"REDIS_URL={redis_url}",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    result: dict[str, Any] = json.loads(done.stdout)
-    return result
-
-
-def test_invoking_the_health_sample_names_the_component_that_is_not_ready(redis_url: str) -> None:
-    # A fresh invoke has empty tables and no search index, and runs HealthFunction alone: the indexer it asks
-    # for a rebuild is not there, so health is 503 and says so (tests/integration/test_health_api.py has the rest).
-    from tests.plugins.stack import flush_keeping_claim
-
-    flush_keeping_claim(redis_url)  # no search pointer or rebuild guard left by an earlier test of this run
-    result = invoke("HealthFunction", redis_url)
-    assert result["statusCode"] == 503, result
-    assert json.loads(result["body"]) == {"status": "degraded", "dependencies": {
-        "redis": {"status": "ok", "detail": None}, "catalog_table": {"status": "ok", "detail": None},
-        "search_index": {"status": "unavailable",
-                         "detail": "No search index has been published yet, and a rebuild could not be requested"}}}
-
-
-def test_invoking_the_users_get_me_sample_answers_a_problem(redis_url: str) -> None:
-    # A fresh invoke has empty tables: the authorizer context is accepted, then the user is not found.
-    result = invoke("UsersGetMeFunction", redis_url)
-    assert result["statusCode"] == 404, result
-    assert result["headers"]["content-type"] == "application/problem+json"
-    problem = json.loads(result["body"])
-    assert problem["detail"] == "No such user" and problem["status"] == 404
-    assert problem["request_id"] == result["headers"]["x-request-id"] == _header(load_event("UsersGetMeFunction"),
-                                                                                  "x-request-id")
 
 
 # ---- products: internal routes and saga jobs ----------------------------------------------------------
@@ -856,3 +814,12 @@ def test_exactly_the_functions_that_sign_or_check_cursors_may_read_the_cursor_se
     readers = {fid for fid in function_ids() if "CursorSigningSecret" in secrets_read(fid)}
     assert len(cursor_routes()) >= 10 and len(users) == len(cursor_routes())
     assert readers == users, f"missing: {sorted(users - readers)}, needless: {sorted(readers - users)}"
+
+
+def test_samples_use_only_documented_placeholders() -> None:
+    from local.invoke import EXAMPLES, placeholders_in
+
+    used = {f"{thing}.{name}" for path in EVENTS.rglob("*.json") for thing, name in placeholders_in(path.read_text())}
+    assert used <= set(EXAMPLES), f"undocumented placeholders: {sorted(used - set(EXAMPLES))}"
+    readme = (EVENTS / "README.md").read_text()
+    assert not [name for name in EXAMPLES if f"`{{{{{name}}}}}`" not in readme], "events/README.md misses some"

@@ -120,6 +120,16 @@ def _base(pointer: str) -> SearchIndex:
     return snapshot.load(pointer)
 
 
+def _base_or_none(pointer: str | None) -> SearchIndex | None:
+    if pointer is None:
+        return None
+    try:
+        return _base(pointer)
+    except snapshot.IndexLost as exc:
+        logger.warning("search index pointer names a lost object: rebuilding", error=str(exc))
+        return None
+
+
 def index_changes(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     """DynamoDB stream batch → a new published index (or nothing, if no product or category changed);
     `{"rebuild": true}` → a full rebuild from the table, unless an index is published by now."""
@@ -132,10 +142,11 @@ def index_changes(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
     started = time.perf_counter()
     for attempt in range(1, MAX_PUBLISH_ATTEMPTS + 1):
         pointer = snapshot.read_pointer()
-        if pointer is None:
+        base = _base_or_none(pointer)
+        if base is None:  # nothing published, or the pointer names a lost object: build it all
             published = rebuild()
             break
-        index = apply(_base(pointer), changes, version=snapshot.new_version())
+        index = apply(base, changes, version=snapshot.new_version())
         try:
             published = snapshot.publish(index, base=pointer)
             break
@@ -172,7 +183,7 @@ def rebuild() -> str:
 def rebuild_if_missing() -> dict[str, Any]:
     """The rebuild a search or health check asked for (the stream may have published an index since)."""
     current = snapshot.read_pointer()
-    if current is not None:
+    if _base_or_none(current) is not None:
         logger.info("search index rebuild not needed: an index is published", current=current)
         return {"published": None, "current": current}
     started = time.perf_counter()

@@ -54,6 +54,16 @@ class NoIndexPublished(Exception):
     """No search index has been published yet (a fresh stack, or one whose index was lost)."""
 
 
+class IndexLost(NoIndexPublished):
+    """The pointer names an index object S3 does not have: it was lost, or the pointer in Redis was written by
+    another stack sharing that Redis (a local one). Treated as no index: searches answer 503 and a rebuild is
+    asked for, which publishes a new index over the dangling pointer."""
+
+
+# What S3 answers for an object or object version that is not there (AccessDenied: see read_durable_pointer).
+_MISSING = ("NoSuchKey", "NoSuchVersion", "AccessDenied")
+
+
 class PublishConflict(Exception):
     """Someone published another index since the base this one was built on."""
 
@@ -134,9 +144,18 @@ def publish(index: SearchIndex, *, base: str | None) -> str:
 
 
 def load(pointer: str) -> SearchIndex:
+    """The index the pointer names; IndexLost if S3 does not have it."""
+    from botocore.exceptions import ClientError
+
     _, s3_version = split_pointer(pointer)
     kwargs = {"VersionId": s3_version} if s3_version else {}
-    blob = s3().get_object(Bucket=get_settings().search_index_bucket, Key=INDEX_KEY, **kwargs)["Body"].read()
+    try:
+        blob = s3().get_object(Bucket=get_settings().search_index_bucket, Key=INDEX_KEY, **kwargs)["Body"].read()
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code")
+        if code in _MISSING:
+            raise IndexLost(f"the search index {pointer} is not in the bucket ({code})") from exc
+        raise
     return SearchIndex.from_bytes(blob)
 
 
@@ -169,8 +188,16 @@ class IndexCache:
             if pointer is None:
                 return self.index  # keep serving the copy this container has
             if pointer != self.pointer or self.index is None:
-                self.index = load(pointer)
-                self.pointer = pointer
+                try:
+                    loaded = load(pointer)
+                except IndexLost:
+                    if self.index is None:
+                        self.checked_at = float("-inf")  # look again on the next request: a rebuild is coming
+                        raise
+                    logger.warning("search index pointer names a lost object; serving this container's copy",
+                                   pointer=pointer, serving=self.pointer)
+                    return self.index
+                self.index, self.pointer = loaded, pointer
                 self.loads += 1
             return self.index
 

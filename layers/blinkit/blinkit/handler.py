@@ -4,7 +4,8 @@ and the request authorizer (`make_authorizer`).
 Each invocation starts with clean log keys (Powertools' `inject_lambda_context(clear_state=True)`: keys a
 previous invocation appended never leak into this one) and then carries, on every line, the function's name,
 its cold start flag, the domain (`service`) and the id of the request being served (`request_id` and
-`correlation_id`). Metrics get this invocation's `service` dimension and are flushed when it ends.
+`correlation_id`). Metrics go to a metric set of the invocation's own, with its `service` dimension, flushed
+when it ends (`blinkit.observability.invocation_metrics`).
 
 Why the per-invocation keys live in Powertools' *thread-safe* (context-local) keys: locally every function of
 every domain shares one process and one Logger, and invocations run at once on different threads; keys
@@ -25,7 +26,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from blinkit.context import REQUEST_ID_HEADER, request_id_from_event, request_id_var
-from blinkit.observability import logger, metrics
+from blinkit.observability import invocation_metrics, logger, metrics
 
 if TYPE_CHECKING:  # FastAPI is imported by the apps themselves, never by jobs (cold starts)
     from fastapi import FastAPI
@@ -34,6 +35,7 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 Job = Callable[..., Any]
 
 ENTRY_POINT = "__blinkit_entry_point__"  # attribute naming the wrapper that built an entry point
+SERVICE = "__blinkit_service__"  # attribute naming the domain an entry point logs and measures as
 HTTP, JOB, AUTHORIZER = "http", "job", "authorizer"
 
 # What a direct call (a test, a benchmark) passes instead of Lambda's context object.
@@ -62,8 +64,6 @@ def _entry_point(run: Callable[[Any, Any], Any], *, service: str, kind: str,
     def invocation(event: Any, context: Any) -> Any:
         nonlocal warm
         cold_start, warm = not warm, True
-        # Per invocation, not per process: locally one Metrics serves every domain.
-        metrics.set_default_dimensions(service=service)
         # What inject_lambda_context put in the shared keys, again context-locally (see the module docstring).
         logger.thread_safe_append_keys(service=service, cold_start=cold_start, function_name=context.function_name,
                                        function_memory_size=context.memory_limit_in_mb,
@@ -73,12 +73,12 @@ def _entry_point(run: Callable[[Any, Any], Any], *, service: str, kind: str,
             return run(event, context)
 
     def entry(event: Any, context: Any = None) -> Any:
-        try:
+        # Flushed when this invocation ends, not once 100 values pile up in a container.
+        with invocation_metrics(service, flush=_flush_metrics):
             return invocation(event, context if context is not None else _NO_CONTEXT)
-        finally:
-            _flush_metrics()  # when this invocation ends, not once 100 values pile up in a container
 
     setattr(entry, ENTRY_POINT, kind)
+    setattr(entry, SERVICE, service)
     entry.__doc__ = getattr(run, "__doc__", None)
     return entry
 

@@ -38,6 +38,11 @@ TTL_SECONDS = 24 * 60 * 60
 IN_FLIGHT_SECONDS = 60  # longer than any Lambda behind API Gateway (29 s) can run
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
+REPLAYED = {REPLAYED_HEADER: "true"}  # the headers of every replayed answer
+# The header in a route's OpenAPI response (`responses={202: {..., "headers": REPLAYED_DOC}}`).
+REPLAYED_DOC = {REPLAYED_HEADER: {
+    "description": f"`true` when this answers a repeat of an earlier request with the same {HEADER} and body",
+    "schema": {"type": "string", "enum": ["true"]}}}
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces (as Stripe and the IETF draft)
 
 
@@ -93,7 +98,7 @@ class Idempotency:
         if record.get("state") != "done":
             raise Conflict("The request with this Idempotency-Key is still being processed; retry shortly",
                            code="idempotency-in-progress", headers={"Retry-After": "1"})
-        return JSONResponse(record["body"], status_code=int(record["status"]), headers={REPLAYED_HEADER: "true"})
+        return JSONResponse(record["body"], status_code=int(record["status"]), headers=REPLAYED)
 
 
 def idempotency(scope: str, *, principal_dependency: Callable[..., Principal] = current_user

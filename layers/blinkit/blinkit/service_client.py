@@ -171,7 +171,7 @@ class ServiceClient:
                 failure = f"HTTP {reply.status_code}"
             breaker_open = self.breaker.record_failure(permit)
             logger.warning("upstream call failed", extra={
-                "service": self.name, "method": method, "path": path, "attempt": attempt + 1,
+                "upstream": self.name, "method": method, "path": path, "attempt": attempt + 1,
                 "failure": failure, "elapsed_ms": round((time.monotonic() - started) * 1000),
             })
             if breaker_open:

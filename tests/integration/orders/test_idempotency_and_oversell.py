@@ -18,20 +18,42 @@ from tests.integration.orders.conftest import (
 from tests.integration.products_helpers import assert_problem, set_stock
 
 
-def test_the_same_key_and_body_replays_the_same_order_and_starts_nothing(
+def test_the_same_key_and_body_replays_the_same_order_as_it_is_now_and_starts_nothing(
         api: Any, project_stack: Any, customer: Any, shop: Any) -> None:
     address_id = add_address(api, customer)
     fill_cart(api, customer, shop, {0: 3})
     first = checkout(api, customer, address_id, key="checkout-1")
-    assert first.status == 202
+    assert first.status == 202 and first.json()["status"] == "PENDING"
+    assert "idempotent-replayed" not in first.headers
     order_id = first.json()["order_id"]
-    wait_done(project_stack, order_id)
+    assert wait_done(project_stack, order_id)["status"] == "SUCCEEDED"
     again = checkout(api, customer, address_id, key="checkout-1")
-    assert again.status == 202 and again.json() == first.json()
+    assert again.status == 202
+    assert again.json() == {"order_id": order_id, "status": "PLACED", "status_url": f"/orders/{order_id}",
+                            "reason": None, "reason_detail": None}
     assert again.headers.get("idempotent-replayed") == "true"
     assert len(executions_of(order_id)) == 1
     assert [o["order_id"] for o in api.get("/orders", token=customer.session_token).json()["orders"]] == [order_id]
     assert stock(api, shop, 0) == 17
+
+
+def test_a_replay_of_a_failed_checkout_answers_failed_with_its_reason(
+        api: Any, project_stack: Any, customer: Any, admin: Any, shop: Any) -> None:
+    address_id = add_address(api, customer)
+    fill_cart(api, customer, shop, {0: 3})
+    assert set_stock(api, admin, shop.store_id, shop.pid(0), 1).status == 200  # the saga will find 1 of 3
+    first = checkout(api, customer, address_id, key="checkout-short")
+    assert first.status == 202 and first.json()["status"] == "PENDING"
+    order_id = first.json()["order_id"]
+    wait_done(project_stack, order_id)
+    again = checkout(api, customer, address_id, key="checkout-short")
+    assert again.status == 202 and again.headers.get("idempotent-replayed") == "true"
+    now = order(api, customer, order_id)
+    assert (now["status"], now["reason"]) == ("FAILED", "OUT_OF_STOCK")
+    assert again.json() == {"order_id": order_id, "status": "FAILED", "status_url": f"/orders/{order_id}",
+                            "reason": "OUT_OF_STOCK", "reason_detail": now["reason_detail"]}
+    assert again.json()["reason_detail"]["items"] == [{"product_id": shop.pid(0), "requested": 3, "available": 1}]
+    assert len(executions_of(order_id)) == 1
 
 
 def test_the_same_key_with_another_body_is_409(api: Any, project_stack: Any, customer: Any, shop: Any) -> None:

@@ -8,7 +8,6 @@ import contextlib
 import json
 import threading
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 from blinkit.observability import logger
@@ -16,7 +15,6 @@ from local.lambdas import LambdaError
 from local.stack import LocalStack
 from tests.plugins.output import LinesPerThread
 
-EVENTS = Path(__file__).resolve().parents[2] / "events"
 ROUNDS = 40
 # Each function records one business metric per invocation, whose name says which domain recorded it.
 CART = ("CartGetFunction", "cart", {"CartCacheHits", "CartCacheMisses"})
@@ -24,17 +22,20 @@ PRODUCTS = ("ReserveStockFunction", "products", {"StockReservationsShort"})
 HEALTH = ("HealthFunction", "products")  # ReserveStock logs nothing on this path; /health logs its request
 
 
-def _event(name: str) -> dict[str, Any]:
-    return json.loads((EVENTS / name).read_text())
+def _event(function_id: str) -> dict[str, Any]:
+    """The function's sample, its placeholders ({{customer.uid}}, ...) filled with example values."""
+    from tests.unit.test_template import load_event
+
+    return load_event(function_id)
 
 
 def test_two_domains_invoked_at_once_on_threads_each_log_and_measure_as_their_own(
         project_stack: LocalStack) -> None:
     functions = project_stack.functions
     assert functions is not None
-    cart_event = _event("cart/cart-get.json")
-    reserve_event = _event("products/reserve-stock.json")
-    health_event = _event("products/health.json")
+    cart_event = _event(CART[0])
+    reserve_event = _event(PRODUCTS[0])
+    health_event = _event(HEALTH[0])
     answers: Counter[str] = Counter()
 
     def get_carts() -> None:

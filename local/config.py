@@ -8,6 +8,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from local.razorpay import KEY_ID as RAZORPAY_KEY_ID
+
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
 STATE_DIR = ROOT / ".local"  # ports of a running `make run`, the email outbox, logs (git-ignored)
@@ -35,6 +37,7 @@ PARAMETERS: dict[str, str] = {
     "PrivateSubnetIds": "subnet-local-a,subnet-local-b",
     "FirebaseProjectId": "demo-blinkit",
     "FirebaseCredentialsSecretArn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:local-firebase",
+    "RazorpayKeyId": RAZORPAY_KEY_ID,  # the stand-in's test key (its secrets come with its environment())
 }
 
 

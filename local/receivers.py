@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from local.loopback import LoopbackServer
+
 FCM_SEND = re.compile(r"^/v1/projects/([^/]+)/messages:send$")
 RESEND_API_KEY = "re_local_not_a_real_key"
 
@@ -278,7 +280,7 @@ SUPABASE_KEY = "sb_local_not_a_real_service_key"
 SUPABASE_BROADCAST = "/realtime/v1/api/broadcast"
 
 
-class SupabaseReceiver:
+class SupabaseReceiver(LoopbackServer):
     """Supabase's REST broadcast endpoint on loopback: keeps every message in arrival order.
 
         with SupabaseReceiver() as supabase:
@@ -291,41 +293,17 @@ class SupabaseReceiver:
     without topic or event 400.
     """
 
+    thread_name = "local-supabase"
+
     def __init__(self) -> None:
+        super().__init__()
         self.down: int | None = None
         self._lock = threading.Lock()
         self._broadcasts: list[dict[str, Any]] = []
         self.calls = 0
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> SupabaseReceiver:
-        if self._server is None:
-            self._server = ThreadingHTTPServer(("127.0.0.1", 0), _supabase_handler(self))
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(target=self._server.serve_forever, name="local-supabase", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
-
-    def __enter__(self) -> SupabaseReceiver:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _supabase_handler(self)
 
     def environment(self) -> dict[str, str]:
         return {"SUPABASE_URL": self.url, "SUPABASE_KEY": SUPABASE_KEY, "SUPABASE_KEY_PARAMETER": ""}

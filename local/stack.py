@@ -6,6 +6,7 @@
         stack.pump.run_once()
         stack.streams.run_once()   # DynamoDB stream records to their subscribed functions
         stack.receivers.emails     # what the loopback Resend and FCM receivers were sent (local/receivers.py)
+        stack.razorpay.pay(...)    # Razorpay's REST API on loopback, and Checkout and webhooks (local/razorpay.py)
 
 Leaving the block stops the pumps, stops running executions, ends mock_aws and restores
 os.environ and sys.path.
@@ -25,6 +26,7 @@ from local.aws import STEPFUNCTIONS_CONFIG, LocalResources, create_resources
 from local.executor import Executor
 from local.lambdas import DEFAULT_INSTANCES, LocalFunctions
 from local.pump import QueuePump
+from local.razorpay import RazorpayStandIn
 from local.receivers import Receivers, SupabaseReceiver
 from local.streams import StreamPump
 from local.template import Resolver, Template
@@ -59,6 +61,7 @@ class LocalStack:
         # Resend and FCM stand-ins; their environment goes under the caller's overrides (which win).
         self.receivers = Receivers(outbox)
         self.supabase = SupabaseReceiver()  # Supabase Realtime's REST broadcast endpoint (live rider locations)
+        self.razorpay = RazorpayStandIn()  # Razorpay's REST API for the SDK, Checkout and webhooks for tests
 
     def start(self) -> LocalStack:
         # In-process moto only: no AWS_ENDPOINT_URL, no threaded server, so no port to collide on.
@@ -68,10 +71,12 @@ class LocalStack:
         try:
             self.receivers.start()
             self.supabase.start()
+            self.razorpay.start()
             self.resources = create_resources(self.template, self.resolver)
             self.functions = LocalFunctions(
                 self.template,
-                {**self.receivers.environment(), **self.supabase.environment(), **self._env_overrides},
+                {**self.receivers.environment(), **self.supabase.environment(), **self.razorpay.environment(),
+                 **self._env_overrides},
                 resolver=self.resolver,
                 instances=self._instances,
                 only=self._only,
@@ -100,6 +105,7 @@ class LocalStack:
             self._mock = None
         self.receivers.stop()
         self.supabase.stop()
+        self.razorpay.stop()
 
     def __enter__(self) -> LocalStack:
         return self.start()

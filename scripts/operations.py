@@ -73,6 +73,8 @@ GROUPS = [
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),
     Group("Notifications", "notifications: the queue consumer, inbox and preferences", r"^Notifications"),
+    Group("Payments", "payments: Razorpay orders (CreatePayment), Checkout's verify and Razorpay's webhook",
+          r"^(Payments|CreatePayment)"),
 ]
 
 
@@ -387,6 +389,8 @@ def dashboard(template: Template, groups: list[tuple[Group, list[str]]], alarm_i
                       blinkit("StockReservationsShort", "products"), blinkit("SearchIndexPublished", "products")])
     d.graph("Delivery", [blinkit("PartnersAssigned", "delivery"), blinkit("UnassignedOrders", "delivery"),
                          blinkit("DeliveriesCompleted", "delivery")])
+    d.graph("Payments", [blinkit("PaymentsCaptured", "payments"), blinkit("PaymentsFailed", "payments"),
+                         blinkit("PaymentMismatches", "payments"), blinkit("WebhookDuplicates", "payments")])
     d.graph("Notifications per channel", [search_metric("NotificationsSent", "sent"),
                                            search_metric("NotificationsFailed", "failed")])
     d.graph("Circuit breakers opened (per breaker)", [search_metric("BreakerOpened", "opened")])

@@ -62,6 +62,9 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("OrdersQuoteFunction", 200),
     ("PriceOrderFunction", "ok"),
     ("OrdersCreateFunction", 202),
+    ("CreatePaymentFunction", "ok"),  # a Razorpay order (at the stand-in) for the customer's order
+    ("PaymentsVerifyFunction", 400),  # only Checkout can sign a payment: the sample's signature is refused
+    ("PaymentsWebhookFunction", 200),  # signed with the local webhook secret; a Razorpay order we do not know
     ("CartClearFunction", 204),
     ("CartMergeFunction", 200),
     ("ClearCartFunction", "ok"),

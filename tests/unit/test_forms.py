@@ -125,7 +125,7 @@ def test_the_openapi_keeps_the_field_and_documents_that_blank_is_accepted() -> N
 
 # The inventory ---------------------------------------------------------------------------------------------
 
-DOMAINS = ("auth", "products", "cart", "orders", "notifications", "delivery")
+DOMAINS = ("auth", "products", "cart", "orders", "notifications", "delivery", "payments")
 # Optional text fields of request bodies that deliberately refuse "": identifiers and codes a program sends
 # (not something a person types into a form), and fields the resource requires, whose PATCH refuses ""
 # as it refuses null.

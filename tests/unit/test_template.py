@@ -28,7 +28,9 @@ FIREBASE_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/auth/
 PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health", "/products/search",
                 # The catalog's reads (each path's GET only; writes on the same paths are protected).
                 "/stores", "/stores/serviceable", "/categories", "/products", "/products/category/{category_id}",
-                "/products/{product_id}"}
+                "/products/{product_id}",
+                # Razorpay's webhook: the HMAC of the raw body with the webhook secret authenticates it.
+                "/payments/webhook"}
 # Service-to-service routes: IAM authorization in AWS, never the session authorizer.
 IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge", "/internal/users/{uid}/addresses/{address_id}",
              "/internal/orders/{order_id}/delivery", "/internal/users/{uid}/roles/delivery-partner",
@@ -62,7 +64,10 @@ JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
                     "LoadCartFunction": "cart.schemas:LoadCartIn", "ClearCartFunction": "cart.schemas:ClearCartIn",
                     "PriceOrderFunction": "orders.schemas:PriceOrderIn",
                     "CreateOrderFunction": "orders.schemas:CreateOrderIn",
-                    "MarkOrderFailedFunction": "orders.schemas:MarkOrderFailedIn"}
+                    "MarkOrderFailedFunction": "orders.schemas:MarkOrderFailedIn",
+                    "CreatePaymentFunction": "payments.schemas:CreatePaymentIn"}
+# Routes that read their raw body themselves (no body model): their sample's body must parse as this model.
+RAW_BODY_MODELS = {"POST /payments/webhook": "payments.schemas:WebhookEvent"}
 SECRET_POLICY = "AWSSecretsManagerGetSecretValuePolicy"
 # Path parameters whose shape the API enforces; a sample with another shape would only ever answer 422.
 PATH_PARAM_PATTERNS = {"order_id": r"^ord_[0-9A-HJKMNP-TV-Z]{26}$",
@@ -458,11 +463,12 @@ def body_models() -> dict[tuple[str, str], type[BaseModel]]:
     from delivery.api import router as delivery_router
     from notifications.api import router as notifications_router
     from orders.api import router as orders_router
+    from payments.api import router as payments_router
     from products.api import router as products_router
 
     models: dict[tuple[str, str], type[BaseModel]] = {}
     for api_route in [*auth_router.routes, *products_router.routes, *cart_router.routes, *orders_router.routes,
-                      *delivery_router.routes, *notifications_router.routes]:
+                      *delivery_router.routes, *notifications_router.routes, *payments_router.routes]:
         if not isinstance(api_route, APIRoute):
             continue
         model = typing.get_type_hints(api_route.endpoint).get("body")
@@ -495,8 +501,14 @@ def test_route_sample_is_an_http_api_v2_event_of_its_route(function_id: str) -> 
     for name, value in params.items():
         assert re.fullmatch(PATH_PARAM_PATTERNS.get(name, r"[^/{}]+"), value), f"{name}={value!r}"
     model = body_models().get((route.method, route.path))
+    raw_model = RAW_BODY_MODELS.get(route.route_key)
     if model is not None:
         model.model_validate_json(event["body"])  # the sample must get past validation to reach the code
+    elif raw_model is not None:
+        import importlib
+
+        module, _, name = raw_model.partition(":")
+        getattr(importlib.import_module(module), name).model_validate_json(event["body"])
     else:
         assert "body" not in event
     lambda_context = (context.get("authorizer") or {}).get("lambda")

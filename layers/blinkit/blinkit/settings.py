@@ -118,6 +118,24 @@ class Settings(BaseSettings):
     contact_timeout_seconds: float = Field(3.0, gt=0)  # auth's contact route, per attempt
     web_base_url: str = "https://blinkit.example"
 
+    # Payments (functions/payments): the table, Razorpay's REST API (the SDK's base URL; locally the loopback
+    # stand-in in local/razorpay.py), the key id (public: Checkout shows it) and the two secrets. In AWS the key
+    # secret and the webhook secret are SSM SecureStrings named by the *_parameter settings, read at run time;
+    # locally the plain values apply. Calls get a timeout each and the fleet-wide "razorpay" breaker.
+    payments_table: str = "PaymentsTable"
+    razorpay_api_url: str = "https://api.razorpay.com"
+    razorpay_key_id: str = ""
+    razorpay_key_secret: str = ""
+    razorpay_key_secret_parameter: str = ""
+    razorpay_webhook_secret: str = ""
+    razorpay_webhook_secret_parameter: str = ""
+    razorpay_timeout_seconds: float = Field(5.0, gt=0)
+    razorpay_breaker_failures: int = Field(5, ge=1)
+    razorpay_breaker_window_seconds: float = Field(30.0, gt=0)
+    razorpay_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    payment_timeout_seconds: int = Field(600, ge=60)  # how long Checkout may take (the saga's WaitForPayment)
+    payment_event_days: int = Field(30, ge=1)  # webhook event ids are remembered this long (Razorpay retries ~24 h)
+
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)
 

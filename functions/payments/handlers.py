@@ -1,0 +1,8 @@
+"""Lambda entry points of the payments domain (every route function shares `handler`; jobs have their own)."""
+
+from blinkit.handler import make_handler, make_job
+from payments import jobs
+from payments.app import app
+
+handler = make_handler(app, service="payments")
+create_payment = make_job(jobs.create_payment, service="payments")

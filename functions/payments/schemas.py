@@ -1,0 +1,108 @@
+"""Request, response and job shapes of the payments domain. Requests are strict (unknown fields 422)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+
+from blinkit.forms import Request
+
+CROCKFORD = "[0-9A-HJKMNP-TV-Z]{26}"
+ORDER_ID = rf"^ord_{CROCKFORD}$"
+# Razorpay's ids: a prefix and 14 alphanumerics.
+RAZORPAY_ORDER_ID = r"^order_[A-Za-z0-9]{14}$"
+RAZORPAY_PAYMENT_ID = r"^pay_[A-Za-z0-9]{14}$"
+SIGNATURE = r"^[0-9a-f]{64}$"
+UID = r"^[A-Za-z0-9_-]{1,128}$"
+
+OrderId = Annotated[str, StringConstraints(pattern=ORDER_ID)]
+Currency = Literal["INR"]
+PaymentStatus = Literal["creating", "created", "authorized", "captured", "failed"]
+
+
+class VerifyIn(Request):
+    """What Razorpay Checkout hands the client after a payment, with our order id."""
+
+    order_id: OrderId
+    razorpay_order_id: Annotated[str, StringConstraints(pattern=RAZORPAY_ORDER_ID)]
+    razorpay_payment_id: Annotated[str, StringConstraints(pattern=RAZORPAY_PAYMENT_ID)]
+    razorpay_signature: Annotated[str, StringConstraints(pattern=SIGNATURE)]
+
+
+class PaymentOut(BaseModel):
+    order_id: str
+    provider: Literal["razorpay"] = "razorpay"
+    razorpay_order_id: str | None = None
+    razorpay_payment_id: str | None = None
+    amount: int = Field(description="paise")
+    currency: str
+    status: PaymentStatus
+    captured: int = Field(0, description="paise captured")
+    refunded: int = Field(0, description="paise refunded")
+    refund_due: bool = Field(False, description="money arrived that must go back (a mismatch or a second payment)")
+
+
+class WebhookOut(BaseModel):
+    outcome: Literal["processed", "duplicate", "ignored"]
+
+
+class Job(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    correlation_id: str | None = None
+
+
+class CreatePaymentIn(Job):
+    """The saga's CreatePayment step: after PriceOrder, for an online order, the bill's total."""
+
+    order_id: OrderId
+    user_id: Annotated[str, StringConstraints(pattern=UID)]
+    amount: StrictInt = Field(gt=0, description="the bill's total in paise")
+    currency: Currency = "INR"
+
+
+class CheckoutOut(BaseModel):
+    """What the client needs to open Razorpay Checkout (the order's `payment` object)."""
+
+    provider: Literal["razorpay"] = "razorpay"
+    key_id: str
+    razorpay_order_id: str
+    amount: int
+    currency: str
+    expires_at: str
+
+
+# A webhook's JSON (only what we read; Razorpay sends much more and adds fields over time).
+class Entity(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    amount: StrictInt = Field(ge=0)
+    currency: Annotated[str, StringConstraints(min_length=3, max_length=3)]
+    status: str | None = None
+    order_id: str | None = None
+    payment_id: str | None = None
+    error_code: str | None = None
+    error_description: str | None = None
+
+
+class Wrapped(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    entity: Entity
+
+
+class WebhookEvent(BaseModel):
+    """An event: only the entities we read are checked (Razorpay may add others to a payload)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    event: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    payload: dict[str, dict[str, Any]]
+
+    def entity(self, name: str) -> Entity | None:
+        """The payload's `name` entity; None when absent, ValidationError when it is not one."""
+        wrapped = self.payload.get(name)
+        return Wrapped.model_validate(wrapped).entity if wrapped is not None else None
+

@@ -1,0 +1,275 @@
+"""The payments domain's rules: one Razorpay order per order, two roads to one capture, and the ledger.
+
+- `create_payment`: the Razorpay order for exactly the bill's total, `receipt` = our order id. Idempotent
+  through our own table (Razorpay is not): the payment row is claimed with a lease before Razorpay is
+  called, and a retry whose predecessor died between Razorpay's answer and our write finds that order by its
+  receipt instead of making a second one.
+- `verify` (Checkout's signature, the customer's road) and `apply_webhook` (Razorpay's signed event) both end
+  in `record_captured`, whose ledger append is conditional on the entry not existing and the payment not
+  captured: either road alone completes the payment, both together complete it once, in any order, and
+  only the one that wrote the capture tells the order (`upstream.payment_completed`).
+- Money that does not match the payment (another amount or currency, or a second payment of a captured
+  order) never captures: it is appended as a `mismatch` entry and the payment flagged `refund_due`.
+- `record_refund` appends a refund only while captured - refunded covers it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+
+from blinkit.clock import iso, now_iso, parse
+from blinkit.errors import BadRequest, Conflict, NotFound, Unauthorized
+from blinkit.observability import logger, metrics
+from blinkit.security import Principal
+from blinkit.settings import get_settings
+from payments import razorpay_api, store, upstream
+from payments.schemas import CheckoutOut, PaymentOut, VerifyIn, WebhookEvent, WebhookOut
+from payments.signatures import checkout_signature_valid, webhook_signature_valid
+from payments.store import AUTHORIZED, CAPTURED, CREATED, CREATING, FAILED, PaymentRecord, RefundExceedsCaptured
+
+CREATION_LEASE_SECONDS = 30  # longer than a Razorpay call's timeout and our write after it
+EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class PaymentCreationInProgress(Exception):
+    """Another invocation is creating this order's Razorpay order right now (retry shortly)."""
+
+
+class PaymentAmountChanged(Exception):
+    """CreatePayment was asked again for this order with another amount, currency or user."""
+
+
+def payment_out(record: PaymentRecord) -> PaymentOut:
+    return PaymentOut(order_id=record.order_id, razorpay_order_id=record.razorpay_order_id,
+                      razorpay_payment_id=record.razorpay_payment_id, amount=int(record.amount),
+                      currency=record.currency, status=record.status, captured=int(record.captured or 0),
+                      refunded=int(record.refunded or 0), refund_due=bool(record.refund_due))
+
+
+def _payment(order_id: str) -> PaymentRecord:
+    found = store.get_payment(order_id)
+    assert found is not None, f"payment {order_id} vanished"
+    return found
+
+
+# Creating -----------------------------------------------------------------------------------------------
+
+
+def _checkout(payment: PaymentRecord) -> CheckoutOut:
+    expires = parse(payment.created_at) + timedelta(seconds=get_settings().payment_timeout_seconds)
+    return CheckoutOut(key_id=razorpay_api.key_id(), razorpay_order_id=str(payment.razorpay_order_id),
+                       amount=int(payment.amount), currency=payment.currency, expires_at=iso(expires))
+
+
+def _make_razorpay_order(payment: PaymentRecord) -> CheckoutOut:
+    """We hold the creation lease: adopt the Razorpay order an earlier attempt made, or make it."""
+    order_id = payment.order_id
+    try:
+        earlier = [o for o in razorpay_api.orders_with_receipt(order_id)
+                   if o.get("amount") == int(payment.amount) and o.get("currency") == payment.currency]
+        made = earlier[0] if earlier else razorpay_api.create_order(int(payment.amount), payment.currency,
+                                                                    receipt=order_id, notes={"order_id": order_id})
+    except Exception:
+        store.release_creation(order_id)  # let the saga's retry try at once, not after the lease
+        raise
+    if store.set_razorpay_order(order_id, str(made["id"]), now_iso()):
+        logger.info("razorpay order created", extra={"order_id": order_id, "razorpay_order_id": made["id"],
+                                                     "adopted": bool(earlier)})
+    return _checkout(_payment(order_id))
+
+
+def create_payment(order_id: str, user_id: str, amount: int, currency: str = "INR") -> CheckoutOut:
+    """The order's Razorpay order for exactly `amount` (idempotent: a second call answers the same one)."""
+    now = now_iso()
+    payment = store.get_payment(order_id)
+    if payment is None:
+        claimed = PaymentRecord(pk=store.payment_pk(order_id), order_id=order_id, user_id=user_id, amount=amount,
+                                currency=currency, status=CREATING, created_at=now, updated_at=now)
+        if store.claim_creation(claimed, CREATION_LEASE_SECONDS):
+            return _make_razorpay_order(claimed)
+        payment = _payment(order_id)
+    if (int(payment.amount), payment.currency, payment.user_id) != (amount, currency, user_id):
+        raise PaymentAmountChanged(f"order {order_id} has a payment of {payment.amount} {payment.currency}")
+    if payment.razorpay_order_id:
+        return _checkout(payment)
+    if store.take_over_creation(order_id, CREATION_LEASE_SECONDS, now):
+        return _make_razorpay_order(payment)
+    raise PaymentCreationInProgress(order_id)
+
+
+def wait_for_payment(order_id: str, task_token: str) -> bool:
+    """Keep the saga's callback token on the payment (the next slice's WaitForPayment). If the payment was
+    captured before the token arrived, complete the wait now. True when the saga was told."""
+    payment = store.set_task_token(order_id, task_token, now_iso())
+    if payment is None:
+        raise NotFound("No such payment", code="unknown-payment")
+    if payment.status == CAPTURED:
+        return upstream.payment_completed(order_id, payment_out(payment).model_dump(), task_token)
+    return False
+
+
+# Recording what Razorpay says --------------------------------------------------------------------------
+
+
+def _mismatch(payment: PaymentRecord, payment_id: str, amount: int, currency: str, source: str, why: str) -> str:
+    store.append_mismatch(payment.order_id, payment_id, amount, currency, source, now_iso())
+    metrics.add_metric(name="PaymentMismatches", unit="Count", value=1)
+    logger.warning("payment does not complete the order: flagged for refund",
+                   extra={"order_id": payment.order_id, "razorpay_payment_id": payment_id, "why": why,
+                          "amount": amount, "currency": currency, "expected": int(payment.amount)})
+    return "mismatch"
+
+
+def record_captured(order_id: str, payment_id: str, amount: int, currency: str, source: str) -> str:
+    """Razorpay captured `amount` of `currency` in `payment_id` for this order. Answers "captured" (this call
+    completed the payment and told the order), "duplicate" (already recorded: nothing changed) or
+    "mismatch" (not this payment's money: flagged for refund, never captured)."""
+    payment = _payment(order_id)
+    if (amount, currency) != (int(payment.amount), payment.currency):
+        return _mismatch(payment, payment_id, amount, currency, source, "amount or currency")
+    outcome = store.append_captured(order_id, payment_id, amount, currency, source, now_iso())
+    if outcome == "duplicate":
+        return "duplicate"
+    if outcome == "refused":  # captured already, by another Razorpay payment: a second payment
+        return _mismatch(_payment(order_id), payment_id, amount, currency, source, "order already paid")
+    payment = _payment(order_id)
+    logger.info("payment captured", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
+                                           "source": source})
+    upstream.payment_completed(order_id, payment_out(payment).model_dump(), payment.task_token)
+    return "captured"
+
+
+def record_authorized(order_id: str, payment_id: str, amount: int, currency: str, source: str) -> str:
+    payment = _payment(order_id)
+    if (amount, currency) != (int(payment.amount), payment.currency):
+        return _mismatch(payment, payment_id, amount, currency, source, "amount or currency")
+    return store.append_authorized(order_id, payment_id, amount, currency, source, now_iso())
+
+
+def record_failed(order_id: str, payment_id: str, error_code: str | None) -> str:
+    """A payment attempt failed. The customer may try again in Checkout, so a later capture still counts."""
+    moved = store.set_status(order_id, FAILED, (CREATED, AUTHORIZED), now_iso(), error_code=error_code or "FAILED")
+    if moved:
+        metrics.add_metric(name="PaymentsFailed", unit="Count", value=1)
+        logger.info("payment failed", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
+                                             "error_code": error_code})
+    return "failed" if moved else "ignored"
+
+
+def record_refund(order_id: str, refund_id: str, amount: int, currency: str, source: str) -> str:
+    """A refund of `amount` (Razorpay's `refund_id`): "refunded" or "duplicate"; `RefundExceedsCaptured`
+    when captured - refunded does not cover it (nothing written)."""
+    outcome = store.append_refunded(order_id, refund_id, amount, currency, source, now_iso())
+    if outcome == "refused":
+        raise RefundExceedsCaptured(f"{order_id}: a refund of {amount} exceeds what is captured and not refunded")
+    return "refunded" if outcome == "done" else "duplicate"
+
+
+def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
+    """Apply a Razorpay payment entity (fetched, or from a webhook) to our payment: capture what is only
+    authorised (when it is this payment's amount), record a capture or a failure."""
+    payment_id, status = str(entity["id"]), entity.get("status")
+    amount, currency = int(entity["amount"]), str(entity["currency"])
+    if status == "authorized":
+        if record_authorized(payment.order_id, payment_id, amount, currency, source) == "mismatch":
+            return "mismatch"  # never captured: Razorpay releases an uncaptured authorisation by itself
+        try:
+            status = razorpay_api.capture_payment(payment_id, amount, currency).get("status")
+        except razorpay_api.PaymentRefused:  # captured meanwhile (the other road, or Razorpay's auto-capture)
+            status = razorpay_api.fetch_payment(payment_id).get("status")
+    if status == "captured":
+        return record_captured(payment.order_id, payment_id, amount, currency, source)
+    if status == "failed":
+        return record_failed(payment.order_id, payment_id, entity.get("error_code"))
+    return "ignored"
+
+
+# The two roads ------------------------------------------------------------------------------------------
+
+
+def verify(principal: Principal, body: VerifyIn) -> PaymentOut:
+    """Checkout's answer, from the customer: the order must be theirs (else 404), the signature Razorpay's."""
+    payment = store.get_payment(body.order_id)
+    if payment is None or payment.user_id != principal.uid:
+        raise NotFound("No such payment", code="unknown-payment")
+    if payment.razorpay_order_id != body.razorpay_order_id or not checkout_signature_valid(
+            razorpay_api.key_secret(), body.razorpay_order_id, body.razorpay_payment_id, body.razorpay_signature):
+        raise BadRequest("The payment signature does not match this order", code="invalid-signature")
+    if payment.status == CAPTURED and payment.razorpay_payment_id == body.razorpay_payment_id:
+        return payment_out(payment)  # a repeated verify: already done, no call to Razorpay
+    try:
+        entity = razorpay_api.fetch_payment(body.razorpay_payment_id)
+    except razorpay_api.PaymentRefused as exc:
+        raise BadRequest("Razorpay knows no such payment", code="unknown-razorpay-payment") from exc
+    if entity.get("order_id") != payment.razorpay_order_id:  # a valid signature makes this Razorpay's bug
+        raise Conflict("The payment belongs to another order", code="payment-order-mismatch")
+    _settle(payment, entity, "verify")
+    return payment_out(_payment(body.order_id))
+
+
+HANDLED = {"payment.authorized", "payment.captured", "payment.failed", "order.paid", "refund.processed",
+           "refund.failed"}
+
+
+def _check_shape(event: WebhookEvent) -> None:
+    """Every handled event carries the payment; refund events also the refund."""
+    if event.event not in HANDLED:
+        raise BadRequest(f"Unknown event {event.event[:60]!r}", code="unknown-event")
+    needed = ("payment", "refund") if event.event.startswith("refund.") else ("payment",)
+    missing = [name for name in needed if event.entity(name) is None]
+    if missing:
+        raise BadRequest(f"A {event.event} event carries {' and '.join(needed)}", code="malformed-event")
+
+
+def _apply(event: WebhookEvent) -> str:
+    payment_entity = event.entity("payment")
+    assert payment_entity is not None  # _check_shape
+    payment = store.payment_of_razorpay_order(payment_entity.order_id) if payment_entity.order_id else None
+    if payment is None:
+        logger.warning("webhook for a Razorpay order we do not know", extra={
+            "event": event.event, "razorpay_order_id": payment_entity.order_id})
+        return "ignored"
+    if event.event in ("refund.processed", "refund.failed"):
+        refund = event.entity("refund")
+        assert refund is not None  # _check_shape
+        if event.event == "refund.failed":  # the refunds queue (next slice) retries; nothing moved here
+            logger.warning("refund failed", extra={"order_id": payment.order_id, "refund_id": refund.id})
+            return "ignored"
+        try:
+            record_refund(payment.order_id, refund.id, refund.amount, refund.currency, "webhook")
+        except RefundExceedsCaptured:
+            logger.error("refund exceeds what is captured", extra={"order_id": payment.order_id,
+                                                                   "refund_id": refund.id})
+            return "ignored"
+        return "processed"
+    # payment.captured, order.paid and payment.authorized and payment.failed say what the payment entity says.
+    _settle(payment, payment_entity.model_dump(), "webhook")
+    return "processed"
+
+
+def apply_webhook(raw_body: bytes, signature: str | None, event_id: str | None) -> WebhookOut:
+    """Razorpay's event: the signature over the raw body first (nothing else is read before it holds), then
+    the event id (a repeat changes nothing), then the event."""
+    if not webhook_signature_valid(razorpay_api.webhook_secret(), raw_body, signature):
+        raise Unauthorized("The webhook signature does not match", code="invalid-signature", headers={})
+    if not event_id or not EVENT_ID.match(event_id):
+        raise BadRequest("The x-razorpay-event-id header is required", code="missing-event-id")
+    try:
+        event = WebhookEvent.model_validate_json(raw_body)
+        _check_shape(event)
+    except ValidationError as exc:
+        raise BadRequest("The event is not a Razorpay event", code="malformed-event") from exc
+    if not store.claim_event(event_id, event.event, now_iso()):
+        metrics.add_metric(name="WebhookDuplicates", unit="Count", value=1)
+        return WebhookOut(outcome="duplicate")
+    try:
+        outcome = _apply(event)
+    except BaseException:
+        store.forget_event(event_id)  # Razorpay retries what we did not answer 2xx: let that retry in
+        raise
+    logger.info("webhook applied", extra={"event": event.event, "event_id": event_id, "outcome": outcome})
+    return WebhookOut(outcome="processed" if outcome != "ignored" else "ignored")

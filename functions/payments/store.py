@@ -1,0 +1,262 @@
+"""The payments table: one payment per order, its append-only money ledger, and webhook event ids.
+
+Keys (table `PaymentsTable`):
+    pk = PAYMENT#<order_id>, sk = PAYMENT                 the payment: user, Razorpay order, amount, currency,
+                                                          status, running totals (captured, refunded,
+                                                          refundable = captured - refunded), flags
+    pk = PAYMENT#<order_id>, sk = LEDGER#<kind>#<ref>     one ledger entry, never changed or deleted: kind
+                                                          authorized | captured | refunded | mismatch, ref the
+                                                          Razorpay payment or refund id; amount in paise
+    pk = EVENT#<event id>,   sk = EVENT                   a webhook event already applied; expires_at (TTL)
+GSI ByRazorpayOrder (razorpay_order_id, sparse: payments only): a webhook names Razorpay's order, not ours.
+
+Money moves only in transactions that append a ledger entry (condition: no entry with this key yet, so a
+repeated capture or refund appends nothing) and change the payment's totals (condition: the state allows it).
+A refund's condition is `refundable >= amount`: DynamoDB conditions cannot add, so the difference is kept as
+its own attribute, and captured - refunded >= 0 holds under any number of concurrent refunds.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from blinkit.dynamodb import connection, failed_conditions, save_if, update_if
+from blinkit.settings import get_settings
+
+PAYMENT, EVENT = "PAYMENT", "EVENT"
+CREATING, CREATED, AUTHORIZED, CAPTURED, FAILED = "creating", "created", "authorized", "captured", "failed"
+
+
+def payment_pk(order_id: str) -> str:
+    return f"PAYMENT#{order_id}"
+
+
+def ledger_sk(kind: str, ref: str) -> str:
+    return f"LEDGER#{kind}#{ref}"
+
+
+class _Table:
+    table_name = get_settings().payments_table
+    region = get_settings().aws_region
+
+
+class ByRazorpayOrder(GlobalSecondaryIndex["PaymentRecord"]):
+    class Meta:
+        index_name = "ByRazorpayOrder"
+        projection = KeysOnlyProjection()
+
+    razorpay_order_id = UnicodeAttribute(hash_key=True)
+
+
+class PaymentRecord(Model):
+    class Meta(_Table):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=PAYMENT)
+    order_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    status = UnicodeAttribute()
+    razorpay_order_id = UnicodeAttribute(null=True)
+    razorpay_payment_id = UnicodeAttribute(null=True)
+    captured = NumberAttribute(default=0)
+    refunded = NumberAttribute(default=0)
+    refundable = NumberAttribute(default=0)
+    refund_due = BooleanAttribute(default=False)
+    claimed_until = NumberAttribute(null=True)  # epoch s: who creates the Razorpay order, until when
+    task_token = UnicodeAttribute(null=True)  # the saga's WaitForPayment callback (next slice)
+    error_code = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    captured_at = UnicodeAttribute(null=True)
+    by_razorpay_order = ByRazorpayOrder()
+
+
+class LedgerRecord(Model):
+    class Meta(_Table):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    kind = UnicodeAttribute()
+    ref = UnicodeAttribute()
+    amount = NumberAttribute()
+    currency = UnicodeAttribute()
+    source = UnicodeAttribute()  # verify | webhook | ... : which road wrote it
+    at = UnicodeAttribute()
+
+
+class EventRecord(Model):
+    class Meta(_Table):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True, default=EVENT)
+    event = UnicodeAttribute()
+    at = UnicodeAttribute()
+    expires_at = NumberAttribute()
+
+
+class PaymentConflict(Exception):
+    """The payment was not in a state the write allows (another writer got there first)."""
+
+
+class RefundExceedsCaptured(Exception):
+    """A refund would take more than what is captured and not yet refunded."""
+
+
+# Payments -----------------------------------------------------------------------------------------------
+
+
+def get_payment(order_id: str) -> PaymentRecord | None:
+    try:
+        return PaymentRecord.get(payment_pk(order_id), PAYMENT, consistent_read=True)
+    except PaymentRecord.DoesNotExist:
+        return None
+
+
+def payment_of_razorpay_order(razorpay_order_id: str) -> PaymentRecord | None:
+    """The payment of a Razorpay order: the index (keys only) names it, its key reads it consistently."""
+    for found in PaymentRecord.by_razorpay_order.query(razorpay_order_id, limit=1):
+        return get_payment(found.pk.removeprefix("PAYMENT#"))
+    return None
+
+
+def claim_creation(record: PaymentRecord, lease_seconds: int) -> bool:
+    """Insert the payment as `creating` with a lease, unless it exists; False when it does."""
+    record.claimed_until = int(time.time()) + lease_seconds
+    return save_if(record, PaymentRecord.pk.does_not_exist())
+
+
+def take_over_creation(order_id: str, lease_seconds: int, now: str) -> bool:
+    """Take the creation lease of a payment still `creating` whose lease ran out (its creator died)."""
+    record = PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT)
+    epoch = int(time.time())
+    return update_if(record, [PaymentRecord.claimed_until.set(epoch + lease_seconds),
+                              PaymentRecord.updated_at.set(now)],
+                     (PaymentRecord.status == CREATING) & (PaymentRecord.claimed_until < epoch))
+
+
+def release_creation(order_id: str) -> None:
+    """Give up the creation lease (the Razorpay call failed): the next attempt may take it at once."""
+    update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT), [PaymentRecord.claimed_until.set(0)],
+              PaymentRecord.status == CREATING)
+
+
+def set_razorpay_order(order_id: str, razorpay_order_id: str, now: str) -> bool:
+    """`creating` → `created` with its Razorpay order; False if the payment already has one."""
+    record = PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT)
+    return update_if(record, [PaymentRecord.razorpay_order_id.set(razorpay_order_id),
+                              PaymentRecord.status.set(CREATED), PaymentRecord.claimed_until.remove(),
+                              PaymentRecord.updated_at.set(now)],
+                     PaymentRecord.pk.exists() & PaymentRecord.razorpay_order_id.does_not_exist())
+
+
+def set_task_token(order_id: str, token: str, now: str) -> PaymentRecord | None:
+    """Remember the saga's callback token on the payment (refreshed in place); None for a missing payment."""
+    record = PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT)
+    if update_if(record, [PaymentRecord.task_token.set(token), PaymentRecord.updated_at.set(now)],
+                 PaymentRecord.pk.exists()):
+        return record
+    return None
+
+
+def set_status(order_id: str, status: str, allowed_from: tuple[str, ...], now: str,
+               error_code: str | None = None) -> bool:
+    """Move the payment's status when it is in one of `allowed_from`; False otherwise."""
+    actions = [PaymentRecord.status.set(status), PaymentRecord.updated_at.set(now)]
+    if error_code is not None:
+        actions.append(PaymentRecord.error_code.set(error_code))
+    return update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT), actions,
+                     PaymentRecord.status.is_in(*allowed_from))
+
+
+# Ledger -------------------------------------------------------------------------------------------------
+
+
+def _entry(order_id: str, kind: str, ref: str, amount: int, currency: str, source: str, now: str) -> LedgerRecord:
+    return LedgerRecord(pk=payment_pk(order_id), sk=ledger_sk(kind, ref), kind=kind, ref=ref, amount=amount,
+                        currency=currency, source=source, at=now)
+
+
+def _append(order_id: str, entry: LedgerRecord, actions: list[Any], condition: Any) -> str:
+    """Append `entry` and update the payment by `actions` under `condition`, in one transaction.
+
+    Answers "done", "duplicate" (this entry exists: nothing written) or "refused" (the payment's condition
+    was false). Items are sent puts first, then updates: the entry is position 0, the payment 1.
+    """
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(entry, condition=LedgerRecord.sk.does_not_exist())
+            tx.update(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT), actions=actions, condition=condition)
+    except TransactWriteError as exc:
+        failed = failed_conditions(exc)
+        if not failed:
+            raise
+        return "duplicate" if 0 in failed else "refused"
+    return "done"
+
+
+def append_authorized(order_id: str, payment_id: str, amount: int, currency: str, source: str, now: str) -> str:
+    """An authorisation (money held, not taken): created or failed → authorized; once per Razorpay payment."""
+    return _append(order_id, _entry(order_id, "authorized", payment_id, amount, currency, source, now),
+                   [PaymentRecord.status.set(AUTHORIZED), PaymentRecord.razorpay_payment_id.set(payment_id),
+                    PaymentRecord.updated_at.set(now)],
+                   PaymentRecord.status.is_in(CREATED, FAILED))
+
+
+def append_captured(order_id: str, payment_id: str, amount: int, currency: str, source: str, now: str) -> str:
+    """The capture: the payment becomes captured with this Razorpay payment, totals grow by `amount`.
+    Refused when the payment is already captured (by another Razorpay payment) or its amount or currency
+    differs: those are the caller's to record as a mismatch."""
+    return _append(order_id, _entry(order_id, "captured", payment_id, amount, currency, source, now),
+                   [PaymentRecord.status.set(CAPTURED), PaymentRecord.razorpay_payment_id.set(payment_id),
+                    PaymentRecord.captured.add(amount), PaymentRecord.refundable.add(amount),
+                    PaymentRecord.captured_at.set(now), PaymentRecord.updated_at.set(now)],
+                   (PaymentRecord.status != CAPTURED) & (PaymentRecord.amount == amount)
+                   & (PaymentRecord.currency == currency))
+
+
+def append_mismatch(order_id: str, payment_id: str, amount: int, currency: str, source: str, now: str) -> str:
+    """Money that must not complete the order (wrong amount or currency, or a second payment): kept in the
+    ledger for the record and the payment flagged `refund_due`; the totals do not change."""
+    return _append(order_id, _entry(order_id, "mismatch", payment_id, amount, currency, source, now),
+                   [PaymentRecord.refund_due.set(True), PaymentRecord.updated_at.set(now)],
+                   PaymentRecord.pk.exists())
+
+
+def append_refunded(order_id: str, refund_id: str, amount: int, currency: str, source: str, now: str) -> str:
+    """A refund of `amount`: refused unless that much is captured and not yet refunded."""
+    return _append(order_id, _entry(order_id, "refunded", refund_id, amount, currency, source, now),
+                   [PaymentRecord.refunded.add(amount), PaymentRecord.refundable.add(-amount),
+                    PaymentRecord.updated_at.set(now)],
+                   (PaymentRecord.refundable >= amount) & (PaymentRecord.currency == currency))
+
+
+def ledger(order_id: str) -> list[LedgerRecord]:
+    return list(LedgerRecord.query(payment_pk(order_id), LedgerRecord.sk.startswith("LEDGER#"),
+                                   consistent_read=True))
+
+
+# Webhook events -----------------------------------------------------------------------------------------
+
+
+def claim_event(event_id: str, event: str, now: str) -> bool:
+    """Remember a webhook event id; False if it was seen already."""
+    days = get_settings().payment_event_days
+    return save_if(EventRecord(pk=f"EVENT#{event_id}", event=event, at=now,
+                               expires_at=int(time.time()) + days * 86400), EventRecord.pk.does_not_exist())
+
+
+def forget_event(event_id: str) -> None:
+    """Let a retry of this event through again (applying it failed on our side)."""
+    EventRecord(pk=f"EVENT#{event_id}", sk=EVENT).delete()

@@ -73,8 +73,9 @@ GROUPS = [
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),
     Group("Notifications", "notifications: the queue consumer, inbox and preferences", r"^Notifications"),
-    Group("Payments", "payments: Razorpay orders (CreatePayment), Checkout's verify and Razorpay's webhook",
-          r"^(Payments|CreatePayment)"),
+    Group("Payments", "payments: Razorpay orders (CreatePayment), Checkout's verify, Razorpay's webhook, refunds "
+          "(route and worker) and the reconciler",
+          r"^(Payments|CreatePayment|RefundWorker|ReconcilePayments)"),
 ]
 
 
@@ -391,6 +392,11 @@ def dashboard(template: Template, groups: list[tuple[Group, list[str]]], alarm_i
                          blinkit("DeliveriesCompleted", "delivery")])
     d.graph("Payments", [blinkit("PaymentsCaptured", "payments"), blinkit("PaymentsFailed", "payments"),
                          blinkit("PaymentMismatches", "payments"), blinkit("WebhookDuplicates", "payments")])
+    d.graph("Refunds and reconciliation", [
+        blinkit("RefundsRequested", "payments"), blinkit("RefundsProcessed", "payments"),
+        blinkit("RefundsFailed", "payments"), blinkit("StuckPayments", "payments"),
+        blinkit("StuckRefunds", "payments"), blinkit("ReconcileSettled", "payments")])
+    d.graph("Time to pay (s)", [blinkit("TimeToPay", "payments", stat="p90")])
     d.graph("Notifications per channel", [search_metric("NotificationsSent", "sent"),
                                            search_metric("NotificationsFailed", "failed")])
     d.graph("Circuit breakers opened (per breaker)", [search_metric("BreakerOpened", "opened")])

@@ -118,8 +118,17 @@ def wait_for_payment(order_id: str, task_token: str) -> bool:
     if payment is None:
         raise NotFound("No such payment", code="unknown-payment")
     if payment.status == CAPTURED:
-        return upstream.payment_completed(order_id, payment_out(payment).model_dump(), task_token)
+        return _tell_order(payment)
     return False
+
+
+def _tell_order(payment: PaymentRecord) -> bool:
+    """Tell the waiting saga the payment is captured. A saga that stopped waiting (timed out, failed) will not
+    place the order, so the money goes back in full, through the one refund road (once: key `late-payment`)."""
+    told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), payment.task_token)
+    if payment.task_token and not told:
+        refunds.request_refund(payment.order_id, None, "Paid after the order had failed", "late-payment", "system")
+    return told
 
 
 # Recording what Razorpay says --------------------------------------------------------------------------
@@ -153,7 +162,7 @@ def record_captured(order_id: str, payment_id: str, amount: int, currency: str, 
         metrics.add_metric(name="TimeToPay", unit="Seconds", value=seconds)
     logger.info("payment captured", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
                                            "source": source})
-    upstream.payment_completed(order_id, payment_out(payment).model_dump(), payment.task_token)
+    _tell_order(payment)
     return "captured"
 
 

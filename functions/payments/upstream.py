@@ -33,7 +33,7 @@ def payment_completed(order_id: str, payment: dict[str, Any], task_token: str | 
         client.send_task_success(taskToken=task_token, output=json.dumps({"order_id": order_id, **payment}))
     except (client.exceptions.TaskTimedOut, client.exceptions.TaskDoesNotExist, client.exceptions.InvalidToken):
         # The saga stopped waiting (timed out, failed): the order is not placed, so this money must go
-        # back; the refund is the next slice's (the payment stays captured with no PLACED order).
+        # back; the caller (service._tell_order) asks for the full refund.
         logger.warning("payment completed after its saga stopped waiting", extra={"order_id": order_id})
         return False
     logger.info("payment completed: the waiting saga was told", extra={"order_id": order_id})

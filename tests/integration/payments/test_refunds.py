@@ -213,3 +213,19 @@ def test_reconciliation_applies_a_missed_refund_processed(api: Any, project_stac
     assert [m["type"] for m in take(project_stack, "NotificationsQueue")] == ["refund.processed"]
     _reconcile(project_stack, monkeypatch)
     assert _totals(payment.order_id) == (AMOUNT, 1000, 0, AMOUNT - 1000)  # closed once
+
+
+def test_a_payment_captured_after_its_saga_stopped_waiting_is_refunded_in_full_once(
+        api: Any, project_stack: Any, customer: User, razorpay: RazorpayStandIn) -> None:
+    """The saga's WaitForPayment keeps a task token on the payment; no execution waits on this one (moto
+    refuses it as a timed-out saga would), so the capture is a late success: the order will not be placed."""
+    from payments import service
+
+    payment = create_payment(project_stack, customer.uid)
+    service.wait_for_payment(payment.order_id, "token-of-a-saga-that-timed-out")
+    paid = razorpay.pay(payment.razorpay_order_id)
+    for _ in range(2):  # both roads: the capture is recorded, and refunded, once
+        assert send_webhook(api, razorpay, "payment.captured", payment_id=paid["razorpay_payment_id"]).status == 200
+    assert drain_refunds(project_stack) == 1
+    assert [r["amount"] for r in _refunds_at(razorpay, paid["razorpay_payment_id"])] == [AMOUNT]
+    assert _totals(payment.order_id) == (AMOUNT, AMOUNT, 0, 0)

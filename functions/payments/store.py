@@ -74,19 +74,22 @@ class ByRazorpayOrder(GlobalSecondaryIndex["PaymentRecord"]):
     razorpay_order_id = UnicodeAttribute(hash_key=True)
 
 
-class _OpenIndexMeta:
-    index_name = "ByOpen"
-    projection = KeysOnlyProjection()
-
-
 class PaymentsByOpen(GlobalSecondaryIndex["PaymentRecord"]):
-    Meta = _OpenIndexMeta
+    """ByOpen as payments are read from it (one index, two models: pynamodb types an index by its model)."""
+
+    class Meta:
+        index_name = "ByOpen"
+        projection = KeysOnlyProjection()
+
     open = UnicodeAttribute(hash_key=True)
     updated_at = UnicodeAttribute(range_key=True)
 
 
 class RefundsByOpen(GlobalSecondaryIndex["RefundRecord"]):
-    Meta = _OpenIndexMeta
+    class Meta:
+        index_name = "ByOpen"
+        projection = KeysOnlyProjection()
+
     open = UnicodeAttribute(hash_key=True)
     updated_at = UnicodeAttribute(range_key=True)
 

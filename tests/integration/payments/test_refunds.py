@@ -229,3 +229,38 @@ def test_a_payment_captured_after_its_saga_stopped_waiting_is_refunded_in_full_o
     assert drain_refunds(project_stack) == 1
     assert [r["amount"] for r in _refunds_at(razorpay, paid["razorpay_payment_id"])] == [AMOUNT]
     assert _totals(payment.order_id) == (AMOUNT, AMOUNT, 0, 0)
+
+
+def test_a_refund_razorpay_made_before_we_heard_back_is_adopted_not_asked_twice(
+        api: Any, project_stack: Any, customer: User, razorpay: RazorpayStandIn) -> None:
+    from blinkit.clock import now_iso
+    from payments import razorpay_api, refunds, store
+
+    payment, payment_id = captured(api, project_stack, razorpay, customer.uid)
+    refund = refunds.request_refund(payment.order_id, 2000, "Short by one item", "short", "staff-uid")
+    # An earlier attempt: counted, and Razorpay made the refund under our receipt, but the worker died first.
+    store.mark_attempt(payment.order_id, refund.refund_id, now_iso())
+    made = razorpay_api.create_refund(payment_id, 2000, receipt=refund.refund_id, notes={})
+    assert drain_refunds(project_stack) == 1
+    assert [r["id"] for r in _refunds_at(razorpay, payment_id)] == [made["id"]]
+    row = refund_row(payment.order_id, refund.refund_id)
+    assert (row.status, row.razorpay_refund_id) == ("processed", made["id"])
+    assert _totals(payment.order_id) == (AMOUNT, 2000, 0, AMOUNT - 2000)
+
+
+def test_a_refund_razorpay_fails_later_gives_its_amount_back_to_refundable(
+        api: Any, project_stack: Any, customer: User, razorpay: RazorpayStandIn) -> None:
+    from payments import refunds
+
+    payment, _ = captured(api, project_stack, razorpay, customer.uid)
+    razorpay.new_refund_status = "pending"
+    refund = refunds.request_refund(payment.order_id, 4000, "Wrong item delivered", "wrong", "staff-uid")
+    drain_refunds(project_stack)
+    pending = refund_row(payment.order_id, refund.refund_id)
+    razorpay.process_refund(pending.razorpay_refund_id, "failed")
+    assert send_webhook(api, razorpay, "refund.failed", refund_id=pending.razorpay_refund_id).status == 200
+    row = refund_row(payment.order_id, refund.refund_id)
+    assert (row.status, row.open) == ("failed", None) and "failed" in row.error
+    assert _totals(payment.order_id) == (AMOUNT, 0, 0, AMOUNT)  # refundable again: a new request may take it
+    assert [m["type"] for m in take(project_stack, "NotificationsQueue")] == ["refund.initiated"]
+    assert refunds.request_refund(payment.order_id, 4000, "Wrong item delivered", "wrong-again", "staff-uid")

@@ -10,13 +10,15 @@
         razorpay.send_webhook(url, "order.paid", payment_id=...)   # the same, POSTed to a URL
         razorpay.down = 503                          # every API call answers 503 (None: normal again)
         razorpay.fail_next(500, count=2)             # the next two API calls answer 500
+        razorpay.new_refund_status = "pending"       # refunds stay pending (default: processed at once)
+        razorpay.process_refund("rfnd_...")          # a pending refund is processed (then send its webhook)
 
 API (HTTP Basic with the test key id and secret, else 401 in Razorpay's error shape):
     POST /v1/orders                      {amount, currency, receipt, notes} → order (status created)
     GET  /v1/orders?receipt=             the orders with that receipt (a collection)
     GET  /v1/orders/{id}                 GET /v1/orders/{id}/payments
     GET  /v1/payments/{id}               POST /v1/payments/{id}/capture {amount, currency}
-    POST /v1/payments/{id}/refund        {amount?} → refund (processed at once)
+    POST /v1/payments/{id}/refund        {amount?, receipt?, notes?} → refund (`new_refund_status`)
     GET  /v1/refunds/{id}                GET /v1/payments/{id}/refunds
 Errors answer `{"error": {"code", "description", "source", "step", "reason", "metadata"}}` as Razorpay does
 (BAD_REQUEST_ERROR 400, SERVER_ERROR 5xx), which the SDK turns into BadRequestError / ServerError. Razorpay
@@ -68,6 +70,7 @@ class RazorpayStandIn(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self.down: int | None = None
+        self.new_refund_status = "processed"
         self._lock = threading.Lock()
         self._faults: list[int] = []
         self.orders: dict[str, dict[str, Any]] = {}
@@ -93,6 +96,17 @@ class RazorpayStandIn(LoopbackServer):
             self.calls.clear()
             self._faults.clear()
         self.down = None
+        self.new_refund_status = "processed"
+
+    def process_refund(self, refund_id: str, status: str = "processed") -> dict[str, Any]:
+        """Razorpay finishes a pending refund (`processed`, or `failed`: the money goes back to the payment)."""
+        with self._lock:
+            refund = self.refunds[refund_id]
+            refund["status"] = status
+            if status == "failed":
+                payment = self.payments[refund["payment_id"]]
+                payment["amount_refunded"] -= refund["amount"]
+            return dict(refund)
 
     def fail_next(self, status: int, *, count: int = 1) -> None:
         with self._lock:
@@ -269,7 +283,7 @@ class RazorpayStandIn(LoopbackServer):
             return _error(400, "The total refund amount is greater than the refund payment amount")
         refund = {"id": razorpay_id("rfnd_"), "entity": "refund", "amount": amount, "currency": payment["currency"],
                   "payment_id": payment_id, "notes": body.get("notes") or {}, "receipt": body.get("receipt"),
-                  "status": "processed", "speed_processed": "normal", "speed_requested": "normal",
+                  "status": self.new_refund_status, "speed_processed": "normal", "speed_requested": "normal",
                   "created_at": int(time.time())}
         self.refunds[refund["id"]] = refund
         payment["amount_refunded"] += amount

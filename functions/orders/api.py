@@ -83,6 +83,13 @@ async def admin_orders(status: str | None = Query(None, pattern=StatusName), acc
     return service.admin_list(status, access.store_id, limit, cursor)
 
 
+@router.get("/internal/orders/{order_id}", tags=["internal"], response_model=schemas.OrderOut,
+            responses={404: PROBLEM, 422: PROBLEM})
+async def internal_order(order_id: str = OrderIdPath):
+    """An order as other domains need it (IAM-authorised): payments reads its user, store and lines."""
+    return service.internal_order(order_id)
+
+
 @router.post("/internal/orders/{order_id}/delivery", tags=["internal"], response_model=schemas.OrderOut,
              responses={404: PROBLEM, 409: PROBLEM, 422: PROBLEM})
 async def delivery_action(body: schemas.DeliveryActionIn, order_id: str = OrderIdPath):

@@ -280,6 +280,8 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
     if wanted is Status.CANCELLED:
         upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
         metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
+        if order.payment_method != "cod":  # paid online: payments refunds what it captured, once per order
+            upstream.refund_cancelled(order.order_id, reason)
     upstream.announce_status(status_message(order))  # PACKED asks for a partner; a cancel frees one
     upstream.notify(notification(order, wanted.value, **({"reason": reason} if reason else {})))
     fresh = store.get_order(order_id) or order
@@ -315,6 +317,14 @@ def status_message(order: OrderRecord) -> dict[str, Any]:
 # The statuses each delivery action ends in, and the steps it may take there (deliver may pass ARRIVED).
 _ACTION_TARGET = {"pickup": Status.OUT_FOR_DELIVERY, "arrive": Status.ARRIVED, "deliver": Status.DELIVERED}
 _PARTNER = frozenset({Role.DELIVERY_PARTNER.value})
+
+
+def internal_order(order_id: str) -> dict[str, Any]:
+    """An order for another domain (internal route): payments reads its user, store and lines for a refund."""
+    order = store.get_order(order_id)
+    if order is None:
+        raise NotFound("No such order")
+    return order_view(order)
 
 
 def delivery_action(order_id: str, action: str, partner_id: str, otp: str | None = None) -> dict[str, Any]:

@@ -6,3 +6,5 @@ from payments.app import app
 
 handler = make_handler(app, service="payments")
 create_payment = make_job(jobs.create_payment, service="payments")
+refund_worker = make_job(jobs.refund_worker, service="payments")
+reconcile_payments = make_job(jobs.reconcile_payments, service="payments")

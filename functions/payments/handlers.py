@@ -6,3 +6,5 @@ from payments.app import app
 
 handler = make_handler(app, service="payments")
 create_payment = make_job(jobs.create_payment, service="payments")
+wait_for_payment = make_job(jobs.wait_for_payment, service="payments")
+close_payment = make_job(jobs.close_payment, service="payments")

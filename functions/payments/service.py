@@ -102,21 +102,66 @@ def create_payment(order_id: str, user_id: str, amount: int, currency: str = "IN
 
 
 def wait_for_payment(order_id: str, task_token: str) -> bool:
-    """Keep the saga's callback token on the payment (the next slice's WaitForPayment). If the payment was
-    captured before the token arrived, complete the wait now. True when the saga was told."""
+    """The saga's WaitForPayment: keep its callback token on the payment. If the payment was captured before
+    the token arrived, complete the wait now. True when the saga was told."""
     payment = store.set_task_token(order_id, task_token, now_iso())
     if payment is None:
         raise NotFound("No such payment", code="unknown-payment")
     if payment.status == CAPTURED:
-        return upstream.payment_completed(order_id, payment_out(payment).model_dump(), task_token)
+        return _tell_saga(payment) == "told"
     return False
+
+
+def _tell_saga(payment: PaymentRecord) -> upstream.Told:
+    """Tell the waiting saga the payment is captured; money that arrives after the saga stopped waiting is
+    flagged for a refund. A token replaced meanwhile (WaitForPayment retried with a new one) is tried again."""
+    for _ in range(2):
+        if payment.closed_at:  # the saga timed out and closed the payment: no order will take this money
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+        token = payment.task_token
+        told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), token)
+        if told != "saga-gone":
+            return told
+        payment = _payment(payment.order_id)
+        if payment.task_token == token:
+            break
+    flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+    return "saga-gone"
+
+
+def flag_refund_due(order_id: str, why: str) -> None:
+    """Money on this payment must go back in full (a late success, a mismatch): flag it (idempotent) and hand
+    it to the refunds seam. The order is never placed with it."""
+    if store.set_refund_due(order_id, now_iso()):
+        metrics.add_metric(name="PaymentsRefundDue", unit="Count", value=1)
+    upstream.refund_due(order_id, why)
+
+
+def close_payment(order_id: str) -> tuple[str, dict[str, Any]]:
+    """The saga stopped waiting (timeout, or its wait failed): close the payment so that money arriving later
+    is refunded, and say why the order fails: ("PaymentFailed", detail) when the last attempt failed or the
+    money did not match the bill, else ("PaymentTimedOut", detail)."""
+    payment = _payment(order_id)
+    if not store.close(order_id, now_iso()):
+        payment = _payment(order_id)
+        if payment.status == CAPTURED:  # the capture raced the timeout: the saga did not take it
+            flag_refund_due(order_id, "captured as the saga stopped waiting")
+    detail: dict[str, Any] = {"payment_status": payment.status}
+    if payment.error_code:
+        detail["error_code"] = payment.error_code
+    failed = payment.status == FAILED or bool(payment.refund_due and payment.status != CAPTURED)
+    metrics.add_metric(name="PaymentsExpired", unit="Count", value=1)
+    logger.info("payment closed: the saga stopped waiting", extra={"order_id": order_id, **detail})
+    return ("PaymentFailed" if failed else "PaymentTimedOut"), detail
 
 
 # Recording what Razorpay says --------------------------------------------------------------------------
 
 
 def _mismatch(payment: PaymentRecord, payment_id: str, amount: int, currency: str, source: str, why: str) -> str:
-    store.append_mismatch(payment.order_id, payment_id, amount, currency, source, now_iso())
+    if store.append_mismatch(payment.order_id, payment_id, amount, currency, source, now_iso()) == "done":
+        upstream.refund_due(payment.order_id, why)
     metrics.add_metric(name="PaymentMismatches", unit="Count", value=1)
     logger.warning("payment does not complete the order: flagged for refund",
                    extra={"order_id": payment.order_id, "razorpay_payment_id": payment_id, "why": why,
@@ -137,9 +182,10 @@ def record_captured(order_id: str, payment_id: str, amount: int, currency: str, 
     if outcome == "refused":  # captured already, by another Razorpay payment: a second payment
         return _mismatch(_payment(order_id), payment_id, amount, currency, source, "order already paid")
     payment = _payment(order_id)
+    metrics.add_metric(name="PaymentsCaptured", unit="Count", value=1)
     logger.info("payment captured", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
                                            "source": source})
-    upstream.payment_completed(order_id, payment_out(payment).model_dump(), payment.task_token)
+    _tell_saga(payment)
     return "captured"
 
 
@@ -177,6 +223,8 @@ def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
     if status == "authorized":
         if record_authorized(payment.order_id, payment_id, amount, currency, source) == "mismatch":
             return "mismatch"  # never captured: Razorpay releases an uncaptured authorisation by itself
+        if _payment(payment.order_id).closed_at:
+            return "ignored"  # the saga stopped waiting: take no money (the authorisation lapses by itself)
         try:
             status = razorpay_api.capture_payment(payment_id, amount, currency).get("status")
         except razorpay_api.PaymentRefused:  # captured meanwhile (the other road, or Razorpay's auto-capture)

@@ -156,8 +156,8 @@ def test_a_paid_online_order_is_placed_once_whichever_road_tells_us(
     assert len(captured_entries(order_id)) == 1 and payment_row(order_id).refund_due is False
     notes = drain_notifications(project_stack)
     assert [(m["type"], m["data"].get("paid")) for m in notes] == [("order.placed", payment["amount"])]
-    # Ten state transitions for a paid order: COD's seven, the Choice, and CreatePayment, AwaitPayment and
-    # WaitForPayment.
+    # Eleven state transitions for a paid order: the eight of a COD one (seven before, plus the Choice) and
+    # CreatePayment, AwaitPayment and WaitForPayment.
     assert transitions(project_stack, order_id) == [
         "LoadCart", "ReserveStock", "PriceOrder", "PaymentMethod", "CreatePayment", "AwaitPayment",
         "WaitForPayment", "CreateOrder", "ClearCart", "Notify", "OrderPlaced"]

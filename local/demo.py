@@ -463,10 +463,15 @@ class Journey:
         verify and the webhook complete the payment (once), and the saga places the order."""
         if not self.razorpay_url:
             raise JourneyFailed("no Razorpay stand-in in the stack's state file: restart `make run`")
-        for line in self.facts["cart"]["items"]:
-            self.call("customer", "POST", "/cart/items", token=token, expect=200, label="POST /cart/items (again)",
-                      json_body={"store_id": store_id, "product_id": line["product_id"], "quantity": line["quantity"]},
-                      summary=lambda b: f"{b['quantity']} x {b.get('name', b['product_id'])}")
+        for line in self.facts["cart"]["items"]:  # the same products again, as many as are left
+            product = self.call("customer", "GET", f"/products/{line['product_id']}", params={"store_id": store_id},
+                                label="GET /products/{id} (stock left)",
+                                summary=lambda b: f"{b['name']}: {b['available']} left").json()
+            quantity = min(int(line["quantity"]), int(product["available"]))
+            if quantity > 0:
+                self.call("customer", "POST", "/cart/items", token=token, expect=200, label="POST /cart/items (again)",
+                          json_body={"store_id": store_id, "product_id": line["product_id"], "quantity": quantity},
+                          summary=lambda b, name=product["name"]: f"{b['quantity']} x {name}")
         body = {"address_id": self.facts["address"]["address_id"], "payment_method": "online", "tip": TIP}
         order_id = str(self.call("customer", "POST", "/orders", token=token, json_body=body, expect=202,
                                  headers={"Idempotency-Key": f"journey-online-{uuid.uuid4()}"},

@@ -223,7 +223,7 @@ def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
     if status == "authorized":
         if record_authorized(payment.order_id, payment_id, amount, currency, source) == "mismatch":
             return "mismatch"  # never captured: Razorpay releases an uncaptured authorisation by itself
-        if _payment(payment.order_id).closed_at:
+        if payment.closed_at:
             return "ignored"  # the saga stopped waiting: take no money (the authorisation lapses by itself)
         try:
             status = razorpay_api.capture_payment(payment_id, amount, currency).get("status")

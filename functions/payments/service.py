@@ -115,19 +115,24 @@ def wait_for_payment(order_id: str, task_token: str) -> bool:
 def _tell_saga(payment: PaymentRecord) -> upstream.Told:
     """Tell the waiting saga the payment is captured; money that arrives after the saga stopped waiting is
     flagged for a refund. A token replaced meanwhile (WaitForPayment retried with a new one) is tried again."""
-    for _ in range(2):
+    for _ in range(3):
         if payment.closed_at:  # the saga timed out and closed the payment: no order will take this money
             flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
             return "saga-gone"
         token = payment.task_token
+        if token and not store.claim_notice(payment.order_id, token, now_iso()):
+            payment = _payment(payment.order_id)
+            if payment.task_token == token:
+                return "told"  # the capture's writer and a late WaitForPayment both got here: the other tells it
+            continue  # WaitForPayment was retried with a new token: tell that one
         told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), token)
         if told != "saga-gone":
             return told
         payment = _payment(payment.order_id)
         if payment.task_token == token:
-            break
-    flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
-    return "saga-gone"
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+    return "no-saga"  # tokens kept changing: the WaitForPayment that stores the last one finds the capture itself
 
 
 def flag_refund_due(order_id: str, why: str) -> None:

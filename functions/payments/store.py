@@ -74,6 +74,7 @@ class PaymentRecord(Model):
     refund_due = BooleanAttribute(default=False)
     claimed_until = NumberAttribute(null=True)  # epoch s: who creates the Razorpay order, until when
     task_token = UnicodeAttribute(null=True)  # the saga's WaitForPayment callback
+    told_token = UnicodeAttribute(null=True)  # the token whose saga was (being) told of the capture: once per token
     closed_at = UnicodeAttribute(null=True)  # the saga stopped waiting (timeout): money arriving later goes back
     error_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
@@ -169,6 +170,15 @@ def set_task_token(order_id: str, token: str, now: str) -> PaymentRecord | None:
                  PaymentRecord.pk.exists()):
         return record
     return None
+
+
+def claim_notice(order_id: str, token: str, now: str) -> bool:
+    """Claim telling the saga waiting on `token` of the capture; False when `token` is no longer the payment's or
+    another caller claimed it (a second SendTaskSuccess for a finished task would read as a saga gone)."""
+    return update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT),
+                     [PaymentRecord.told_token.set(token), PaymentRecord.updated_at.set(now)],
+                     (PaymentRecord.task_token == token)
+                     & (PaymentRecord.told_token.does_not_exist() | (PaymentRecord.told_token != token)))
 
 
 def close(order_id: str, now: str) -> bool:

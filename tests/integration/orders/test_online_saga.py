@@ -259,3 +259,25 @@ def test_razorpay_down_at_create_payment_fails_the_order_with_nothing_charged(
     assert [stock(api, shop, i) for i in range(3)] == before
     assert razorpay.orders == {} and razorpay.payments == {}
     assert len(razorpay.calls) == 3  # the first try and the saga's two retries, each refused at once
+
+
+def test_a_capture_told_twice_to_a_waiting_saga_places_the_order_and_flags_nothing(
+        api: Any, project_stack: Any, customer: Any, shop: Any) -> None:
+    """The capture's writer and a WaitForPayment that stored the token just before it both find a captured
+    payment with a token: only one tells Step Functions (a second SendTaskSuccess for a finished task would be
+    refused and read as a saga gone, flagging a refund for a placed order)."""
+    from payments import service
+
+    order_id, _ = online_checkout(api, customer, shop, project_stack)
+    payment = checkout_payment(api, customer, order_id)
+    deadline = time.monotonic() + 10
+    while not (token := payment_row(order_id).task_token):  # WaitForPayment has stored it
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    _pay_by_verify(api, customer, project_stack.razorpay, order_id, payment["razorpay_order_id"])
+    assert service.wait_for_payment(order_id, token) is True  # a late copy of WaitForPayment: already told
+
+    assert wait_done(project_stack, order_id)["status"] == "SUCCEEDED"
+    assert order(api, customer, order_id)["status"] == "PLACED"
+    row = payment_row(order_id)
+    assert (row.status, row.refund_due, row.told_token) == ("captured", False, token)

@@ -7,6 +7,7 @@ take).
 | paid, verify                     | PLACED                 | taken          | captured once              |
 | paid, webhook                    | PLACED                 | taken          | captured once              |
 | paid, verify and webhooks, twice | PLACED                 | taken          | captured once              |
+| paid, both roads 3 times at once | PLACED                 | taken          | captured once              |
 | attempt failed, never paid       | FAILED PAYMENT_FAILED  | reserved, back | failed, closed             |
 | nobody pays                      | FAILED PAYMENT_TIMEOUT | reserved, back | closed                     |
 | paid after the timeout (late)    | FAILED PAYMENT_TIMEOUT | reserved, back | captured, refund_due       |
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -132,7 +134,17 @@ def _pay_by_both_twice(api: Any, customer: Any, razorpay: Any, order_id: str, rz
         assert webhook(api, razorpay, "order.paid", paid["razorpay_payment_id"]).status == 200
 
 
-ROADS = {"verify": _pay_by_verify, "webhook": _pay_by_webhook, "both-twice": _pay_by_both_twice}
+def _pay_by_both_at_once(api: Any, customer: Any, razorpay: Any, order_id: str, rzp_order: str) -> None:
+    paid = razorpay.pay(rzp_order)
+    calls = [lambda: verify(api, customer, order_id, paid)] * 3 + [
+        lambda event=event: webhook(api, razorpay, event, paid["razorpay_payment_id"])
+        for event in ("payment.captured", "order.paid", "payment.captured")]
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        assert {reply.status for reply in pool.map(lambda call: call(), calls)} == {200}
+
+
+ROADS = {"verify": _pay_by_verify, "webhook": _pay_by_webhook, "both-twice": _pay_by_both_twice,
+         "both-at-once": _pay_by_both_at_once}
 
 
 @pytest.mark.parametrize("road", sorted(ROADS))

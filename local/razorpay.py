@@ -20,6 +20,10 @@ API (HTTP Basic with the test key id and secret, else 401 in Razorpay's error sh
     GET  /v1/payments/{id}               POST /v1/payments/{id}/capture {amount, currency}
     POST /v1/payments/{id}/refund        {amount?, receipt?, notes?} → refund (`new_refund_status`)
     GET  /v1/refunds/{id}                GET /v1/payments/{id}/refunds
+Checkout and Razorpay's side, for `python -m local pay` in another process (same Basic auth; never faulted):
+    POST /_checkout/orders/{id}/pay      {capture?, amount?, currency?} → what Checkout hands the client
+    POST /_checkout/orders/{id}/fail     → the failed payment
+    POST /_checkout/webhooks             {url, event, payment_id} → {status, body}: the signed event POSTed
 Errors answer `{"error": {"code", "description", "source", "step", "reason", "metadata"}}` as Razorpay does
 (BAD_REQUEST_ERROR 400, SERVER_ERROR 5xx), which the SDK turns into BadRequestError / ServerError. Razorpay
 does not dedupe orders by receipt, and neither does this: idempotency is our code's job.
@@ -290,6 +294,24 @@ class RazorpayStandIn(LoopbackServer):
         payment["refund_status"] = "full" if payment["amount_refunded"] == payment["amount"] else "partial"
         return 200, dict(refund)
 
+    def checkout(self, method: str, parts: list[str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The control API (`/_checkout/...`): Checkout's pay and fail, and Razorpay sending a webhook."""
+        match method, parts:
+            case "POST", ["orders", order_id, ("pay" | "fail") as action]:
+                if order_id not in self.orders:
+                    return _missing()
+                if action == "fail":
+                    return 200, self.fail(order_id)
+                return 200, self.pay(order_id, capture=bool(body.get("capture", True)), amount=body.get("amount"),
+                                     currency=body.get("currency"))
+            case "POST", ["webhooks"]:
+                payment_id = body.get("payment_id")
+                if payment_id not in self.payments or not isinstance(body.get("url"), str):
+                    return _error(400, "A webhook needs a url and a payment_id this stand-in made")
+                status, answer = self.send_webhook(body["url"], str(body.get("event")), payment_id=payment_id)
+                return 200, {"status": status, "body": answer.decode(errors="replace")}
+        return _error(404, "The requested URL was not found on the server.")
+
     def authorised(self, header: str | None) -> bool:
         expected = "Basic " + base64.b64encode(f"{KEY_ID}:{KEY_SECRET}".encode()).decode()
         return hmac.compare_digest((header or "").encode(), expected.encode())
@@ -318,6 +340,9 @@ def _handler_for(stand_in: RazorpayStandIn) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             split = urlsplit(self.path)
+            if split.path.startswith("/_checkout/"):  # the customer's and Razorpay's side: never faulted
+                self._control(method, split.path, raw)
+                return
             injected = stand_in._fault(method, split.path)
             if injected is not None:
                 self._answer(*_error(injected, "injected failure"))
@@ -332,6 +357,19 @@ def _handler_for(stand_in: RazorpayStandIn) -> type[BaseHTTPRequestHandler]:
                 return
             self._answer(*stand_in.handle(method, split.path, parse_qs(split.query),
                                           body if isinstance(body, dict) else {}))
+
+        def _control(self, method: str, path: str, raw: bytes) -> None:
+            if not stand_in.authorised(self.headers.get("authorization")):
+                self._answer(*_error(401, "Authentication failed"))
+                return
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                self._answer(*_error(400, "The request body is not a JSON object"))
+                return
+            self._answer(*stand_in.checkout(method, path.strip("/").split("/")[1:], body))
 
         def do_GET(self) -> None:
             self._serve("GET")

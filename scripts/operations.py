@@ -61,7 +61,7 @@ GROUPS = [
     Group("SagaChecks", "saga steps that reject orders by raising (LoadCart, ReserveStock, PriceOrder)",
           r"^(LoadCart|ReserveStock|PriceOrder)Function$", rejects_by_raising=True),
     Group("SagaSteps", "saga steps and compensations that fail only on faults",
-          r"^(CreateOrder|ClearCart|ReleaseStock|MarkOrderFailed)Function$"),
+          r"^(AwaitPayment|CreateOrder|ClearCart|ReleaseStock|MarkOrderFailed)Function$"),
     Group("AuthSessions", "sign-in, sessions and roles", r"^(Auth[A-Z]|AdminSetRoles)"),
     Group("Users", "profiles and the internal user lookups", r"^Users"),
     Group("AddressesDevices", "addresses and push devices", r"^(Addresses|Devices)"),
@@ -73,9 +73,9 @@ GROUPS = [
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),
     Group("Notifications", "notifications: the queue consumer, inbox and preferences", r"^Notifications"),
-    Group("Payments", "payments: Razorpay orders (CreatePayment), Checkout's verify, Razorpay's webhook, refunds "
-          "(route and worker) and the reconciler",
-          r"^(Payments|CreatePayment|RefundWorker|ReconcilePayments)"),
+    Group("Payments", "payments: Razorpay orders (CreatePayment), the saga's wait (WaitForPayment, ClosePayment), "
+          "Checkout's verify, Razorpay's webhook, refunds (route and worker) and the reconciler",
+          r"^(Payments|CreatePayment|WaitForPayment|ClosePayment|RefundWorker|ReconcilePayments)"),
 ]
 
 

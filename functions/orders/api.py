@@ -43,7 +43,13 @@ async def create_order(body: schemas.OrderIn, principal: Principal = Depends(cur
 
     A retry with the same `Idempotency-Key` and body starts nothing new: it answers 202 again, with
     `Idempotent-Replayed: true` and the order as it is now (`PLACED`, or `FAILED` with its `reason`, once the
-    saga has run). The same key with another body is 409 `idempotency-key-reused`."""
+    saga has run). The same key with another body is 409 `idempotency-key-reused`.
+
+    `payment_method` `online`: the order stays PENDING until it is paid, and carries a `payment` object (here in
+    a replay, and in `GET /orders/{id}`) once the saga has priced it: open Razorpay Checkout with it, then send
+    Checkout's answer to `POST /payments/verify`. Unpaid by `payment.expires_at`, the order is FAILED
+    `PAYMENT_TIMEOUT` (`PAYMENT_FAILED` after a declined attempt, or when Razorpay could not take the
+    payment)."""
     if key is None:
         raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
     answer, replayed = service.create_order(principal, body, key)

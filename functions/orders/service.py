@@ -50,7 +50,8 @@ def order_view(r: OrderRecord, *, show_otp: bool = False) -> dict[str, Any]:
         "version": int(r.version), "address": r.address, "items": r.items or [], "bill": r.bill or [],
         "item_total": None if r.item_total is None else int(r.item_total),
         "total": None if r.total is None else int(r.total), "tip": int(r.tip or 0),
-        "payment_method": r.payment_method, "instructions": r.instructions, "eta_minutes": r.eta,
+        "payment_method": r.payment_method, "payment": r.payment, "instructions": r.instructions,
+        "eta_minutes": r.eta,
         "reason": r.reason, "reason_detail": r.reason_detail, "status_history": r.status_history or [],
         "partner_id": r.partner_id, "delivery_otp": r.delivery_otp if show_otp else None,
         "created_at": r.created_at, "updated_at": r.updated_at,
@@ -66,20 +67,21 @@ def summary_view(r: OrderRecord) -> dict[str, Any]:
 def accepted(order_id: str) -> dict[str, Any]:
     """The answer to a new checkout: the order is PENDING until the saga places or fails it."""
     return {"order_id": order_id, "status": Status.PENDING.value, "status_url": status_url(order_id),
-            "reason": None, "reason_detail": None}
+            "reason": None, "reason_detail": None, "payment": None}
 
 
 def current(order: OrderRecord) -> dict[str, Any]:
     """The answer to a replayed checkout: the same order, as it stands now."""
     return {"order_id": order.order_id, "status": order.status, "status_url": status_url(order.order_id),
-            "reason": order.reason, "reason_detail": order.reason_detail}
+            "reason": order.reason, "reason_detail": order.reason_detail, "payment": order.payment}
 
 
 # Checkout ---------------------------------------------------------------------------------------------
 
 
 def saga_input(order: OrderRecord) -> dict[str, Any]:
-    return {"order_id": order.order_id, "user_id": order.user_id, "correlation_id": order.correlation_id or ""}
+    return {"order_id": order.order_id, "user_id": order.user_id, "payment_method": order.payment_method or "cod",
+            "correlation_id": order.correlation_id or ""}
 
 
 def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[str, Any], bool]:

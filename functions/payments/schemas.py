@@ -62,6 +62,20 @@ class CreatePaymentIn(Job):
     currency: Currency = "INR"
 
 
+class WaitForPaymentIn(Job):
+    """The saga's WaitForPayment step: its Step Functions task token (`$$.Task.Token`)."""
+
+    order_id: OrderId
+    task_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class ClosePaymentIn(Job):
+    """The saga's ClosePayment step, after the wait timed out or failed: the caught error {Error, Cause}."""
+
+    order_id: OrderId
+    error: dict[str, Any] = Field(default_factory=dict)
+
+
 class CheckoutOut(BaseModel):
     """What the client needs to open Razorpay Checkout (the order's `payment` object)."""
 

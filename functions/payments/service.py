@@ -42,6 +42,7 @@ from payments.signatures import checkout_signature_valid, webhook_signature_vali
 from payments.store import AUTHORIZED, CAPTURED, CREATED, CREATING, FAILED, PaymentRecord, RefundExceedsCaptured
 
 CREATION_LEASE_SECONDS = 30  # longer than a Razorpay call's timeout and our write after it
+LATE_PAYMENT_KEY = "late-payment"  # the refund of money captured after the saga stopped waiting
 EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -112,23 +113,68 @@ def create_payment(order_id: str, user_id: str, amount: int, currency: str = "IN
 
 
 def wait_for_payment(order_id: str, task_token: str) -> bool:
-    """Keep the saga's callback token on the payment (the next slice's WaitForPayment). If the payment was
-    captured before the token arrived, complete the wait now. True when the saga was told."""
+    """The saga's WaitForPayment: keep its callback token on the payment. If the payment was captured before
+    the token arrived, complete the wait now. True when the saga was told."""
     payment = store.set_task_token(order_id, task_token, now_iso())
     if payment is None:
         raise NotFound("No such payment", code="unknown-payment")
     if payment.status == CAPTURED:
-        return _tell_order(payment)
+        return _tell_saga(payment) == "told"
     return False
 
 
-def _tell_order(payment: PaymentRecord) -> bool:
-    """Tell the waiting saga the payment is captured. A saga that stopped waiting (timed out, failed) will not
-    place the order, so the money goes back in full, through the one refund road (once: key `late-payment`)."""
-    told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), payment.task_token)
-    if payment.task_token and not told:
-        refunds.request_refund(payment.order_id, None, "Paid after the order had failed", "late-payment", "system")
-    return told
+def _tell_saga(payment: PaymentRecord) -> upstream.Told:
+    """Tell the waiting saga the payment is captured; money that arrives after the saga stopped waiting is
+    flagged for a refund. A token replaced meanwhile (WaitForPayment retried with a new one) is tried again."""
+    for _ in range(3):
+        if payment.closed_at:  # the saga timed out and closed the payment: no order will take this money
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+        token = payment.task_token
+        if token and not store.claim_notice(payment.order_id, token, now_iso()):
+            payment = _payment(payment.order_id)
+            if payment.task_token == token:
+                return "told"  # the capture's writer and a late WaitForPayment both got here: the other tells it
+            continue  # WaitForPayment was retried with a new token: tell that one
+        told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), token)
+        if told != "saga-gone":
+            return told
+        payment = _payment(payment.order_id)
+        if payment.task_token == token:
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+    return "no-saga"  # tokens kept changing: the WaitForPayment that stores the last one finds the capture itself
+
+
+def flag_refund_due(order_id: str, why: str) -> None:
+    """Money captured on this payment must go back in full (it arrived after the saga stopped waiting): flag it
+    (idempotent) and ask for the full refund. The order is never placed with it. (A mismatch is refunded by
+    `refunds.refund_mismatch` instead: that money was never captured as the order's.)"""
+    if store.set_refund_due(order_id, now_iso()):
+        metrics.add_metric(name="PaymentsRefundDue", unit="Count", value=1)
+    logger.warning("payment flagged for an automatic refund", extra={"order_id": order_id, "why": why})
+    try:  # through the one refund road, once per order (key `late-payment`)
+        refunds.request_refund(order_id, None, "Paid after the order had failed", LATE_PAYMENT_KEY, "system")
+    except refunds.NothingToRefund:  # refunded already, or nothing was captured after all
+        logger.info("nothing left to refund", extra={"order_id": order_id})
+
+
+def close_payment(order_id: str) -> tuple[str, dict[str, Any]]:
+    """The saga stopped waiting (timeout, or its wait failed): close the payment so that money arriving later
+    is refunded, and say why the order fails: ("PaymentFailed", detail) when the last attempt failed or the
+    money did not match the bill, else ("PaymentTimedOut", detail)."""
+    payment = _payment(order_id)
+    if not store.close(order_id, now_iso()):
+        payment = _payment(order_id)
+        if payment.status == CAPTURED:  # the capture raced the timeout: the saga did not take it
+            flag_refund_due(order_id, "captured as the saga stopped waiting")
+    detail: dict[str, Any] = {"payment_status": payment.status}
+    if payment.error_code:
+        detail["error_code"] = payment.error_code
+    failed = payment.status == FAILED or bool(payment.refund_due and payment.status != CAPTURED)
+    metrics.add_metric(name="PaymentsExpired", unit="Count", value=1)
+    logger.info("payment closed: the saga stopped waiting", extra={"order_id": order_id, **detail})
+    return ("PaymentFailed" if failed else "PaymentTimedOut"), detail
 
 
 # Recording what Razorpay says --------------------------------------------------------------------------
@@ -162,7 +208,8 @@ def record_captured(order_id: str, payment_id: str, amount: int, currency: str, 
         metrics.add_metric(name="TimeToPay", unit="Seconds", value=seconds)
     logger.info("payment captured", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
                                            "source": source})
-    _tell_order(payment)
+    metrics.add_metric(name="PaymentsCaptured", unit="Count", value=1)
+    _tell_saga(payment)
     return "captured"
 
 
@@ -205,6 +252,8 @@ def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
     if status == "authorized":
         if record_authorized(payment.order_id, payment_id, amount, currency, source) == "mismatch":
             return "mismatch"  # never captured: Razorpay releases an uncaptured authorisation by itself
+        if payment.closed_at:
+            return "ignored"  # the saga stopped waiting: take no money (the authorisation lapses by itself)
         try:
             status = razorpay_api.capture_payment(payment_id, amount, currency).get("status")
         except razorpay_api.PaymentRefused:  # captured meanwhile (the other road, or Razorpay's auto-capture)

@@ -114,7 +114,9 @@ class PaymentRecord(Model):
     refund_due = BooleanAttribute(default=False)
     open = UnicodeAttribute(null=True)  # ByOpen: set while the reconciler should look at it
     claimed_until = NumberAttribute(null=True)  # epoch s: who creates the Razorpay order, until when
-    task_token = UnicodeAttribute(null=True)  # the saga's WaitForPayment callback (next slice)
+    task_token = UnicodeAttribute(null=True)  # the saga's WaitForPayment callback
+    told_token = UnicodeAttribute(null=True)  # the token whose saga was (being) told of the capture: once per token
+    closed_at = UnicodeAttribute(null=True)  # the saga stopped waiting (timeout): money arriving later goes back
     error_code = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
@@ -239,6 +241,32 @@ def set_task_token(order_id: str, token: str, now: str) -> PaymentRecord | None:
                  PaymentRecord.pk.exists()):
         return record
     return None
+
+
+def claim_notice(order_id: str, token: str, now: str) -> bool:
+    """Claim telling the saga waiting on `token` of the capture; False when `token` is no longer the payment's or
+    another caller claimed it (a second SendTaskSuccess for a finished task would read as a saga gone)."""
+    return update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT),
+                     [PaymentRecord.told_token.set(token), PaymentRecord.updated_at.set(now)],
+                     (PaymentRecord.task_token == token)
+                     & (PaymentRecord.told_token.does_not_exist() | (PaymentRecord.told_token != token)))
+
+
+def close(order_id: str, now: str) -> bool:
+    """The saga stopped waiting: mark the payment closed unless it is captured; False when it was captured
+    (the capture raced the timeout) or is closed already."""
+    return update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT),
+                     [PaymentRecord.closed_at.set(now), PaymentRecord.updated_at.set(now)],
+                     PaymentRecord.pk.exists() & (PaymentRecord.status != CAPTURED)
+                     & PaymentRecord.closed_at.does_not_exist())
+
+
+def set_refund_due(order_id: str, now: str) -> bool:
+    """Flag money on this payment that must go back; False when it was flagged already."""
+    return update_if(PaymentRecord(pk=payment_pk(order_id), sk=PAYMENT),
+                     [PaymentRecord.refund_due.set(True), PaymentRecord.updated_at.set(now)],
+                     PaymentRecord.pk.exists()
+                     & (PaymentRecord.refund_due.does_not_exist() | (PaymentRecord.refund_due == False)))  # noqa: E712
 
 
 def set_status(order_id: str, status: str, allowed_from: tuple[str, ...], now: str,

@@ -687,8 +687,10 @@ ASSIGNMENT_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "Orders
 
 # Who may send to the refunds queue: orders where an order can be cancelled (a paid one is refunded), and
 # payments wherever a refund is asked for (the admin route, the worker's cancel, a mismatch found by verify,
-# the webhook or the reconciler, and the reconciler's re-queue of a lost message).
+# the webhook or the reconciler, the reconciler's re-queue of a lost message, and the saga's wait and close when money
+# arrives after the saga stopped waiting).
 REFUND_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "PaymentsRefundFunction", "RefundWorkerFunction",
+                  "WaitForPaymentFunction", "ClosePaymentFunction",
                   "PaymentsVerifyFunction", "PaymentsWebhookFunction", "ReconcilePaymentsFunction"}
 
 

@@ -183,3 +183,11 @@ def test_only_a_self_addressed_type_names_its_recipient_and_its_own_button() -> 
     assert confirmation.recipient == "asha@example.com"
     assert "Confirm email address" in confirmation.html and "Confirm email address:" in confirmation.text
     assert all(render(type_, CASES[type_][0]).recipient is None for type_ in CASES if type_ != "email.verify")
+
+
+def test_a_paid_online_order_is_told_its_payment_was_received_in_the_placed_notification() -> None:
+    paid = render("order.placed", {**ORDER, "paid": ORDER["total"]})
+    assert paid.body.startswith("Payment of ₹439.50 received: your order is placed.")
+    assert "It should reach you in 11-16 minutes." in paid.body
+    assert "We've received your order" not in paid.body
+    assert paid.subject == "Your Blinkit order is placed (₹439.50)"

@@ -7,7 +7,8 @@ and is told "rider nearby", and delivers with the customer's OTP; the customer f
 in-app, as an email and as a push (the local Resend and FCM stand-ins); order history shows the order
 DELIVERED. That order is cash on delivery; a second one is paid online: checked out with `payment_method`
 `online`, paid in Razorpay Checkout (the local stand-in, as `python -m local pay` plays it), completed by
-`POST /payments/verify` and Razorpay's signed webhook, and PLACED. Every call is one line of a timeline
+`POST /payments/verify` and Razorpay's signed webhook, and PLACED; then the customer cancels it and is refunded
+in full (the refunds queue, the worker, Razorpay's refund). Every call is one line of a timeline
 (time offset, actor, action, HTTP status, a short result). A step whose status is not the expected one stops
 the journey with `JourneyFailed`, so the demo and the test share one definition of "it worked".
 
@@ -191,7 +192,8 @@ class Journey:
         self.partner_delivers(partner, customer, order_id)
         self.customer_is_notified(customer, NOTICES)
         self.customer_reads_history(customer, order_id)
-        self.customer_pays_online(customer, store_id)
+        online_order_id = self.customer_pays_online(customer, store_id)
+        self.customer_cancels_for_a_refund(customer, online_order_id)
         return self.facts
 
     def customer_signs_up(self) -> str:
@@ -507,6 +509,21 @@ class Journey:
             raise JourneyFailed(f"the saga did not place the paid order: {placed}")
         return order_id
 
+    def customer_cancels_for_a_refund(self, token: str, order_id: str) -> None:
+        """The customer cancels the paid order before the store confirms it: the full amount goes back through
+        the refunds queue (the worker asks Razorpay, the stand-in processes it) and both refund notices arrive."""
+        self.call("customer", "POST", f"/orders/{order_id}/cancel", token=token,
+                  json_body={"reason": "Ordered by mistake"}, label="POST /orders/{id}/cancel (paid online)",
+                  summary=lambda b: f"{b['status']}")
+        refunded = {"refund.initiated", "refund.processed"}
+        inbox = self.poll("customer", "/notifications", token=token, params={"limit": 50},
+                          until=lambda b: refunded <= {n["type"] for n in b["notifications"]},
+                          timeout=NOTIFY_TIMEOUT_S, label="GET /notifications (refund?)",
+                          describe=lambda b: next(f"{n['title']}: {n['body']}" for n in b["notifications"]
+                                                  if n["type"] == "refund.processed"))
+        notice = next(n for n in inbox["notifications"] if n["type"] == "refund.processed")
+        self.facts["refund"] = {"order_id": order_id, "notice": notice}
+
     def customer_reads_history(self, token: str, order_id: str) -> None:
         order = self.call("customer", "GET", f"/orders/{order_id}", token=token, label="GET /orders/{id}",
                           summary=lambda b: " -> ".join(h["status"] for h in b["status_history"])).json()
@@ -528,6 +545,9 @@ class Journey:
             paid, razorpay_order = rupees(online["verified"]["captured"]), online["payment"]["razorpay_order_id"]
             lines.append(f"Online order {online['order_id']}: {online['placed']['status']}, paid {paid} "
                          f"(Razorpay {razorpay_order})")
+        refund = self.facts.get("refund")
+        if refund:
+            lines.append(f"Cancelled and refunded: {refund['notice']['body']}")
         inbox = self.facts.get("notifications")
         if inbox is not None:
             lines.append(f"Notifications: {len(inbox)} in-app, {len(self.facts['emails'])} emails, "

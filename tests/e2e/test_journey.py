@@ -227,3 +227,14 @@ def test_the_second_order_is_paid_online_and_placed_once(journey):
     lines = journey["stdout"].splitlines()
     assert any(line.startswith(f"Online order {placed['order_id']}: PLACED, paid ₹") for line in lines), \
         _explain(journey)
+
+
+def test_the_paid_order_is_cancelled_and_refunded_in_full(journey):
+    online, refund = journey["facts"]["online"], journey["facts"]["refund"]
+    assert refund["order_id"] == online["order_id"]
+    # The notice names the full amount paid, in rupees: the refund went through the queue, the worker and Razorpay.
+    from blinkit.money import format_rupees
+
+    assert format_rupees(online["verified"]["captured"]) in refund["notice"]["body"], refund["notice"]
+    assert any(line.startswith("Cancelled and refunded: ") for line in journey["stdout"].splitlines()), \
+        _explain(journey)

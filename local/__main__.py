@@ -366,6 +366,43 @@ def run_ride(args: argparse.Namespace) -> int:
         return 1
 
 
+# ---- pay --------------------------------------------------------------------------------------
+
+
+def _pay_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("order_id", help="an online order of the demo customer (payment_method online)")
+    roads = parser.add_mutually_exclusive_group()
+    roads.add_argument("--fail", dest="mode", action="store_const", const="fail",
+                       help="a declined attempt (the order fails PAYMENT_FAILED when its Checkout expires)")
+    roads.add_argument("--late", dest="mode", action="store_const", const="late",
+                       help="pay only after the order failed unpaid (the money is flagged for an automatic refund)")
+    roads.add_argument("--webhook-only", dest="mode", action="store_const", const="webhook-only",
+                       help="complete the payment by Razorpay's signed webhook alone")
+    roads.add_argument("--verify-only", dest="mode", action="store_const", const="verify-only",
+                       help="complete the payment by POST /payments/verify alone")
+    parser.set_defaults(mode="both")
+
+
+@command("pay", "play Razorpay Checkout for an online order of the demo customer (verify and/or webhook)",
+         _pay_arguments)
+def run_pay(args: argparse.Namespace) -> int:
+    import httpx
+
+    from local.pay import PayFailed, play
+    from local.server import STATE_FILE, session_token
+
+    try:
+        if not STATE_FILE.exists():
+            raise RuntimeError("the local stack is not running: start it with `make run` first")
+        state = json.loads(STATE_FILE.read_text())
+        play(state["api_url"], state["razorpay_url"], session_token("customer"), args.order_id, args.mode,
+             say=lambda line: print(line, flush=True))
+    except (RuntimeError, PayFailed, httpx.HTTPError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
 # ---- entry point ------------------------------------------------------------------------------
 
 

@@ -38,6 +38,9 @@ PARAMETERS: dict[str, str] = {
     "FirebaseProjectId": "demo-blinkit",
     "FirebaseCredentialsSecretArn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:local-firebase",
     "RazorpayKeyId": RAZORPAY_KEY_ID,  # the stand-in's test key (its secrets come with its environment())
+    # Two minutes to pay an online order instead of ten: enough to run `local pay` by hand, short enough to
+    # watch an unpaid order fail (`local pay --fail`, `--late`) without a long wait.
+    "PaymentTimeoutSeconds": "120",
 }
 
 

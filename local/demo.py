@@ -5,9 +5,12 @@ serviceability, browses and searches, fills the cart, quotes and orders; the dem
 pack; the demo rider is assigned, picks up, streams locations along a path while the customer tracks them
 and is told "rider nearby", and delivers with the customer's OTP; the customer finds every notification
 in-app, as an email and as a push (the local Resend and FCM stand-ins); order history shows the order
-DELIVERED. Every call is one line of a timeline (time offset, actor, action,
-HTTP status, a short result). A step whose status is not the expected one stops the journey with
-`JourneyFailed`, so the demo and the test share one definition of "it worked".
+DELIVERED. That order is cash on delivery; a second one is paid online: checked out with `payment_method`
+`online`, paid in Razorpay Checkout (the local stand-in, as `python -m local pay` plays it), completed by
+`POST /payments/verify` and Razorpay's signed webhook, and PLACED; then the customer cancels it and is refunded
+in full (the refunds queue, the worker, Razorpay's refund). Every call is one line of a timeline
+(time offset, actor, action, HTTP status, a short result). A step whose status is not the expected one stops
+the journey with `JourneyFailed`, so the demo and the test share one definition of "it worked".
 
 Only HTTP and the emulator's REST API are used here: the journey is a client, like the mobile apps (and
 the customer reads their mail where `GET /local/outbox` says it is, as a person opens their mailbox).
@@ -30,6 +33,7 @@ import httpx
 
 from local.catalog.data import STORES
 from local.firebase_emulator import FirebaseAuthEmulator
+from local.pay import Checkout, verify_body
 from local.seed import demo_user
 
 # The customer lives about 0.8 km from the demo store whose staff member is seeded (the first store), well
@@ -75,6 +79,7 @@ class Journey:
     api_url: str
     emulator_host: str
     project_id: str = "demo-blinkit"
+    razorpay_url: str | None = None  # the Razorpay stand-in of `make run` (its state file): Checkout is played there
     phone: str = field(default_factory=lambda: fresh_phone())
     on_step: Callable[[Step], None] | None = None
     steps: list[Step] = field(default_factory=list)
@@ -187,6 +192,8 @@ class Journey:
         self.partner_delivers(partner, customer, order_id)
         self.customer_is_notified(customer, NOTICES)
         self.customer_reads_history(customer, order_id)
+        online_order_id = self.customer_pays_online(customer, store_id)
+        self.customer_cancels_for_a_refund(customer, online_order_id)
         return self.facts
 
     def customer_signs_up(self) -> str:
@@ -453,6 +460,70 @@ class Journey:
         self.facts["pushes"] = sorted(pushes, key=lambda p: p["received_at"])
         self.facts["outbox_folder"] = outbox.get("outbox_folder")
 
+    def customer_pays_online(self, token: str, store_id: str) -> str:
+        """The same cart again, paid online: the saga prices it and makes a Razorpay order, Checkout pays it,
+        verify and the webhook complete the payment (once), and the saga places the order."""
+        if not self.razorpay_url:
+            raise JourneyFailed("no Razorpay stand-in in the stack's state file: restart `make run`")
+        for line in self.facts["cart"]["items"]:  # the same products again, as many as are left
+            product = self.call("customer", "GET", f"/products/{line['product_id']}", params={"store_id": store_id},
+                                label="GET /products/{id} (stock left)",
+                                summary=lambda b: f"{b['name']}: {b['available']} left").json()
+            quantity = min(int(line["quantity"]), int(product["available"]))
+            if quantity > 0:
+                self.call("customer", "POST", "/cart/items", token=token, expect=200, label="POST /cart/items (again)",
+                          json_body={"store_id": store_id, "product_id": line["product_id"], "quantity": quantity},
+                          summary=lambda b, name=product["name"]: f"{b['quantity']} x {name}")
+        body = {"address_id": self.facts["address"]["address_id"], "payment_method": "online", "tip": TIP}
+        order_id = str(self.call("customer", "POST", "/orders", token=token, json_body=body, expect=202,
+                                 headers={"Idempotency-Key": f"journey-online-{uuid.uuid4()}"},
+                                 label="POST /orders (payment_method online)",
+                                 summary=lambda b: f"{b['order_id']} {b['status']}").json()["order_id"])
+        priced = self.poll("customer", f"/orders/{order_id}", token=token,
+                           until=lambda b: bool(b.get("payment")) or b["status"] != "PENDING",
+                           label="GET /orders/{id} (payment to make)",
+                           describe=lambda b: f"{b['status']}, Razorpay order "
+                                              f"{(b.get('payment') or {}).get('razorpay_order_id')}, "
+                                              f"{rupees((b.get('payment') or {}).get('amount') or 0)}")
+        payment = priced.get("payment")
+        if not payment:
+            raise JourneyFailed(f"the online order has no payment object: {priced}")
+        checkout = Checkout(self.razorpay_url)
+        paid = checkout.pay(payment["razorpay_order_id"])
+        self.record("customer", "Razorpay Checkout: pay (UPI)", None,
+                    f"{paid['razorpay_payment_id']} captured, signed")
+        verified = self.call("customer", "POST", "/payments/verify", token=token,
+                             json_body=verify_body(order_id, paid),
+                             summary=lambda b: f"{b['status']}, captured {rupees(b['captured'])}").json()
+        status, answer = checkout.send_webhook(f"{self.api_url}/payments/webhook", "payment.captured",
+                                               paid["razorpay_payment_id"])
+        self.record("razorpay", "POST /payments/webhook payment.captured", status, answer[:80], ok=status == 200)
+        if status != 200:
+            raise JourneyFailed(f"the webhook answered {status}: {answer}")
+        placed = self.poll("customer", f"/orders/{order_id}", token=token, until=lambda b: b["status"] != "PENDING",
+                           describe=lambda b: f"{b['status']}, total {rupees(b['total'] or 0)}",
+                           label="GET /orders/{id} (saga, paid)")
+        self.facts["online"] = {"order_id": order_id, "payment": payment, "verified": verified,
+                                "webhook": {"status": status, "body": answer}, "placed": placed}
+        if placed["status"] != "PLACED":
+            raise JourneyFailed(f"the saga did not place the paid order: {placed}")
+        return order_id
+
+    def customer_cancels_for_a_refund(self, token: str, order_id: str) -> None:
+        """The customer cancels the paid order before the store confirms it: the full amount goes back through
+        the refunds queue (the worker asks Razorpay, the stand-in processes it) and both refund notices arrive."""
+        self.call("customer", "POST", f"/orders/{order_id}/cancel", token=token,
+                  json_body={"reason": "Ordered by mistake"}, label="POST /orders/{id}/cancel (paid online)",
+                  summary=lambda b: f"{b['status']}")
+        refunded = {"refund.initiated", "refund.processed"}
+        inbox = self.poll("customer", "/notifications", token=token, params={"limit": 50},
+                          until=lambda b: refunded <= {n["type"] for n in b["notifications"]},
+                          timeout=NOTIFY_TIMEOUT_S, label="GET /notifications (refund?)",
+                          describe=lambda b: next(f"{n['title']}: {n['body']}" for n in b["notifications"]
+                                                  if n["type"] == "refund.processed"))
+        notice = next(n for n in inbox["notifications"] if n["type"] == "refund.processed")
+        self.facts["refund"] = {"order_id": order_id, "notice": notice}
+
     def customer_reads_history(self, token: str, order_id: str) -> None:
         order = self.call("customer", "GET", f"/orders/{order_id}", token=token, label="GET /orders/{id}",
                           summary=lambda b: " -> ".join(h["status"] for h in b["status_history"])).json()
@@ -469,6 +540,14 @@ class Journey:
         if order:
             lines.append(f"Order {order['order_id']}: {order['status']}, total {rupees(order['total'] or 0)} "
                          f"({len(order['items'])} lines; {_bill_text(order['bill'])})")
+        online = self.facts.get("online")
+        if online:
+            paid, razorpay_order = rupees(online["verified"]["captured"]), online["payment"]["razorpay_order_id"]
+            lines.append(f"Online order {online['order_id']}: {online['placed']['status']}, paid {paid} "
+                         f"(Razorpay {razorpay_order})")
+        refund = self.facts.get("refund")
+        if refund:
+            lines.append(f"Cancelled and refunded: {refund['notice']['body']}")
         inbox = self.facts.get("notifications")
         if inbox is not None:
             lines.append(f"Notifications: {len(inbox)} in-app, {len(self.facts['emails'])} emails, "
@@ -554,7 +633,7 @@ def main(api_url: str | None, state_file: Path, print_line: Callable[[str], None
     print_line(f"Blinkit Clone demo against {url} (Firebase Auth emulator on {state['emulator_host']})\n")
     code = 1
     with Journey(url, state["emulator_host"], state.get("project_id", "demo-blinkit"),
-                 on_step=lambda step: print_line(step.line())) as journey:
+                 razorpay_url=state.get("razorpay_url"), on_step=lambda step: print_line(step.line())) as journey:
         try:
             journey.run()
             code = 0

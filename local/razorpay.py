@@ -10,14 +10,20 @@
         razorpay.send_webhook(url, "order.paid", payment_id=...)   # the same, POSTed to a URL
         razorpay.down = 503                          # every API call answers 503 (None: normal again)
         razorpay.fail_next(500, count=2)             # the next two API calls answer 500
+        razorpay.new_refund_status = "pending"       # refunds stay pending (default: processed at once)
+        razorpay.process_refund("rfnd_...")          # a pending refund is processed (then send its webhook)
 
 API (HTTP Basic with the test key id and secret, else 401 in Razorpay's error shape):
     POST /v1/orders                      {amount, currency, receipt, notes} → order (status created)
     GET  /v1/orders?receipt=             the orders with that receipt (a collection)
     GET  /v1/orders/{id}                 GET /v1/orders/{id}/payments
     GET  /v1/payments/{id}               POST /v1/payments/{id}/capture {amount, currency}
-    POST /v1/payments/{id}/refund        {amount?} → refund (processed at once)
+    POST /v1/payments/{id}/refund        {amount?, receipt?, notes?} → refund (`new_refund_status`)
     GET  /v1/refunds/{id}                GET /v1/payments/{id}/refunds
+Checkout and Razorpay's side, for `python -m local pay` in another process (same Basic auth; never faulted):
+    POST /_checkout/orders/{id}/pay      {capture?, amount?, currency?} → what Checkout hands the client
+    POST /_checkout/orders/{id}/fail     → the failed payment
+    POST /_checkout/webhooks             {url, event, payment_id} → {status, body}: the signed event POSTed
 Errors answer `{"error": {"code", "description", "source", "step", "reason", "metadata"}}` as Razorpay does
 (BAD_REQUEST_ERROR 400, SERVER_ERROR 5xx), which the SDK turns into BadRequestError / ServerError. Razorpay
 does not dedupe orders by receipt, and neither does this: idempotency is our code's job.
@@ -68,6 +74,7 @@ class RazorpayStandIn(LoopbackServer):
     def __init__(self) -> None:
         super().__init__()
         self.down: int | None = None
+        self.new_refund_status = "processed"
         self._lock = threading.Lock()
         self._faults: list[int] = []
         self.orders: dict[str, dict[str, Any]] = {}
@@ -93,6 +100,17 @@ class RazorpayStandIn(LoopbackServer):
             self.calls.clear()
             self._faults.clear()
         self.down = None
+        self.new_refund_status = "processed"
+
+    def process_refund(self, refund_id: str, status: str = "processed") -> dict[str, Any]:
+        """Razorpay finishes a pending refund (`processed`, or `failed`: the money goes back to the payment)."""
+        with self._lock:
+            refund = self.refunds[refund_id]
+            refund["status"] = status
+            if status == "failed":
+                payment = self.payments[refund["payment_id"]]
+                payment["amount_refunded"] -= refund["amount"]
+            return dict(refund)
 
     def fail_next(self, status: int, *, count: int = 1) -> None:
         with self._lock:
@@ -269,12 +287,30 @@ class RazorpayStandIn(LoopbackServer):
             return _error(400, "The total refund amount is greater than the refund payment amount")
         refund = {"id": razorpay_id("rfnd_"), "entity": "refund", "amount": amount, "currency": payment["currency"],
                   "payment_id": payment_id, "notes": body.get("notes") or {}, "receipt": body.get("receipt"),
-                  "status": "processed", "speed_processed": "normal", "speed_requested": "normal",
+                  "status": self.new_refund_status, "speed_processed": "normal", "speed_requested": "normal",
                   "created_at": int(time.time())}
         self.refunds[refund["id"]] = refund
         payment["amount_refunded"] += amount
         payment["refund_status"] = "full" if payment["amount_refunded"] == payment["amount"] else "partial"
         return 200, dict(refund)
+
+    def checkout(self, method: str, parts: list[str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """The control API (`/_checkout/...`): Checkout's pay and fail, and Razorpay sending a webhook."""
+        match method, parts:
+            case "POST", ["orders", order_id, ("pay" | "fail") as action]:
+                if order_id not in self.orders:
+                    return _missing()
+                if action == "fail":
+                    return 200, self.fail(order_id)
+                return 200, self.pay(order_id, capture=bool(body.get("capture", True)), amount=body.get("amount"),
+                                     currency=body.get("currency"))
+            case "POST", ["webhooks"]:
+                payment_id = body.get("payment_id")
+                if payment_id not in self.payments or not isinstance(body.get("url"), str):
+                    return _error(400, "A webhook needs a url and a payment_id this stand-in made")
+                status, answer = self.send_webhook(body["url"], str(body.get("event")), payment_id=payment_id)
+                return 200, {"status": status, "body": answer.decode(errors="replace")}
+        return _error(404, "The requested URL was not found on the server.")
 
     def authorised(self, header: str | None) -> bool:
         expected = "Basic " + base64.b64encode(f"{KEY_ID}:{KEY_SECRET}".encode()).decode()
@@ -304,6 +340,9 @@ def _handler_for(stand_in: RazorpayStandIn) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
             split = urlsplit(self.path)
+            if split.path.startswith("/_checkout/"):  # the customer's and Razorpay's side: never faulted
+                self._control(method, split.path, raw)
+                return
             injected = stand_in._fault(method, split.path)
             if injected is not None:
                 self._answer(*_error(injected, "injected failure"))
@@ -318,6 +357,19 @@ def _handler_for(stand_in: RazorpayStandIn) -> type[BaseHTTPRequestHandler]:
                 return
             self._answer(*stand_in.handle(method, split.path, parse_qs(split.query),
                                           body if isinstance(body, dict) else {}))
+
+        def _control(self, method: str, path: str, raw: bytes) -> None:
+            if not stand_in.authorised(self.headers.get("authorization")):
+                self._answer(*_error(401, "Authentication failed"))
+                return
+            try:
+                body = json.loads(raw) if raw else {}
+            except ValueError:
+                body = None
+            if not isinstance(body, dict):
+                self._answer(*_error(400, "The request body is not a JSON object"))
+                return
+            self._answer(*stand_in.checkout(method, path.strip("/").split("/")[1:], body))
 
         def do_GET(self) -> None:
             self._serve("GET")

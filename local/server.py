@@ -119,6 +119,7 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
                 "emulator_host": emulator.host,
                 "project_id": emulator.project_id,
                 "redis_url": redis_url,
+                "razorpay_url": stack.razorpay.url,  # the Razorpay stand-in: `python -m local pay` plays Checkout
                 "users": users,
             }, indent=2))
             stack_of.callback(state_file.unlink, missing_ok=True)

@@ -61,7 +61,7 @@ GROUPS = [
     Group("SagaChecks", "saga steps that reject orders by raising (LoadCart, ReserveStock, PriceOrder)",
           r"^(LoadCart|ReserveStock|PriceOrder)Function$", rejects_by_raising=True),
     Group("SagaSteps", "saga steps and compensations that fail only on faults",
-          r"^(CreateOrder|ClearCart|ReleaseStock|MarkOrderFailed)Function$"),
+          r"^(AwaitPayment|CreateOrder|ClearCart|ReleaseStock|MarkOrderFailed)Function$"),
     Group("AuthSessions", "sign-in, sessions and roles", r"^(Auth[A-Z]|AdminSetRoles)"),
     Group("Users", "profiles and the internal user lookups", r"^Users"),
     Group("AddressesDevices", "addresses and push devices", r"^(Addresses|Devices)"),
@@ -73,8 +73,9 @@ GROUPS = [
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),
     Group("Notifications", "notifications: the queue consumer, inbox and preferences", r"^Notifications"),
-    Group("Payments", "payments: Razorpay orders (CreatePayment), Checkout's verify and Razorpay's webhook",
-          r"^(Payments|CreatePayment)"),
+    Group("Payments", "payments: Razorpay orders (CreatePayment), the saga's wait (WaitForPayment, ClosePayment), "
+          "Checkout's verify, Razorpay's webhook, refunds (route and worker) and the reconciler",
+          r"^(Payments|CreatePayment|WaitForPayment|ClosePayment|RefundWorker|ReconcilePayments)"),
 ]
 
 
@@ -169,9 +170,10 @@ def state_machines(template: Template) -> list[tuple[str, str | None, list[str]]
     return found
 
 
-def unassigned_orders_alarms(template: Template) -> list[str]:
+def business_metric_alarms(template: Template) -> list[str]:
+    """Alarms a domain declares on its own metrics (namespace Blinkit): unassigned orders, stuck payments..."""
     return sorted(aid for aid, res in template.resources_of_type("AWS::CloudWatch::Alarm").items()
-                  if "Unassigned" in aid or "Unassigned" in str(res["Properties"].get("MetricName", "")))
+                  if res["Properties"].get("Namespace") == "Blinkit")
 
 
 def reserved_concurrency(template: Template) -> list[tuple[str, str | None]]:
@@ -391,12 +393,17 @@ def dashboard(template: Template, groups: list[tuple[Group, list[str]]], alarm_i
                          blinkit("DeliveriesCompleted", "delivery")])
     d.graph("Payments", [blinkit("PaymentsCaptured", "payments"), blinkit("PaymentsFailed", "payments"),
                          blinkit("PaymentMismatches", "payments"), blinkit("WebhookDuplicates", "payments")])
+    d.graph("Refunds and reconciliation", [
+        blinkit("RefundsRequested", "payments"), blinkit("RefundsProcessed", "payments"),
+        blinkit("RefundsFailed", "payments"), blinkit("StuckPayments", "payments"),
+        blinkit("StuckRefunds", "payments"), blinkit("ReconcileSettled", "payments")])
+    d.graph("Time to pay (s)", [blinkit("TimeToPay", "payments", stat="p90")])
     d.graph("Notifications per channel", [search_metric("NotificationsSent", "sent"),
                                            search_metric("NotificationsFailed", "failed")])
     d.graph("Circuit breakers opened (per breaker)", [search_metric("BreakerOpened", "opened")])
-    unassigned = unassigned_orders_alarms(template)
-    for aid in unassigned:
-        d.add("metric", 8, 6, {"title": "Unassigned orders", "region": "${AWS::Region}",
+    for aid in business_metric_alarms(template):
+        title = re.sub(r"(?<!^)(?=[A-Z])", " ", aid.removesuffix("Alarm")).capitalize()
+        d.add("metric", 8, 6, {"title": title, "region": "${AWS::Region}",
                                "annotations": {"alarms": [f"${{{aid}.Arn}}"]}})
     body = ",\n".join("            " + json.dumps(w, separators=(",", ":")) for w in d.widgets)
     return [f"  {DASHBOARD}:", "    Type: AWS::CloudWatch::Dashboard", "    Properties:",
@@ -506,7 +513,7 @@ def render(template: Template) -> str:
                                   "a compensation kept failing, so stock or an order needs a human (the execution "
                                   "history names the order)", f'!Sub "{LOG_METRICS_NAMESPACE}"', metric, [], "Sum",
                                   60, 0)
-    alarm_ids += [a for a in unassigned_orders_alarms(template) if a not in alarm_ids]
+    alarm_ids += [a for a in business_metric_alarms(template) if a not in alarm_ids]
     lines += dashboard(template, groups, alarm_ids)
     lines.append(END)
     return "\n".join(lines) + "\n"

@@ -43,7 +43,13 @@ async def create_order(body: schemas.OrderIn, principal: Principal = Depends(cur
 
     A retry with the same `Idempotency-Key` and body starts nothing new: it answers 202 again, with
     `Idempotent-Replayed: true` and the order as it is now (`PLACED`, or `FAILED` with its `reason`, once the
-    saga has run). The same key with another body is 409 `idempotency-key-reused`."""
+    saga has run). The same key with another body is 409 `idempotency-key-reused`.
+
+    `payment_method` `online`: the order stays PENDING until it is paid, and carries a `payment` object (here in
+    a replay, and in `GET /orders/{id}`) once the saga has priced it: open Razorpay Checkout with it, then send
+    Checkout's answer to `POST /payments/verify`. Unpaid by `payment.expires_at`, the order is FAILED
+    `PAYMENT_TIMEOUT` (`PAYMENT_FAILED` after a declined attempt, or when Razorpay could not take the
+    payment)."""
     if key is None:
         raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
     answer, replayed = service.create_order(principal, body, key)
@@ -81,6 +87,13 @@ async def admin_orders(status: str | None = Query(None, pattern=StatusName), acc
                        limit: int = Limit, cursor: str | None = Query(None, max_length=2000)):
     """Orders by store and/or status: admin, or store staff for their own store (the default for them)."""
     return service.admin_list(status, access.store_id, limit, cursor)
+
+
+@router.get("/internal/orders/{order_id}", tags=["internal"], response_model=schemas.OrderOut,
+            responses={404: PROBLEM, 422: PROBLEM})
+async def internal_order(order_id: str = OrderIdPath):
+    """An order as other domains need it (IAM-authorised): payments reads its user, store and lines."""
+    return service.internal_order(order_id)
 
 
 @router.post("/internal/orders/{order_id}/delivery", tags=["internal"], response_model=schemas.OrderOut,

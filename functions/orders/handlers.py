@@ -6,5 +6,6 @@ from orders.app import app
 
 handler = make_handler(app, service="orders")
 price_order = make_job(jobs.price_order, service="orders")
+await_payment = make_job(jobs.await_payment, service="orders")
 create_order = make_job(jobs.create_order, service="orders")
 mark_order_failed = make_job(jobs.mark_order_failed, service="orders")

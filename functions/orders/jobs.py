@@ -5,12 +5,19 @@
   from the PENDING order. Raises `NotServiceable` (address outside the store's radius), `BelowMinimum`,
   `InvalidTip`, `StoreInactive` (switched off since LoadCart read the cart), or `StoresUnavailable` (the
   state machine retries it).
+- `AwaitPayment {order_id, payment}` (online orders, after payments' CreatePayment): keeps Razorpay Checkout's
+  object on the PENDING order, so `GET /orders/{id}` and a replayed checkout show it while the saga waits for
+  the payment. The order stays PENDING (the saga has not decided); only the saga writes it, conditionally on
+  PENDING, and a repeat writes the same object.
 - `CreateOrder {order_id, priced}` → `{message}`: PENDING → PLACED with items, bill, totals and ETA, as one
   conditional write on version and status. A retry that finds the order PLACED returns the same message.
 - `MarkOrderFailed {order_id, error: {Error, Cause}}` → FAILED with a reason code named after the caught
   error (`CART_EMPTY`, `STORE_INACTIVE` with the store, `PRODUCT_UNAVAILABLE` / `ABOVE_MAX_PER_ORDER` with
   the lines `{product_id, name, requested, allowed}`, `OUT_OF_STOCK` with the short items,
-  `NOT_SERVICEABLE`, `BELOW_MINIMUM`, `INVALID_TIP`, otherwise `INTERNAL`). A JSON error message becomes
+  `NOT_SERVICEABLE`, `BELOW_MINIMUM`, `INVALID_TIP`; `PAYMENT_FAILED` when Razorpay could not take the
+  payment (CreatePayment's `PaymentProviderUnavailable`, `PaymentRefused`, `PaymentAmountChanged`, or the
+  wait closed after a failed attempt or money that did not match the bill: `PaymentFailed`),
+  `PAYMENT_TIMEOUT` when nobody paid in time; otherwise `INTERNAL`). A JSON error message becomes
   the `reason_detail`. FAILED is announced to the delivery domain like every status change but PLACED
   (there is no delivery side before PACKED, and a checkout should not wait on that queue). Idempotent: an
   order already FAILED is left as it is.
@@ -27,13 +34,16 @@ from blinkit.observability import logger, metrics
 from orders import service, store, upstream
 from orders.lifecycle import SYSTEM, Status, check_transition
 from orders.pricing import distance_km, price, serviceable
-from orders.schemas import CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
+from orders.schemas import AwaitPaymentIn, CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
 from orders.store import VersionConflict
 
 # Caught exception class name (of whichever step raised it) → the order's reason code.
 REASONS = {"CartEmpty": "CART_EMPTY", "OutOfStock": "OUT_OF_STOCK", "NotServiceable": "NOT_SERVICEABLE",
            "BelowMinimum": "BELOW_MINIMUM", "InvalidTip": "INVALID_TIP", "StoreInactive": "STORE_INACTIVE",
-           "ProductNotSold": "PRODUCT_UNAVAILABLE", "AboveMaxPerOrder": "ABOVE_MAX_PER_ORDER"}
+           "ProductNotSold": "PRODUCT_UNAVAILABLE", "AboveMaxPerOrder": "ABOVE_MAX_PER_ORDER",
+           "PaymentProviderUnavailable": "PAYMENT_FAILED", "PaymentRefused": "PAYMENT_FAILED",
+           "PaymentAmountChanged": "PAYMENT_FAILED", "PaymentFailed": "PAYMENT_FAILED",
+           "PaymentTimedOut": "PAYMENT_TIMEOUT", "States.Timeout": "PAYMENT_TIMEOUT"}
 
 
 class NotServiceable(Exception):
@@ -76,6 +86,21 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     return price(shop, address, request.cart.lines, int(order.tip or 0))
 
 
+def await_payment(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = AwaitPaymentIn.model_validate(event)
+    payment = request.payment.model_dump()
+    for _ in range(3):
+        order = _order(request.order_id)
+        if order.payment == payment or order.status != Status.PENDING:
+            break  # a repeat, or the order moved on (a lost answer): nothing to write
+        try:
+            store.update_order(order, expected_status=Status.PENDING.value, payment=payment, updated_at=now_iso())
+        except VersionConflict:
+            continue
+        break
+    return {"order_id": request.order_id}
+
+
 def create_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     request = CreateOrderIn.model_validate(event)
     order = _order(request.order_id)
@@ -89,7 +114,9 @@ def create_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                            item_total=int(priced["item_total"]), total=int(priced["total"]), eta=priced["eta"],
                            status_history=history, updated_at=now)
         metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
-    return {"message": service.notification(order, Status.PLACED.value, eta_minutes=order.eta)}
+    # An online order is PLACED only once paid: its one placed notification also says the payment was received.
+    paid = {"paid": int(order.total or 0)} if order.payment_method == "online" else {}
+    return {"message": service.notification(order, Status.PLACED.value, eta_minutes=order.eta, **paid)}
 
 
 def _reason(error: dict[str, Any]) -> tuple[str, dict[str, Any]]:

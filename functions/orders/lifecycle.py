@@ -1,6 +1,7 @@
 """The order lifecycle: the status graph and who may move an order along it. Pure: no HTTP, no AWS.
 
-    PENDING → PLACED | FAILED                     (the saga only)
+    PENDING → PLACED | FAILED                     (the saga only; an online order stays PENDING while it waits
+                                                   for its payment, carrying Checkout's `payment` object)
     PLACED → CONFIRMED → PACKED → OUT_FOR_DELIVERY → ARRIVED → DELIVERED
     PLACED | CONFIRMED | PACKED → CANCELLED
 

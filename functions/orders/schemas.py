@@ -21,7 +21,9 @@ UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=
 
 class OrderIn(Request):
     address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
-    payment_method: Literal["cod"] = "cod"
+    payment_method: Literal["cod", "online"] = Field(
+        "cod", description="cod (cash on delivery) or online (UPI, cards, netbanking or wallets in Razorpay "
+                            "Checkout: the order's `payment` object opens it)")
     tip: Paise = 0
     instructions: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=300)] | None]] = None
 
@@ -48,6 +50,20 @@ class DeliveryActionIn(Request):
     otp: Annotated[str, StringConstraints(pattern=r"^[0-9]{4}$")] | None = None
 
 
+class CheckoutPayment(BaseModel):
+    """What the client opens Razorpay Checkout with (online orders, once the saga has priced the order)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    provider: Literal["razorpay"] = "razorpay"
+    key_id: str = Field(description="Razorpay's public key id for Checkout")
+    razorpay_order_id: str
+    amount: int = Field(description="paise: exactly the order's total")
+    currency: Literal["INR"] = "INR"
+    expires_at: str = Field(description="Pay before this; after it the order fails PAYMENT_TIMEOUT and money "
+                                        "that still arrives is refunded")
+
+
 class OrderAccepted(BaseModel):
     """A checkout: PENDING when it starts; a replay (same Idempotency-Key and body) shows the order as it is now."""
 
@@ -57,6 +73,8 @@ class OrderAccepted(BaseModel):
     status_url: str = Field(description="Where to follow the order (GET)")
     reason: str | None = Field(None, description="Why a FAILED or CANCELLED order is so (a reason code)")
     reason_detail: dict[str, Any] | None = Field(None, description="Details of the reason (e.g. the short items)")
+    payment: CheckoutPayment | None = Field(None, description="Online orders, once priced: open Razorpay "
+                                                              "Checkout with it (poll status_url until it is there)")
 
 
 class BillEntry(BaseModel):
@@ -99,6 +117,7 @@ class OrderOut(BaseModel):
     total: int | None
     tip: int
     payment_method: str
+    payment: CheckoutPayment | None = Field(None, description="Online orders, once priced")
     instructions: str | None
     eta_minutes: Eta | None
     reason: str | None
@@ -145,6 +164,11 @@ class PriceOrderIn(Job):
 class CreateOrderIn(Job):
     order_id: OrderId
     priced: dict[str, Any]
+
+
+class AwaitPaymentIn(Job):
+    order_id: OrderId
+    payment: CheckoutPayment
 
 
 class MarkOrderFailedIn(Job):

@@ -50,7 +50,8 @@ def order_view(r: OrderRecord, *, show_otp: bool = False) -> dict[str, Any]:
         "version": int(r.version), "address": r.address, "items": r.items or [], "bill": r.bill or [],
         "item_total": None if r.item_total is None else int(r.item_total),
         "total": None if r.total is None else int(r.total), "tip": int(r.tip or 0),
-        "payment_method": r.payment_method, "instructions": r.instructions, "eta_minutes": r.eta,
+        "payment_method": r.payment_method, "payment": r.payment, "instructions": r.instructions,
+        "eta_minutes": r.eta,
         "reason": r.reason, "reason_detail": r.reason_detail, "status_history": r.status_history or [],
         "partner_id": r.partner_id, "delivery_otp": r.delivery_otp if show_otp else None,
         "created_at": r.created_at, "updated_at": r.updated_at,
@@ -66,20 +67,21 @@ def summary_view(r: OrderRecord) -> dict[str, Any]:
 def accepted(order_id: str) -> dict[str, Any]:
     """The answer to a new checkout: the order is PENDING until the saga places or fails it."""
     return {"order_id": order_id, "status": Status.PENDING.value, "status_url": status_url(order_id),
-            "reason": None, "reason_detail": None}
+            "reason": None, "reason_detail": None, "payment": None}
 
 
 def current(order: OrderRecord) -> dict[str, Any]:
     """The answer to a replayed checkout: the same order, as it stands now."""
     return {"order_id": order.order_id, "status": order.status, "status_url": status_url(order.order_id),
-            "reason": order.reason, "reason_detail": order.reason_detail}
+            "reason": order.reason, "reason_detail": order.reason_detail, "payment": order.payment}
 
 
 # Checkout ---------------------------------------------------------------------------------------------
 
 
 def saga_input(order: OrderRecord) -> dict[str, Any]:
-    return {"order_id": order.order_id, "user_id": order.user_id, "correlation_id": order.correlation_id or ""}
+    return {"order_id": order.order_id, "user_id": order.user_id, "payment_method": order.payment_method or "cod",
+            "correlation_id": order.correlation_id or ""}
 
 
 def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[str, Any], bool]:
@@ -280,6 +282,8 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
     if wanted is Status.CANCELLED:
         upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
         metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
+        if order.payment_method != "cod":  # paid online: payments refunds what it captured, once per order
+            upstream.refund_cancelled(order.order_id, reason)
     upstream.announce_status(status_message(order))  # PACKED asks for a partner; a cancel frees one
     upstream.notify(notification(order, wanted.value, **({"reason": reason} if reason else {})))
     fresh = store.get_order(order_id) or order
@@ -315,6 +319,14 @@ def status_message(order: OrderRecord) -> dict[str, Any]:
 # The statuses each delivery action ends in, and the steps it may take there (deliver may pass ARRIVED).
 _ACTION_TARGET = {"pickup": Status.OUT_FOR_DELIVERY, "arrive": Status.ARRIVED, "deliver": Status.DELIVERED}
 _PARTNER = frozenset({Role.DELIVERY_PARTNER.value})
+
+
+def internal_order(order_id: str) -> dict[str, Any]:
+    """An order for another domain (internal route): payments reads its user, store and lines for a refund."""
+    order = store.get_order(order_id)
+    if order is None:
+        raise NotFound("No such order")
+    return order_view(order)
 
 
 def delivery_action(order_id: str, action: str, partner_id: str, otp: str | None = None) -> dict[str, Any]:

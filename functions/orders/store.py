@@ -2,7 +2,8 @@
 
 Keys (table `OrdersTable`):
     pk = ORDER#<order_id>, sk = ORDER          the order: user_id, store_id, address snapshot, items, bill,
-                                               totals, status, version (N), status_history, eta, reason
+                                               totals, status, version (N), status_history, eta, reason,
+                                               payment (online: what Razorpay Checkout needs)
     pk = IDEM#<uid>#<sha256(key)>, sk = IDEM   a checkout's Idempotency-Key: order_id and the body's hash
 GSIs (sparse: only orders carry their attributes, projected ALL):
     ByUser   (user_id, created_at)    the caller's orders, newest first
@@ -89,6 +90,7 @@ class OrderRecord(Model):
     total = NumberAttribute(null=True)
     tip = NumberAttribute(default=0)
     payment_method = UnicodeAttribute(default="cod")
+    payment = JSONAttribute(null=True)  # online: Razorpay Checkout's object, set by the saga's AwaitPayment
     instructions = UnicodeAttribute(null=True)
     eta = JSONAttribute(null=True)
     status = UnicodeAttribute()

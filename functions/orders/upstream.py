@@ -6,7 +6,8 @@
   a cancel, the same command the saga runs; it is idempotent per order, so stock comes back exactly once;
 - cart's `LoadCartFunction` (likewise) — the cart snapshot a quote is priced from, as the saga's first step;
 - Step Functions (start the saga) and SQS (the notifications queue; the delivery assignment queue, which
-  hears of every status change but the saga's PENDING → PLACED: `order_status`, see `service.status_message`).
+  hears of every status change but the saga's PENDING → PLACED: `order_status`, see `service.status_message`;
+  payments' refunds queue, which hears of a cancelled order paid online: `order_cancelled`).
 
 HTTP calls go through `blinkit.upstreams` (breaker and timeouts per upstream), AWS clients through
 `blinkit.aws`, queue messages through `blinkit.queues` (which adds the correlation id).
@@ -63,6 +64,13 @@ def start_saga(order_id: str, saga_input: dict[str, Any]) -> bool:
 def notify(message: dict[str, Any]) -> None:
     """Put a message on the notifications queue (the notifications domain consumes it)."""
     queues.send(get_settings().notifications_queue_url, message)
+
+
+def refund_cancelled(order_id: str, reason: str | None) -> None:
+    """A cancelled order that was paid online: payments' refund worker refunds what is left of it in full
+    (once per order, whoever cancels and however often; nothing for an order without a captured payment)."""
+    queues.send(get_settings().refunds_queue_url, {"kind": "order_cancelled", "order_id": order_id,
+                                                   "reason": reason})
 
 
 def announce_status(message: dict[str, Any]) -> None:

@@ -133,3 +133,26 @@ def fetch_payment(payment_id: str) -> dict[str, Any]:
 def capture_payment(payment_id: str, amount: int, currency: str) -> dict[str, Any]:
     return _call("capture payment", lambda c, t: c.payment.capture(payment_id, amount, {"currency": currency},
                                                                     timeout=t))
+
+
+def payments_of_order(razorpay_order_id: str) -> list[dict[str, Any]]:
+    """Every payment attempt of a Razorpay order (`GET /v1/orders/{id}/payments`): what the reconciler asks
+    when a webhook may have been missed."""
+    answer = _call("order payments", lambda c, t: c.order.payments(razorpay_order_id, timeout=t))
+    return list(answer.get("items") or [])
+
+
+def create_refund(payment_id: str, amount: int, receipt: str, notes: dict[str, str]) -> dict[str, Any]:
+    """`POST /v1/payments/{id}/refund`: `receipt` is our refund id, so a refund Razorpay made for an attempt
+    we did not hear back from is found again (`refunds_of_payment`) instead of being asked for twice."""
+    return _call("create refund", lambda c, t: c.payment.refund(
+        payment_id, {"amount": amount, "receipt": receipt, "notes": notes, "speed": "normal"}, timeout=t))
+
+
+def refunds_of_payment(payment_id: str) -> list[dict[str, Any]]:
+    answer = _call("payment refunds", lambda c, t: c.payment.fetch_multiple_refund(payment_id, timeout=t))
+    return list(answer.get("items") or [])
+
+
+def fetch_refund(refund_id: str) -> dict[str, Any]:
+    return _call("fetch refund", lambda c, t: c.refund.fetch(refund_id, timeout=t))

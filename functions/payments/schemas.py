@@ -62,6 +62,20 @@ class CreatePaymentIn(Job):
     currency: Currency = "INR"
 
 
+class WaitForPaymentIn(Job):
+    """The saga's WaitForPayment step: its Step Functions task token (`$$.Task.Token`)."""
+
+    order_id: OrderId
+    task_token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
+
+
+class ClosePaymentIn(Job):
+    """The saga's ClosePayment step, after the wait timed out or failed: the caught error {Error, Cause}."""
+
+    order_id: OrderId
+    error: dict[str, Any] = Field(default_factory=dict)
+
+
 class CheckoutOut(BaseModel):
     """What the client needs to open Razorpay Checkout (the order's `payment` object)."""
 
@@ -85,6 +99,7 @@ class Entity(BaseModel):
     payment_id: str | None = None
     error_code: str | None = None
     error_description: str | None = None
+    receipt: str | None = None  # a refund's: our refund id, when we asked for it
 
 
 class Wrapped(BaseModel):
@@ -106,3 +121,43 @@ class WebhookEvent(BaseModel):
         wrapped = self.payload.get(name)
         return Wrapped.model_validate(wrapped).entity if wrapped is not None else None
 
+
+
+# Refunds ------------------------------------------------------------------------------------------------
+
+REFUND_ID = rf"^rfd_{CROCKFORD}$"
+PRODUCT_ID = rf"^prd_{CROCKFORD}$"
+
+
+class RefundItem(Request):
+    product_id: Annotated[str, StringConstraints(pattern=PRODUCT_ID)]
+    quantity: StrictInt = Field(ge=1, le=1000)
+
+
+class RefundIn(Request):
+    """An admin's or the store's refund of part (or all) of a paid order: an amount, or items of the order."""
+
+    amount: StrictInt | None = Field(None, ge=100, le=10_000_000, description="paise (Razorpay's minimum is 100)")
+    items: list[RefundItem] | None = Field(None, min_length=1, max_length=100)
+    reason: Annotated[str, StringConstraints(min_length=3, max_length=200)]
+
+
+class RefundOut(BaseModel):
+    refund_id: str
+    order_id: str
+    amount: int = Field(description="paise")
+    currency: str
+    reason: str
+    status: Literal["requested", "pending", "processed", "failed", "released"]
+    razorpay_refund_id: str | None = None
+    created_at: str
+
+
+class RefundMessage(Job):
+    """The refunds queue: `refund` (a reserved refund to send to Razorpay) or `order_cancelled` (orders: a paid
+    order was cancelled; refund what is left of it in full)."""
+
+    kind: Literal["refund", "order_cancelled"]
+    order_id: OrderId
+    refund_id: Annotated[str, StringConstraints(pattern=REFUND_ID)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None

@@ -10,7 +10,8 @@
   only the one that wrote the capture tells the order (`upstream.payment_completed`).
 - Money that does not match the payment (another amount or currency, or a second payment of a captured
   order) never captures: it is appended as a `mismatch` entry and the payment flagged `refund_due`.
-- `record_refund` appends a refund only while captured - refunded covers it.
+- `record_refund` appends a refund only while captured - refunded covers it (a refund made outside our code,
+  in Razorpay's dashboard); refunds we ask for are `refunds.py`'s, and their webhooks close them there.
 """
 
 from __future__ import annotations
@@ -22,16 +23,26 @@ from typing import Any
 from pydantic import ValidationError
 
 from blinkit.clock import iso, now_iso, parse
-from blinkit.errors import BadRequest, Conflict, NotFound, Unauthorized
+from blinkit.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
 from blinkit.observability import logger, metrics
-from blinkit.security import Principal
+from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
-from payments import razorpay_api, store, upstream
-from payments.schemas import CheckoutOut, PaymentOut, VerifyIn, WebhookEvent, WebhookOut
+from payments import razorpay_api, refunds, store, upstream
+from payments.schemas import (
+    CheckoutOut,
+    PaymentOut,
+    RefundIn,
+    RefundItem,
+    RefundOut,
+    VerifyIn,
+    WebhookEvent,
+    WebhookOut,
+)
 from payments.signatures import checkout_signature_valid, webhook_signature_valid
 from payments.store import AUTHORIZED, CAPTURED, CREATED, CREATING, FAILED, PaymentRecord, RefundExceedsCaptured
 
 CREATION_LEASE_SECONDS = 30  # longer than a Razorpay call's timeout and our write after it
+LATE_PAYMENT_KEY = "late-payment"  # the refund of money captured after the saga stopped waiting
 EVENT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
@@ -102,21 +113,76 @@ def create_payment(order_id: str, user_id: str, amount: int, currency: str = "IN
 
 
 def wait_for_payment(order_id: str, task_token: str) -> bool:
-    """Keep the saga's callback token on the payment (the next slice's WaitForPayment). If the payment was
-    captured before the token arrived, complete the wait now. True when the saga was told."""
+    """The saga's WaitForPayment: keep its callback token on the payment. If the payment was captured before
+    the token arrived, complete the wait now. True when the saga was told."""
     payment = store.set_task_token(order_id, task_token, now_iso())
     if payment is None:
         raise NotFound("No such payment", code="unknown-payment")
     if payment.status == CAPTURED:
-        return upstream.payment_completed(order_id, payment_out(payment).model_dump(), task_token)
+        return _tell_saga(payment) == "told"
     return False
+
+
+def _tell_saga(payment: PaymentRecord) -> upstream.Told:
+    """Tell the waiting saga the payment is captured; money that arrives after the saga stopped waiting is
+    flagged for a refund. A token replaced meanwhile (WaitForPayment retried with a new one) is tried again."""
+    for _ in range(3):
+        if payment.closed_at:  # the saga timed out and closed the payment: no order will take this money
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+        token = payment.task_token
+        if token and not store.claim_notice(payment.order_id, token, now_iso()):
+            payment = _payment(payment.order_id)
+            if payment.task_token == token:
+                return "told"  # the capture's writer and a late WaitForPayment both got here: the other tells it
+            continue  # WaitForPayment was retried with a new token: tell that one
+        told = upstream.payment_completed(payment.order_id, payment_out(payment).model_dump(), token)
+        if told != "saga-gone":
+            return told
+        payment = _payment(payment.order_id)
+        if payment.task_token == token:
+            flag_refund_due(payment.order_id, "captured after the saga stopped waiting")
+            return "saga-gone"
+    return "no-saga"  # tokens kept changing: the WaitForPayment that stores the last one finds the capture itself
+
+
+def flag_refund_due(order_id: str, why: str) -> None:
+    """Money captured on this payment must go back in full (it arrived after the saga stopped waiting): flag it
+    (idempotent) and ask for the full refund. The order is never placed with it. (A mismatch is refunded by
+    `refunds.refund_mismatch` instead: that money was never captured as the order's.)"""
+    if store.set_refund_due(order_id, now_iso()):
+        metrics.add_metric(name="PaymentsRefundDue", unit="Count", value=1)
+    logger.warning("payment flagged for an automatic refund", extra={"order_id": order_id, "why": why})
+    try:  # through the one refund road, once per order (key `late-payment`)
+        refunds.request_refund(order_id, None, "Paid after the order had failed", LATE_PAYMENT_KEY, "system")
+    except refunds.NothingToRefund:  # refunded already, or nothing was captured after all
+        logger.info("nothing left to refund", extra={"order_id": order_id})
+
+
+def close_payment(order_id: str) -> tuple[str, dict[str, Any]]:
+    """The saga stopped waiting (timeout, or its wait failed): close the payment so that money arriving later
+    is refunded, and say why the order fails: ("PaymentFailed", detail) when the last attempt failed or the
+    money did not match the bill, else ("PaymentTimedOut", detail)."""
+    payment = _payment(order_id)
+    if not store.close(order_id, now_iso()):
+        payment = _payment(order_id)
+        if payment.status == CAPTURED:  # the capture raced the timeout: the saga did not take it
+            flag_refund_due(order_id, "captured as the saga stopped waiting")
+    detail: dict[str, Any] = {"payment_status": payment.status}
+    if payment.error_code:
+        detail["error_code"] = payment.error_code
+    failed = payment.status == FAILED or bool(payment.refund_due and payment.status != CAPTURED)
+    metrics.add_metric(name="PaymentsExpired", unit="Count", value=1)
+    logger.info("payment closed: the saga stopped waiting", extra={"order_id": order_id, **detail})
+    return ("PaymentFailed" if failed else "PaymentTimedOut"), detail
 
 
 # Recording what Razorpay says --------------------------------------------------------------------------
 
 
 def _mismatch(payment: PaymentRecord, payment_id: str, amount: int, currency: str, source: str, why: str) -> str:
-    store.append_mismatch(payment.order_id, payment_id, amount, currency, source, now_iso())
+    if store.append_mismatch(payment.order_id, payment_id, amount, currency, source, now_iso()) == "done":
+        refunds.refund_mismatch(payment.order_id, payment.user_id, payment_id, amount, currency)
     metrics.add_metric(name="PaymentMismatches", unit="Count", value=1)
     logger.warning("payment does not complete the order: flagged for refund",
                    extra={"order_id": payment.order_id, "razorpay_payment_id": payment_id, "why": why,
@@ -137,9 +203,13 @@ def record_captured(order_id: str, payment_id: str, amount: int, currency: str, 
     if outcome == "refused":  # captured already, by another Razorpay payment: a second payment
         return _mismatch(_payment(order_id), payment_id, amount, currency, source, "order already paid")
     payment = _payment(order_id)
+    if payment.captured_at:  # checkout opened to money captured: the customer's wait, as we saw it
+        seconds = (parse(payment.captured_at) - parse(payment.created_at)).total_seconds()
+        metrics.add_metric(name="TimeToPay", unit="Seconds", value=seconds)
     logger.info("payment captured", extra={"order_id": order_id, "razorpay_payment_id": payment_id,
                                            "source": source})
-    upstream.payment_completed(order_id, payment_out(payment).model_dump(), payment.task_token)
+    metrics.add_metric(name="PaymentsCaptured", unit="Count", value=1)
+    _tell_saga(payment)
     return "captured"
 
 
@@ -169,6 +239,11 @@ def record_refund(order_id: str, refund_id: str, amount: int, currency: str, sou
     return "refunded" if outcome == "done" else "duplicate"
 
 
+def settle(order_id: str, entity: dict[str, Any], source: str) -> str:
+    """Apply a Razorpay payment entity to the order's payment (the reconciler's road: the webhook's rules)."""
+    return _settle(_payment(order_id), entity, source)
+
+
 def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
     """Apply a Razorpay payment entity (fetched, or from a webhook) to our payment: capture what is only
     authorised (when it is this payment's amount), record a capture or a failure."""
@@ -177,6 +252,8 @@ def _settle(payment: PaymentRecord, entity: dict[str, Any], source: str) -> str:
     if status == "authorized":
         if record_authorized(payment.order_id, payment_id, amount, currency, source) == "mismatch":
             return "mismatch"  # never captured: Razorpay releases an uncaptured authorisation by itself
+        if payment.closed_at:
+            return "ignored"  # the saga stopped waiting: take no money (the authorisation lapses by itself)
         try:
             status = razorpay_api.capture_payment(payment_id, amount, currency).get("status")
         except razorpay_api.PaymentRefused:  # captured meanwhile (the other road, or Razorpay's auto-capture)
@@ -236,7 +313,12 @@ def _apply(event: WebhookEvent) -> str:
     if event.event in ("refund.processed", "refund.failed"):
         refund = event.entity("refund")
         assert refund is not None  # _check_shape
-        if event.event == "refund.failed":  # the refunds queue (next slice) retries; nothing moved here
+        ours = store.get_refund(payment.order_id, refund.receipt) if refund.receipt else None
+        if ours is not None:  # a refund we asked for (its receipt is our refund id): close or release it
+            status = "processed" if event.event == "refund.processed" else "failed"
+            outcome = refunds.apply_refund_entity(ours, {"id": refund.id, "status": status}, "webhook")
+            return "ignored" if outcome == "closed" else "processed"
+        if event.event == "refund.failed":  # not one of ours (made in Razorpay's dashboard): nothing moved here
             logger.warning("refund failed", extra={"order_id": payment.order_id, "refund_id": refund.id})
             return "ignored"
         try:
@@ -273,3 +355,51 @@ def apply_webhook(raw_body: bytes, signature: str | None, event_id: str | None) 
         raise
     logger.info("webhook applied", extra={"event": event.event, "event_id": event_id, "outcome": outcome})
     return WebhookOut(outcome="processed" if outcome != "ignored" else "ignored")
+
+
+# Refunds by an admin or the order's store staff ----------------------------------------------------------
+
+
+def _items_amount(order: dict[str, Any], items: list[RefundItem]) -> int:
+    """What the order charged for these items (its lines' prices at checkout); 422 naming a bad line."""
+    lines = {line.get("product_id"): line for line in order.get("items") or []}
+    wanted: dict[str, int] = {}
+    for item in items:
+        wanted[item.product_id] = wanted.get(item.product_id, 0) + item.quantity
+    errors = []
+    for index, (product_id, quantity) in enumerate(wanted.items()):
+        line = lines.get(product_id)
+        if line is None:
+            errors.append({"field": f"items.{index}.product_id", "message": "not in this order",
+                           "code": "not-in-order"})
+        elif quantity > int(line.get("quantity", 0)):
+            errors.append({"field": f"items.{index}.quantity", "message": f"the order has {line.get('quantity')}",
+                           "code": "above-ordered-quantity"})
+    if errors:
+        raise Unprocessable("Some items are not in this order as given", code="invalid-items", errors=errors)
+    return sum(int(lines[p].get("price", 0)) * q for p, q in wanted.items())
+
+
+def admin_refund(principal: Principal, order_id: str, body: RefundIn, key: str) -> RefundOut:
+    """A refund of part of a paid order by an admin or the order's store staff (another store's order: 404).
+    Idempotent per key (kept with the refund in the payments table, as money must never move twice)."""
+    if (body.amount is None) == (body.items is None):
+        raise Unprocessable("Give either amount or items", code="amount-or-items",
+                            errors=[{"field": "amount", "message": "give either amount or items",
+                                     "code": "amount-or-items"}])
+    order = upstream.order_of(order_id)
+    if order is None or (not principal.has_any(Role.ADMIN) and order.get("store_id") != principal.store_id):
+        raise NotFound("No such order")
+    amount = body.amount if body.amount is not None else _items_amount(order, body.items or [])
+    try:
+        refund = refunds.request_refund(order_id, amount, body.reason, key, principal.uid)
+    except refunds.NothingToRefund as exc:
+        raise Conflict("This order has no captured online payment to refund", code="not-paid-online") from exc
+    except RefundExceedsCaptured as exc:
+        payment = store.get_payment(order_id)
+        left = int(payment.refundable) if payment else 0
+        raise Unprocessable(f"A refund of {amount} paise is more than the {left} paise captured and not yet "
+                            "refunded", code="refund-exceeds-captured",
+                            errors=[{"field": "amount", "message": f"at most {left}",
+                                     "code": "refund-exceeds-captured"}]) from exc
+    return refunds.refund_out(refund)

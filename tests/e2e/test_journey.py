@@ -212,3 +212,29 @@ def test_the_demo_says_so_when_no_stack_is_running(tmp_path: Path):
                          timeout=60)
     assert run.returncode == 1
     assert "start it with `make run`" in run.stderr
+
+
+def test_the_second_order_is_paid_online_and_placed_once(journey):
+    online = journey["facts"]["online"]
+    payment, placed = online["payment"], online["placed"]
+    assert (payment["provider"], payment["currency"]) == ("razorpay", "INR")
+    assert placed["status"] == "PLACED" and placed["payment_method"] == "online"
+    assert payment["amount"] == placed["total"] == online["verified"]["captured"]
+    assert online["verified"]["status"] == "captured" and online["verified"]["refund_due"] is False
+    assert json.loads(online["webhook"]["body"])["outcome"] == "processed"  # the second road: recorded, no change
+    assert [h["status"] for h in placed["status_history"]] == ["PENDING", "PLACED"]
+    assert placed["order_id"] != journey["facts"]["order_id"]  # the COD order is the other one, DELIVERED
+    lines = journey["stdout"].splitlines()
+    assert any(line.startswith(f"Online order {placed['order_id']}: PLACED, paid ₹") for line in lines), \
+        _explain(journey)
+
+
+def test_the_paid_order_is_cancelled_and_refunded_in_full(journey):
+    online, refund = journey["facts"]["online"], journey["facts"]["refund"]
+    assert refund["order_id"] == online["order_id"]
+    # The notice names the full amount paid, in rupees: the refund went through the queue, the worker and Razorpay.
+    from blinkit.money import format_rupees
+
+    assert format_rupees(online["verified"]["captured"]) in refund["notice"]["body"], refund["notice"]
+    assert any(line.startswith("Cancelled and refunded: ") for line in journey["stdout"].splitlines()), \
+        _explain(journey)

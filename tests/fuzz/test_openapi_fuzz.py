@@ -210,7 +210,7 @@ def world(project_stack: Any, redis_url: str, firebase_emulator: Any) -> Iterato
     url, server, thread = _serve(asgi_app(gateway))
     # Services call each other through the gateway, as through the HttpApi in AWS. The stack restores
     # os.environ when it stops.
-    os.environ.update(PRODUCTS_SERVICE_URL=url, CART_SERVICE_URL=url, AUTH_SERVICE_URL=url)
+    os.environ.update(PRODUCTS_SERVICE_URL=url, CART_SERVICE_URL=url, AUTH_SERVICE_URL=url, ORDERS_SERVICE_URL=url)
     get_settings.cache_clear()
     _reset_service_clients()
     try:

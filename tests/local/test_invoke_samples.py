@@ -63,12 +63,19 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("PriceOrderFunction", "ok"),
     ("OrdersCreateFunction", 202),
     ("CreatePaymentFunction", "ok"),  # a Razorpay order (at the stand-in) for the customer's order
+    ("AwaitPaymentFunction", "ok"),  # the demo order is past PENDING already: nothing to write
+    ("WaitForPaymentFunction", "ok"),  # the token kept on the payment; nothing captured yet, so no saga is told
+    ("ClosePaymentFunction", "ok"),  # as after the wait's timeout: the payment closed, PaymentTimedOut
     ("PaymentsVerifyFunction", 400),  # only Checkout can sign a payment: the sample's signature is refused
     ("PaymentsWebhookFunction", 200),  # signed with the local webhook secret; a Razorpay order we do not know
+    ("PaymentsRefundFunction", 409),  # the demo order is cash on delivery: nothing paid online to refund
+    ("RefundWorkerFunction", "ok"),  # the cancel of an order without a captured payment refunds nothing
+    ("ReconcilePaymentsFunction", "ok"),  # the stand-in's Razorpay order for the demo order is still unpaid
     ("CartClearFunction", 204),
     ("CartMergeFunction", 200),
     ("ClearCartFunction", "ok"),
     ("OrdersGetFunction", 200),
+    ("OrdersInternalGetFunction", 200),
     ("OrdersListFunction", 200),
     ("AdminOrdersListFunction", 200),
     ("ReserveStockFunction", "ok"),

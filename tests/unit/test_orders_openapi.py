@@ -27,5 +27,5 @@ def test_the_description_says_a_replay_answers_the_current_state() -> None:
     assert "as it is now" in operation["description"] and REPLAYED_HEADER in operation["description"]
     ref = operation["responses"]["202"]["content"]["application/json"]["schema"]["$ref"]
     schema = _openapi()["components"]["schemas"][ref.rsplit("/", 1)[1]]
-    assert {"order_id", "status", "status_url", "reason", "reason_detail"} == set(schema["properties"])
+    assert {"order_id", "status", "status_url", "reason", "reason_detail", "payment"} == set(schema["properties"])
     assert "current status" in schema["properties"]["status"]["description"]

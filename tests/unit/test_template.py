@@ -34,6 +34,7 @@ PUBLIC_PATHS = {"/auth/login", "/auth/google", "/auth/validate-token", "/health"
 # Service-to-service routes: IAM authorization in AWS, never the session authorizer.
 IAM_PATHS = {"/internal/products/batch", "/internal/cart/merge", "/internal/users/{uid}/addresses/{address_id}",
              "/internal/orders/{order_id}/delivery", "/internal/users/{uid}/roles/delivery-partner",
+             "/internal/orders/{order_id}",  # payments' refunds: the order's user, store and lines
              # notifications: the consumer's contact and unregistered-token calls, the broadcast's user ids
              "/internal/users/{uid}/contact", "/internal/users/{uid}/devices/{token}", "/internal/users"}
 # Job functions that call Firebase (FCM push through firebase-admin).
@@ -684,6 +685,14 @@ def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:
 ASSIGNMENT_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "OrdersDeliveryInternalFunction",
                       "MarkOrderFailedFunction", "AssignPartnerFunction"}
 
+# Who may send to the refunds queue: orders where an order can be cancelled (a paid one is refunded), and
+# payments wherever a refund is asked for (the admin route, the worker's cancel, a mismatch found by verify,
+# the webhook or the reconciler, the reconciler's re-queue of a lost message, and the saga's wait and close when money
+# arrives after the saga stopped waiting).
+REFUND_SENDERS = {"OrdersSetStatusFunction", "OrdersCancelFunction", "PaymentsRefundFunction", "RefundWorkerFunction",
+                  "WaitForPaymentFunction", "ClosePaymentFunction",
+                  "PaymentsVerifyFunction", "PaymentsWebhookFunction", "ReconcilePaymentsFunction"}
+
 
 @pytest.mark.parametrize("function_id", function_ids())
 def test_sqs_sends_target_the_notifications_queue_only(function_id: str) -> None:
@@ -694,6 +703,8 @@ def test_sqs_sends_target_the_notifications_queue_only(function_id: str) -> None
             allowed = [{"Fn::GetAtt": ["NotificationsQueue", "Arn"]}]
             if function_id in ASSIGNMENT_SENDERS:
                 allowed.append({"Fn::GetAtt": ["DeliveryAssignmentQueue", "Arn"]})
+            if function_id in REFUND_SENDERS:
+                allowed.append({"Fn::GetAtt": ["RefundsQueue", "Arn"]})
             assert statement["Resource"] in allowed, f"{function_id}: {statement['Resource']}"
 
 

@@ -133,8 +133,15 @@ class Settings(BaseSettings):
     razorpay_breaker_failures: int = Field(5, ge=1)
     razorpay_breaker_window_seconds: float = Field(30.0, gt=0)
     razorpay_breaker_cooldown_seconds: float = Field(30.0, gt=0)
-    payment_timeout_seconds: int = Field(600, ge=60)  # how long Checkout may take (the saga's WaitForPayment)
+    # How long Checkout may take: the saga's WaitForPayment timeout (template parameter PaymentTimeoutSeconds; tests
+    # set a few seconds to play a timeout).
+    payment_timeout_seconds: int = Field(600, ge=1)
     payment_event_days: int = Field(30, ge=1)  # webhook event ids are remembered this long (Razorpay retries ~24 h)
+    # Refunds (payments): the queue the refund worker consumes (orders puts a cancelled paid order there too);
+    # the reconciler looks at payments and refunds unchanged for longer than `payment_reconcile_after_seconds`.
+    refunds_queue_url: str = ""
+    payment_reconcile_after_seconds: int = Field(300, ge=0)
+    refund_stuck_seconds: int = Field(3600, ge=60)  # a refund open this long counts as stuck (metric, alarm)
 
     # Request limits.
     max_body_bytes: int = Field(16 * 1024, ge=1024)

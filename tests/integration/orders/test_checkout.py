@@ -27,7 +27,7 @@ def test_checkout_answers_202_pending_at_once_then_places_the_order_with_bill_et
     accepted = reply.json()
     order_id = accepted["order_id"]
     assert accepted == {"order_id": order_id, "status": "PENDING", "status_url": f"/orders/{order_id}",
-                        "reason": None, "reason_detail": None}
+                        "reason": None, "reason_detail": None, "payment": None}
     assert order(api, customer, order_id)["status"] in {"PENDING", "PLACED"}  # it exists at once
 
     assert wait_done(project_stack, order_id)["status"] == "SUCCEEDED"

@@ -30,7 +30,7 @@ def test_the_same_key_and_body_replays_the_same_order_as_it_is_now_and_starts_no
     again = checkout(api, customer, address_id, key="checkout-1")
     assert again.status == 202
     assert again.json() == {"order_id": order_id, "status": "PLACED", "status_url": f"/orders/{order_id}",
-                            "reason": None, "reason_detail": None}
+                            "reason": None, "reason_detail": None, "payment": None}
     assert again.headers.get("idempotent-replayed") == "true"
     assert len(executions_of(order_id)) == 1
     assert [o["order_id"] for o in api.get("/orders", token=customer.session_token).json()["orders"]] == [order_id]
@@ -51,7 +51,7 @@ def test_a_replay_of_a_failed_checkout_answers_failed_with_its_reason(
     now = order(api, customer, order_id)
     assert (now["status"], now["reason"]) == ("FAILED", "OUT_OF_STOCK")
     assert again.json() == {"order_id": order_id, "status": "FAILED", "status_url": f"/orders/{order_id}",
-                            "reason": "OUT_OF_STOCK", "reason_detail": now["reason_detail"]}
+                            "reason": "OUT_OF_STOCK", "reason_detail": now["reason_detail"], "payment": None}
     assert again.json()["reason_detail"]["items"] == [{"product_id": shop.pid(0), "requested": 3, "available": 1}]
     assert len(executions_of(order_id)) == 1
 

@@ -12,6 +12,9 @@
 | item total below the minimum  | FAILED BELOW_MINIMUM               | reserved, back | OrderNotPlaced    |
 | CreateOrder crashes           | FAILED INTERNAL                    | reserved, back | OrderNotPlaced    |
 | ClearCart keeps failing       | PLACED (the cart is left as it is) | taken          | OrderPlaced       |
+
+Online orders (paid by verify, webhook or both; a declined attempt, nobody paying, another amount, money after
+the timeout, Razorpay down at CreatePayment) have their own table in test_online_saga.py.
 """
 
 from __future__ import annotations

@@ -64,6 +64,15 @@ CASES: dict[str, tuple[dict[str, Any], str, str, str]] = {
                       "link": "https://blinkit.example/verify-email?token=Vq3mZ8xK2pL9nR4tW7yB1cF6hJ0dS5gA3eU8iO2kXwQ"},
                      "Confirm your email for Blinkit", "Confirm that asha@example.com is yours",
                      "https://blinkit.example/verify-email?token=Vq3mZ8xK2pL9nR4tW7yB1cF6hJ0dS5gA3eU8iO2kXwQ"),
+    "refund.initiated": ({"order_id": ORDER_ID, "refund_id": "rfd_01JK8ZC3E5G7J9K1M3P5R7T9W1", "amount": 17250,
+                          "reason": "Tata Sampann Toor Dal 1 kg could not be packed"},
+                         "Your Blinkit refund of ₹172.50 is on its way",
+                         "We've started a refund of ₹172.50 for your order (Tata Sampann Toor Dal 1 kg could not be "
+                         "packed). It reaches your original payment method in 5-7 working days.",
+                         f"blinkit://orders/{ORDER_ID}"),
+    "refund.processed": ({"order_id": ORDER_ID, "refund_id": "rfd_01JK8ZC3E5G7J9K1M3P5R7T9W1", "amount": 43950,
+                          "reason": "Order cancelled"}, "Your Blinkit refund of ₹439.50 is processed",
+                         "Your refund of ₹439.50 has been processed.", f"blinkit://orders/{ORDER_ID}"),
     "custom": ({"title": "Mango season is here", "body": "Alphonso mangoes from Ratnagiri, in 10 minutes.",
                 "deep_link": "blinkit://categories/fruits", "category": "marketing"}, "Mango season is here",
                "Alphonso mangoes from Ratnagiri", "blinkit://categories/fruits"),
@@ -165,6 +174,8 @@ def test_unknown_types_and_malformed_data_are_refused() -> None:
         render("delivery.rider_nearby", {"order_id": ORDER_ID})  # no distance_m
     with pytest.raises(MalformedMessage):
         render("order.placed", {**ORDER, "total": 439.5})  # money is integer paise, never a float
+    with pytest.raises(MalformedMessage):
+        render("refund.processed", {"order_id": ORDER_ID, "amount": "439.50"})  # a refund's amount too
 
 
 def test_only_a_self_addressed_type_names_its_recipient_and_its_own_button() -> None:
@@ -172,3 +183,11 @@ def test_only_a_self_addressed_type_names_its_recipient_and_its_own_button() -> 
     assert confirmation.recipient == "asha@example.com"
     assert "Confirm email address" in confirmation.html and "Confirm email address:" in confirmation.text
     assert all(render(type_, CASES[type_][0]).recipient is None for type_ in CASES if type_ != "email.verify")
+
+
+def test_a_paid_online_order_is_told_its_payment_was_received_in_the_placed_notification() -> None:
+    paid = render("order.placed", {**ORDER, "paid": ORDER["total"]})
+    assert paid.body.startswith("Payment of ₹439.50 received: your order is placed.")
+    assert "It should reach you in 11-16 minutes." in paid.body
+    assert "We've received your order" not in paid.body
+    assert paid.subject == "Your Blinkit order is placed (₹439.50)"

@@ -26,9 +26,9 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from local.loopback import LoopbackServer
 
@@ -53,53 +53,35 @@ class _State:
     calls: dict[str, int] = field(default_factory=lambda: {"email": 0, "push": 0, "token": 0})
 
 
-class Receivers:
+class Receivers(LoopbackServer):
+    thread_name = "local-receivers"
+
     def __init__(self, outbox: Path | None = None) -> None:
+        super().__init__()
         self._own_dir = tempfile.mkdtemp(prefix="blinkit-receivers-") if outbox is None else None
         self.outbox = Path(outbox) if outbox is not None else Path(self._own_dir) / "outbox"  # type: ignore[arg-type]
         self.delay = 0.0
         self._lock = threading.Lock()
         self._state = _State()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
         self.service_account_file = (Path(self._own_dir) if self._own_dir else self.outbox.parent) / \
             "fake-firebase-service-account.json"
 
     # ---- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> Receivers:
-        if self._server is not None:
-            return self
-        self.outbox.mkdir(parents=True, exist_ok=True)
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
-        server.daemon_threads = True
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="local-receivers", daemon=True)
-        self._thread.start()
-        self._write_service_account()
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        return _handler_for(self)
+
+    def start(self) -> Self:
+        if self._server is None:
+            self.outbox.mkdir(parents=True, exist_ok=True)
+            super().start()
+            self._write_service_account()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(5)
-            self._thread = None
+        super().stop()
         if self._own_dir:
             shutil.rmtree(self._own_dir, ignore_errors=True)
-
-    def __enter__(self) -> Receivers:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def environment(self) -> dict[str, str]:
         """What the sending functions need to reach these receivers with the real SDKs."""

@@ -15,6 +15,7 @@ import httpx
 
 from blinkit.breaker import CircuitBreaker, CircuitOpen
 from blinkit.observability import logger
+from blinkit.parameters import secure_string
 from blinkit.settings import get_settings
 
 EVENT = "location"
@@ -28,11 +29,7 @@ def topic(order_id: str) -> str:
 
 def _key() -> str:
     s = get_settings()
-    if s.supabase_key_parameter:  # AWS: a SecureString in SSM, cached by Powertools
-        from aws_lambda_powertools.utilities import parameters
-
-        return str(parameters.get_parameter(s.supabase_key_parameter, decrypt=True, max_age=3600))
-    return s.supabase_key
+    return secure_string(s.supabase_key_parameter, s.supabase_key, max_age=3600)
 
 
 def _parts() -> tuple[httpx.Client, CircuitBreaker, str, dict[str, str]]:

@@ -14,16 +14,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
-
-import razorpay
-import requests
-from razorpay.errors import BadRequestError, GatewayError, ServerError
+from typing import TYPE_CHECKING, Any
 
 from blinkit.breaker import CircuitBreaker, CircuitOpen
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger
+from blinkit.parameters import secure_string
 from blinkit.settings import get_settings
+
+if TYPE_CHECKING:  # the SDK (and requests) load on the first Razorpay call: the saga's wait and close never make one
+    import razorpay
 
 SECRET_MAX_AGE_SECONDS = 3600
 
@@ -43,31 +43,27 @@ _lock = threading.Lock()
 _state: dict[str, Any] = {}
 
 
-def _secret(parameter: str, plain: str) -> str:
-    if parameter:  # AWS: a SecureString in SSM, cached by Powertools
-        from aws_lambda_powertools.utilities import parameters
-
-        return str(parameters.get_parameter(parameter, decrypt=True, max_age=SECRET_MAX_AGE_SECONDS))
-    return plain
-
-
 def key_id() -> str:
     return get_settings().razorpay_key_id
 
 
 def key_secret() -> str:
     s = get_settings()
-    return _secret(s.razorpay_key_secret_parameter, s.razorpay_key_secret)
+    return secure_string(s.razorpay_key_secret_parameter, s.razorpay_key_secret, max_age=SECRET_MAX_AGE_SECONDS)
 
 
 def webhook_secret() -> str:
     s = get_settings()
-    return _secret(s.razorpay_webhook_secret_parameter, s.razorpay_webhook_secret)
+    return secure_string(s.razorpay_webhook_secret_parameter, s.razorpay_webhook_secret,
+                         max_age=SECRET_MAX_AGE_SECONDS)
 
 
 def _parts() -> tuple[razorpay.Client, CircuitBreaker]:
     """The SDK client and the breaker, built on first use. The secret is asked for on every call (Powertools
     caches it for an hour), so a rotated key secret replaces the client within that hour, no cold start needed."""
+    import razorpay
+    import requests
+
     secret = key_secret()
     with _lock:
         if not _state or _state["secret"] != secret:
@@ -95,6 +91,9 @@ def reset() -> None:
 
 
 def _call(what: str, call: Callable[[razorpay.Client, float], dict[str, Any]]) -> dict[str, Any]:
+    import requests
+    from razorpay.errors import BadRequestError, GatewayError, ServerError
+
     try:
         client, breaker = _parts()
         permit = breaker.acquire()

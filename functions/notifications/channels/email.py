@@ -15,6 +15,7 @@ import requests
 import resend
 from resend.http_client import HTTPClient
 
+from blinkit.parameters import secure_string
 from blinkit.settings import get_settings
 from notifications.channels import Result, Transient
 
@@ -45,12 +46,7 @@ class _PooledClient(HTTPClient):
 
 def _api_key() -> str:
     settings = get_settings()
-    if settings.resend_api_key_parameter:
-        from aws_lambda_powertools.utilities import parameters
-
-        return str(parameters.get_parameter(settings.resend_api_key_parameter, decrypt=True,
-                                            max_age=CONFIG_MAX_AGE_SECONDS))
-    return settings.resend_api_key
+    return secure_string(settings.resend_api_key_parameter, settings.resend_api_key, max_age=CONFIG_MAX_AGE_SECONDS)
 
 
 def _configure() -> None:

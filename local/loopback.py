@@ -10,9 +10,29 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
+from typing import Any, Self
+
+
+class JsonHandler(BaseHTTPRequestHandler):
+    """What every stand-in's request handler shares: HTTP/1.1 keep-alive, no access log, JSON answers."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and make run print enough
+        pass
+
+    def _answer(self, status: int, body: dict[str, Any] | None) -> None:
+        """`body` as JSON, or an empty answer for None."""
+        raw = json.dumps(body).encode() if body is not None else b""
+        self.send_response(status)
+        if raw:
+            self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
 
 
 class LoopbackServer:

@@ -45,7 +45,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from local.loopback import LoopbackServer
+from local.loopback import JsonHandler, LoopbackServer
 
 KEY_ID = "rzp_test_LocalStandIn01"
 KEY_SECRET = "local_razorpay_key_secret_not_real"
@@ -322,20 +322,7 @@ def _missing() -> tuple[int, dict[str, Any]]:
 
 
 def _handler_for(stand_in: RazorpayStandIn) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and make run print enough
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(JsonHandler):
         def _serve(self, method: str) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""

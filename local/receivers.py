@@ -30,7 +30,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Self
 
-from local.loopback import LoopbackServer
+from local.loopback import JsonHandler, LoopbackServer
 
 FCM_SEND = re.compile(r"^/v1/projects/([^/]+)/messages:send$")
 RESEND_API_KEY = "re_local_not_a_real_key"
@@ -202,20 +202,7 @@ def _fcm_error(status: int, code: str, message: str, fcm_code: str) -> dict[str,
 
 
 def _handler_for(receivers: Receivers) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and make run print enough
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any]) -> None:
-            raw = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(JsonHandler):
         def _body(self) -> dict[str, Any]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""
@@ -320,21 +307,7 @@ class SupabaseReceiver(LoopbackServer):
 
 
 def _supabase_handler(receiver: SupabaseReceiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-        def _answer(self, status: int, body: dict[str, Any] | None) -> None:
-            raw = json.dumps(body).encode() if body is not None else b""
-            self.send_response(status)
-            if raw:
-                self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(raw)))
-            self.end_headers()
-            self.wfile.write(raw)
-
+    class Handler(JsonHandler):
         def do_POST(self) -> None:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length) if length else b""

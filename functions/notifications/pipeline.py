@@ -150,7 +150,7 @@ def _in_app(message: Message, rendered: Rendered, sent_ms: int) -> Result:
     data = {k: v for k, v in message.data.items() if k not in IN_APP_DATA_DROP}
     store.put_notification(store.NotificationRecord(
         pk=store.user_pk(message.user_id), sk=store.NTF + nid, notification_id=nid, user_id=message.user_id,
-        type=message.type, category=rendered.category, title=rendered.title, body=rendered.body,
+        type=message.type, category=rendered.category, title=rendered.title, body=rendered.inbox,
         deep_link=rendered.deep_link, data=data, created_at=created, unread_pk=store.user_pk(message.user_id),
         expires_at=int(sent_ms / 1000) + store.IN_APP_TTL_SECONDS))
     return Result(sent=[nid])

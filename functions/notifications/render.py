@@ -16,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from blinkit.money import format_rupees
+from blinkit.money import format_bill_amount, format_rupees
 from blinkit.settings import get_settings
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -44,12 +44,28 @@ class Rendered:
     push_data: dict[str, str] = field(default_factory=dict)
     # Set for a type addressed by its own data (the types table's `to`): the only address it may go to, by email.
     recipient: str | None = None
+    # The in-app inbox's text: the type's `inbox` (the body with more detail, e.g. the bill) or else the body.
+    # A push carries the short body; the inbox has room for the rest.
+    inbox: str = ""
 
 
 def rupees(amount: Any) -> str:
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise MalformedMessage(f"an amount must be integer paise, not {amount!r}")
     return format_rupees(amount)
+
+
+def bill_amount(amount: Any) -> str:
+    """A bill line's amount: '₹25.00', a discount with a minus sign, U+2212 (`blinkit.money.format_bill_amount`)."""
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise MalformedMessage(f"an amount must be integer paise, not {amount!r}")
+    return format_bill_amount(amount)
+
+
+def bill_lines(bill: Any) -> str:
+    """Every line of an order's bill on one line of text (the inbox): 'Item total ₹431.50, Coupon WELCOME75
+    \u2212₹75.00, Handling fee ₹4.00'."""
+    return ", ".join(f"{entry['label']} {bill_amount(entry['amount'])}" for entry in bill)
 
 
 def eta(minutes: Any) -> str:
@@ -76,7 +92,7 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters.update(rupees=rupees, eta=eta, distance=distance)
+    env.filters.update(rupees=rupees, bill_amount=bill_amount, bill_lines=bill_lines, eta=eta, distance=distance)
     return env
 
 
@@ -115,6 +131,8 @@ def render(type_: str, data: dict[str, Any]) -> Rendered:
         context = {"data": data}
         text = {key: " ".join(spec[key].render(context).split())
                 for key in ("category", "title", "body", "subject", "deep_link")}
+        inbox = " ".join(spec["inbox"].render({**context, "body": text["body"]}).split()) if "inbox" in spec \
+            else text["body"]
         link = web_link(text["deep_link"])
         recipient = spec["to"].render(context).strip() if "to" in spec else None
         cta = spec["cta"].render(context) if "cta" in spec else (
@@ -133,4 +151,4 @@ def render(type_: str, data: dict[str, Any]) -> Rendered:
         push_data["order_id"] = data["order_id"]
     return Rendered(type=type_, category=text["category"], title=text["title"], body=text["body"],
                     deep_link=text["deep_link"] or None, subject=text["subject"], html=html, text=plain,
-                    push_data=push_data, recipient=recipient)
+                    push_data=push_data, recipient=recipient, inbox=inbox)

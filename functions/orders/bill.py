@@ -10,6 +10,10 @@ Decisions at the edges:
   05:59:59.999999 is charged, 06:00:00 is not. When start > end the window crosses midnight; when
   start < end it does not; start == end means "no late-night window".
 - Fees apply to the item total only (the tip never lifts a cart over a threshold or the minimum).
+- The platform fee is a store setting charged on every order (0: no line). The surge fee is charged while the
+  store's surge lasts at the pricing instant `now` (`blinkit.fees.live_surge`: `expires_at` after `now`; the
+  instant of expiry is not charged). The caller passes `now` and the surge: the bill reads no clock, so a store
+  answer held in a cache cannot stretch a surge past its end.
 - The tip is checked before the minimum: it is the caller's input, independent of the cart.
 - `savings` is sum of (mrp - price) * quantity, a line whose mrp is missing or below its price counting as 0
   (a catalog glitch must not show as negative savings). It is shown, never charged: `total` is the sum
@@ -26,7 +30,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from blinkit.errors import Problem, Unprocessable
-from blinkit.fees import AMOUNT_FIELDS, DEFAULT_FEES, WINDOW_FIELDS, complete_fees
+from blinkit.fees import AMOUNT_FIELDS, DEFAULT_FEES, WINDOW_FIELDS, complete_fees, live_surge
 
 # Amounts and settings ---------------------------------------------------------------------------------
 
@@ -63,6 +67,7 @@ class StoreFees:
     small_cart_fee: int = DEFAULT_FEES["small_cart_fee"]
     small_cart_threshold: int = DEFAULT_FEES["small_cart_threshold"]
     handling_fee: int = DEFAULT_FEES["handling_fee"]
+    platform_fee: int = DEFAULT_FEES["platform_fee"]
     late_night_fee: int = DEFAULT_FEES["late_night_fee"]
     late_night_start: time = _DEFAULT_START
     late_night_end: time = _DEFAULT_END
@@ -132,10 +137,16 @@ ITEM_TOTAL = ("item_total", "Item total")
 DELIVERY_FEE = ("delivery_fee", "Delivery fee")
 SMALL_CART_FEE = ("small_cart_fee", "Small cart fee")
 HANDLING_FEE = ("handling_fee", "Handling fee")
+PLATFORM_FEE = ("platform_fee", "Platform fee")
+SURGE_FEE = "surge_fee"  # labelled with the surge's reason: "Surge fee (Rain)"
 LATE_NIGHT_FEE = ("late_night_fee", "Late night fee")
 TIP = ("tip", "Delivery partner tip")
-BILL_ORDER: tuple[str, ...] = tuple(c for c, _ in (ITEM_TOTAL, DELIVERY_FEE, SMALL_CART_FEE, HANDLING_FEE,
-                                                   LATE_NIGHT_FEE, TIP))
+BILL_ORDER: tuple[str, ...] = (ITEM_TOTAL[0], DELIVERY_FEE[0], SMALL_CART_FEE[0], HANDLING_FEE[0], PLATFORM_FEE[0],
+                                SURGE_FEE, LATE_NIGHT_FEE[0], TIP[0])
+
+
+def surge_label(reason: str) -> str:
+    return f"Surge fee ({reason})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,8 +185,23 @@ def _price_line(line: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     return priced, max(0, mrp - price) * quantity
 
 
-def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time) -> Bill:
-    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`.
+def _surge_charge(surge: Mapping[str, Any] | None, now: datetime | None) -> tuple[tuple[str, str], int]:
+    """The surge's (code, label) and amount: 0 (not shown) unless it lasts at `now`."""
+    if surge is None:
+        return (SURGE_FEE, ""), 0
+    if now is None:
+        raise ValueError("a surge is priced at an instant: pass `now`")
+    lasting = live_surge(surge, now)
+    if lasting is None:
+        return (SURGE_FEE, ""), 0
+    return (SURGE_FEE, surge_label(lasting["reason"])), _paise(lasting["fee"], "surge fee")
+
+
+def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time,
+                now: datetime | None = None, surge: Mapping[str, Any] | None = None) -> Bill:
+    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`, and the store's
+    `surge` (`{fee, reason, expires_at}`, or None) if it still lasts at the UTC instant `now` (the same instant
+    `local_time` was read from; required with a surge).
 
     Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total below the
     minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before pricing).
@@ -204,6 +230,8 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
         (DELIVERY_FEE, fees.delivery_fee if item_total < fees.free_delivery_threshold else 0),
         (SMALL_CART_FEE, fees.small_cart_fee if item_total < fees.small_cart_threshold else 0),
         (HANDLING_FEE, fees.handling_fee),
+        (PLATFORM_FEE, fees.platform_fee),
+        _surge_charge(surge, now),
         (LATE_NIGHT_FEE, fees.late_night_fee if late_night else 0),
         (TIP, tip),
     ]

@@ -1,15 +1,16 @@
 """Pricing a cart for an address at a store: the quote and the saga's PriceOrder price the same way.
 
-Pure apart from the clock (the store's local time decides the late-night fee). It lives apart from
+Pure apart from the clock: it reads the instant once (`blinkit.clock.now`) and hands it to the bill, where it
+decides the late-night fee (in the store's local time) and whether the store's surge still lasts. It lives apart from
 `jobs.py` so that `service.py` (the quote) and `jobs.py` (the saga step) both use it without importing
 each other.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
+from blinkit import clock
 from blinkit.eta import order_eta
 from blinkit.geo import haversine_km
 from orders import bill
@@ -26,9 +27,12 @@ def serviceable(shop: dict[str, Any], address: dict[str, Any]) -> bool:
 
 def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int
           ) -> dict[str, Any]:
-    """The bill (`bill.price_order` at the store's local time) and the ETA from this store to this address
-    (`blinkit.eta`: distance only, so the quote, the order and serviceability show one ETA)."""
+    """The bill (`bill.price_order` now: the store's local time, its fees and its surge if it lasts now) and the
+    ETA from this store to this address (`blinkit.eta`: distance only, so the quote, the order and
+    serviceability show one ETA)."""
     lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price", "mrp")} for line in cart_lines]
-    local_time = bill.store_local_time(datetime.now(UTC), shop.get("timezone") or "Asia/Kolkata")
-    priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time)
+    now = clock.now()
+    local_time = bill.store_local_time(now, shop.get("timezone") or "Asia/Kolkata")
+    priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time,
+                              now=now, surge=shop.get("surge"))
     return {"store_id": shop["store_id"], **priced.to_dict(), "eta": order_eta(distance_km(shop, address))}

@@ -78,9 +78,13 @@ class OrderAccepted(BaseModel):
 
 
 class BillEntry(BaseModel):
-    code: str
-    label: str
-    amount: int
+    """One line of a bill; lines not charged are left out (the item total always shows)."""
+
+    code: str = Field(description="In this order: item_total, coupon_discount, delivery_fee, small_cart_fee, "
+                                  "handling_fee, platform_fee, surge_fee (while the store's surge lasts at "
+                                  "pricing), late_night_fee, tip")
+    label: str = Field(description='What to show, e.g. "Platform fee", "Surge fee (Rain)"')
+    amount: int = Field(description="Paise; negative for a discount. `total` is the sum of the amounts")
 
 
 class Eta(BaseModel):

@@ -60,6 +60,21 @@ async def update_store(body: schemas.StorePatch, store_id: str = StoreIdPath, _:
     return service.update_store(store_id, body.model_dump(exclude_unset=True))
 
 
+@router.put("/admin/stores/{store_id}/surge", tags=["admin"], response_model=schemas.StoreOut,
+            responses={**AUTHED, 404: PROBLEM})
+async def set_surge(body: schemas.SurgeIn, store_id: str = StoreIdPath, _: Principal = Depends(admin_only)):
+    """Add a surge fee to every order at this store for `minutes` from now (admin), replacing one already set.
+    Quotes and bills show it as its own line, "Surge fee (<reason>)", until `expires_at`; then it ends by itself."""
+    return service.set_surge(store_id, body.fee, body.reason, body.minutes)
+
+
+@router.delete("/admin/stores/{store_id}/surge", tags=["admin"], response_model=schemas.StoreOut,
+               responses={**AUTHED, 404: PROBLEM})
+async def end_surge(store_id: str = StoreIdPath, _: Principal = Depends(admin_only)):
+    """End the store's surge now (admin); the store either way, with `surge: null`."""
+    return service.end_surge(store_id)
+
+
 # Categories -----------------------------------------------------------------------------------------
 
 

@@ -80,6 +80,19 @@ class StorePatch(Request):
     _tz = field_validator("timezone")(_valid_timezone)
 
 
+class SurgeIn(Request):
+    fee: int = Field(ge=100, le=10_000, description="Paise added to every order's bill (₹1 to ₹100)")
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description='Shown on the bill line: "Surge fee (<reason>)", e.g. "Rain", "High demand"')
+    minutes: int = Field(ge=1, le=1440, description="How long from now it lasts (up to a day); it ends by itself")
+
+
+class SurgeOut(BaseModel):
+    fee: int = Field(description="Paise charged on every order while it lasts")
+    reason: str
+    expires_at: str = Field(description="It is charged while this instant is in the future (UTC)")
+
+
 class HoursOut(BaseModel):
     open: str
     close: str
@@ -97,6 +110,9 @@ class StoreOut(BaseModel):
     timezone: str
     is_active: bool
     fees: FeeSettings
+    surge: SurgeOut | None = Field(None, description="The surge fee while it lasts (admin `PUT "
+                                                     "/admin/stores/{store_id}/surge`); null when none is set or "
+                                                     "it has expired")
     created_at: str
     updated_at: str
 

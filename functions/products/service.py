@@ -9,14 +9,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, Problem, Unprocessable
 from blinkit.eta import order_eta
-from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees
+from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees, live_surge
 from blinkit.geo import haversine_km
 from blinkit.ids import new_id
 from products import hours, store
@@ -32,7 +32,8 @@ def _field_problem(field: str, message: str, code: str) -> Unprocessable:
 # Stores ---------------------------------------------------------------------------------------------
 
 
-def store_view(r: StoreRecord) -> dict[str, Any]:
+def store_view(r: StoreRecord, now: datetime | None = None) -> dict[str, Any]:
+    """A store as the routes answer it; its surge only while it lasts at `now` (default: the clock now)."""
     fees = r.fees
     return {
         "store_id": r.store_id,
@@ -47,6 +48,7 @@ def store_view(r: StoreRecord) -> dict[str, Any]:
         "is_active": bool(r.is_active),
         "fees": {**{name: int(getattr(fees, name)) for name in AMOUNT_FIELDS},
                  **{name: getattr(fees, name) for name in WINDOW_FIELDS}},
+        "surge": live_surge(r.surge.as_dict() if r.surge else None, now or clock.now()),
         "created_at": r.created_at,
         "updated_at": r.updated_at,
     }
@@ -78,11 +80,28 @@ def update_store(store_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     _no_nulls(changes, nullable=())
     if "fees" in changes:
         changes = {**changes, "fees": complete_fees(changes["fees"]).model_dump()}
-    record = store.update_store(store_id, changes, clock.now_iso())
+    return _change_store(store_id, changes, clock.now())
+
+
+def set_surge(store_id: str, fee: int, reason: str, minutes: int) -> dict[str, Any]:
+    """Charge `fee` on every order at this store for the next `minutes` (replacing a surge already set); it ends
+    by itself: readers judge `expires_at` against their own clock (`blinkit.fees.live_surge`)."""
+    now = clock.now()
+    surge = {"fee": fee, "reason": reason, "expires_at": clock.iso(now + timedelta(minutes=minutes))}
+    return _change_store(store_id, {"surge": surge}, now)
+
+
+def end_surge(store_id: str) -> dict[str, Any]:
+    """End the store's surge now (nothing to end is fine: the answer is the store either way)."""
+    return _change_store(store_id, {"surge": None}, clock.now())
+
+
+def _change_store(store_id: str, changes: dict[str, Any], now: datetime) -> dict[str, Any]:
+    record = store.update_store(store_id, changes, clock.iso(now))
     if record is None:
         raise NotFound("No such store")
     forget_stores()
-    return store_view(record)
+    return store_view(record, now)
 
 
 def list_stores() -> list[dict[str, Any]]:
@@ -96,7 +115,9 @@ def require_store(store_id: str) -> StoreRecord:
     return found
 
 
-# The handful of stores, cached per Lambda instance: serviceability is the hottest route of the app.
+# The handful of stores, cached per Lambda instance: serviceability is the hottest route of the app. A store
+# changed on another instance shows here within STORES_CACHE_SECONDS (a new surge too; an ended one never
+# outlives its `expires_at`: `serviceable` judges it again).
 _stores_lock = threading.Lock()
 _stores_cache: tuple[float, list[dict[str, Any]]] | None = None
 
@@ -135,10 +156,13 @@ def nearest_serviceable(
 
 def serviceable(lat: float, lng: float, now: datetime | None = None, stores: list[dict[str, Any]] | None = None
                 ) -> dict[str, Any]:
-    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now or clock.now())
+    now = now or clock.now()
+    found = nearest_serviceable(cached_stores() if stores is None else stores, lat, lng, now)
     if found is None:
         raise NotFound("No open store delivers to this location right now", code="not-serviceable")
     chosen, distance = found
+    # The cached view judged its surge when it was filled: judge it again now, so it never outlives its end.
+    chosen = {**chosen, "surge": live_surge(chosen.get("surge"), now)}
     return {"store": chosen, "distance_km": round(distance, 2), "eta_minutes": order_eta(distance)}
 
 

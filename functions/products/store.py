@@ -1,7 +1,7 @@
 """The products domain's two tables.
 
 `CatalogTable` (single table, stream on: the search indexer consumes it)
-    STORE#<id>    / STORE      a dark store
+    STORE#<id>    / STORE      a dark store (`surge {fee, reason, expires_at}` while ops set one)
     CATEGORY#<id> / CATEGORY   a category (parent_id for subcategories)
     PRODUCT#<id>  / PRODUCT    a product
   GSI `ByType` (gsi1pk = entity, gsi1sk = id): list one kind without a Scan.
@@ -121,11 +121,21 @@ class Fees(MapAttribute):
     small_cart_fee = NumberAttribute(default=DEFAULT_FEES["small_cart_fee"])
     small_cart_threshold = NumberAttribute(default=DEFAULT_FEES["small_cart_threshold"])
     handling_fee = NumberAttribute(default=DEFAULT_FEES["handling_fee"])
+    platform_fee = NumberAttribute(default=DEFAULT_FEES["platform_fee"])
     late_night_fee = NumberAttribute(default=DEFAULT_FEES["late_night_fee"])
     late_night_start = UnicodeAttribute(default=DEFAULT_FEES["late_night_start"])
     late_night_end = UnicodeAttribute(default=DEFAULT_FEES["late_night_end"])
     minimum_order = NumberAttribute(default=DEFAULT_FEES["minimum_order"])
     max_tip = NumberAttribute(default=DEFAULT_FEES["max_tip"])
+
+
+class Surge(MapAttribute):
+    """A surge fee ops set for a while (rain, high demand); it is over once `expires_at` is not in the future
+    (`blinkit.fees.live_surge`, judged by whoever reads it), whether or not the attribute is still here."""
+
+    fee = NumberAttribute()  # paise
+    reason = UnicodeAttribute()
+    expires_at = UnicodeAttribute()  # blinkit.clock's format
 
 
 class StoreRecord(Model):
@@ -150,6 +160,7 @@ class StoreRecord(Model):
     timezone = UnicodeAttribute(default="Asia/Kolkata")
     is_active = BooleanAttribute(default=True)
     fees = Fees()
+    surge = Surge(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -298,15 +309,20 @@ def insert_new(record: StoreRecord | CategoryRecord | ProductRecord) -> bool:
 
 
 def update_store(store_id: str, changes: dict[str, Any], updated_at: str) -> StoreRecord | None:
-    """Set `changes` (opening_hours and fees as plain dicts) on an existing store and return it, all
-    attributes as stored; None when there is no such store."""
+    """Set `changes` (opening_hours, fees and surge as plain dicts; a `surge` of None removes it) on an existing
+    store and return it, all attributes as stored; None when there is no such store."""
     record = StoreRecord(pk=store_pk(store_id), sk=STORE)
     actions = []
     for name, value in changes.items():
+        if name == "surge" and value is None:
+            actions.append(StoreRecord.surge.remove())
+            continue
         if name == "opening_hours":
             value = OpeningHours(**value)
         elif name == "fees":
             value = Fees(**value)
+        elif name == "surge":
+            value = Surge(**value)
         actions.append(getattr(StoreRecord, name).set(value))
     actions.append(StoreRecord.updated_at.set(updated_at))
     return record if update_if(record, actions, StoreRecord.pk.exists()) else None

@@ -59,6 +59,8 @@ def _hash_int(text: str) -> int:
 
 # Stores ---------------------------------------------------------------------------------------------
 
+DEMO_PLATFORM_FEE = 200  # ₹2 an order, as quick-commerce apps charge (the default is 0: none)
+
 # (slug, name, address, lat, lng, radius_km, close, fee overrides)
 _STORES: tuple[tuple[str, str, str, float, float, float, str, dict[str, Any]], ...] = (
     (
@@ -102,7 +104,8 @@ def _build_stores() -> list[dict[str, Any]]:
             "opening_hours": {"open": "06:00", "close": close},
             "timezone": TIMEZONE,
             "is_active": True,
-            "fees": complete_fees(fees).model_dump(),  # the one set of defaults, as products stores them
+            # the one set of defaults, as products stores them, and the platform fee every demo store charges
+            "fees": complete_fees({"platform_fee": DEMO_PLATFORM_FEE, **fees}).model_dump(),
         }
         for slug, name, address, lat, lng, radius, close, fees in _STORES
     ]

@@ -113,6 +113,8 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("CategoriesDeleteFunction", 409),  # the demo category still has products
     ("StoresCreateFunction", 201),
     ("StoresUpdateFunction", 200),
+    ("StoresSetSurgeFunction", 200),  # ended by the next sample: the orders after it are priced without it
+    ("StoresEndSurgeFunction", 200),
     ("ProductsDeleteFunction", 204),
     ("SearchIndexerFunction", "ok"),
     ("AddressesDeleteFunction", 204),

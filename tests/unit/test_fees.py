@@ -14,8 +14,8 @@ from local.catalog.data import STORES
 from orders.bill import StoreFees
 
 DECIDED = {"delivery_fee": 2500, "free_delivery_threshold": 19900, "small_cart_fee": 2000,
-           "small_cart_threshold": 9900, "handling_fee": 400, "late_night_fee": 1500, "late_night_start": "23:00",
-           "late_night_end": "06:00", "minimum_order": 4900, "max_tip": 10000}
+           "small_cart_threshold": 9900, "handling_fee": 400, "platform_fee": 0, "late_night_fee": 1500,
+           "late_night_start": "23:00", "late_night_end": "06:00", "minimum_order": 4900, "max_tip": 10000}
 
 
 def test_the_defaults_are_the_decided_ones():
@@ -33,8 +33,8 @@ def test_the_bill_and_the_catalog_use_the_same_defaults():
     assert StoreFees().late_night_start == time(23, 0) and StoreFees().late_night_end == time(6, 0)
     assert all(getattr(StoreFees(), name) == DECIDED[name] for name in AMOUNT_FIELDS)
     # The catalog's stores are the defaults with their own overrides.
-    assert STORES[0]["fees"] == DECIDED
-    assert STORES[3]["fees"] == {**DECIDED, "delivery_fee": 3000, "free_delivery_threshold": 24900,
+    assert STORES[0]["fees"] == {**DECIDED, "platform_fee": 200}  # the demo stores charge a platform fee
+    assert STORES[3]["fees"] == {**DECIDED, "platform_fee": 200, "delivery_fee": 3000, "free_delivery_threshold": 24900,
                                  "handling_fee": 500, "late_night_fee": 2000}
 
 

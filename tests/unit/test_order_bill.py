@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from blinkit.fees import DEFAULT_FEES
+from blinkit.fees import DEFAULT_FEES, live_surge
 from orders.bill import (
+    BILL_ORDER,
     BelowMinimum,
     Bill,
     InvalidTip,
@@ -285,3 +286,77 @@ def test_late_night_end_to_end_across_the_utc_date_boundary():
     assert price_order([line(19900)], DEFAULTS, tip=0, local_time=local).amount("late_night_fee") == 1500
     local = store_local_time(datetime(2026, 11, 26, 0, 30, tzinfo=UTC), "Asia/Kolkata")  # 06:00 IST
     assert price_order([line(19900)], DEFAULTS, tip=0, local_time=local).amount("late_night_fee") == 0
+
+
+# Platform and surge fees ------------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 5, 6, 30, tzinfo=UTC)  # 12:00 in Kolkata
+RAIN = {"fee": 3000, "reason": "Rain", "expires_at": "2026-12-05T06:31:00.000Z"}
+PLATFORM = StoreFees.from_store({"platform_fee": 200})
+
+
+def test_every_fee_line_in_the_contract_order():
+    bill = price_order([line(2500, 2)], PLATFORM, tip=1000, local_time=time(23, 30), now=NOW, surge=RAIN)
+    assert [(e["code"], e["label"], e["amount"]) for e in bill.bill] == [
+        ("item_total", "Item total", 5000),
+        ("delivery_fee", "Delivery fee", 2500),
+        ("small_cart_fee", "Small cart fee", 2000),
+        ("handling_fee", "Handling fee", 400),
+        ("platform_fee", "Platform fee", 200),
+        ("surge_fee", "Surge fee (Rain)", 3000),
+        ("late_night_fee", "Late night fee", 1500),
+        ("tip", "Delivery partner tip", 1000),
+    ]
+    assert bill.total == 5000 + 2500 + 2000 + 400 + 200 + 3000 + 1500 + 1000
+    assert [c for c in BILL_ORDER if c in codes(bill)] == codes(bill)  # BILL_ORDER names the order shown
+
+
+def test_a_platform_fee_of_zero_is_not_shown():
+    assert DEFAULTS.platform_fee == 0
+    bill = price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON)
+    assert "platform_fee" not in codes(bill) and bill.total == 20000 + 400
+    charged = price_order([line(20000)], PLATFORM, tip=0, local_time=NOON)
+    assert charged.amount("platform_fee") == 200 and charged.total == 20000 + 400 + 200
+
+
+@pytest.mark.parametrize(("now", "charged"), [
+    (NOW, True),
+    (datetime(2026, 12, 5, 6, 30, 59, 999000, tzinfo=UTC), True),  # the last millisecond before the end
+    (datetime(2026, 12, 5, 6, 31, tzinfo=UTC), False),  # the instant of expiry is not charged
+    (datetime(2026, 12, 5, 6, 31, 0, 1, tzinfo=UTC), False),
+    (datetime(2026, 12, 5, 7, 0, tzinfo=UTC), False),
+    (datetime(2026, 12, 5, 12, 0, 59, tzinfo=timezone(timedelta(hours=5, minutes=30))), True),  # any offset
+    (datetime(2026, 12, 5, 6, 30), True),  # naive is UTC
+])
+def test_the_surge_is_charged_until_it_expires(now: datetime, charged: bool):
+    bill = price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON, now=now, surge=RAIN)
+    assert ("surge_fee" in codes(bill)) is charged
+    assert bill.total == 20000 + 400 + (3000 if charged else 0)
+
+
+def test_no_surge_or_a_surge_with_decimals_from_dynamodb():
+    assert "surge_fee" not in codes(price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON, now=NOW))
+    stored = {"fee": Decimal(1500), "reason": "High demand", "expires_at": "2026-12-05T07:00:00.000Z"}
+    bill = price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON, now=NOW, surge=stored)
+    assert bill.bill[-1] == {"code": "surge_fee", "label": "Surge fee (High demand)", "amount": 1500}
+    assert type(bill.amount("surge_fee")) is int
+
+
+@pytest.mark.parametrize("bad", [{**RAIN, "fee": 25.5}, {**RAIN, "fee": -1}, {**RAIN, "fee": Decimal("10.5")}])
+def test_a_malformed_surge_fee_fails_loudly(bad: dict[str, Any]):
+    with pytest.raises(ValueError):
+        price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON, now=NOW, surge=bad)
+
+
+def test_a_surge_is_priced_at_an_instant_the_caller_gives():
+    with pytest.raises(ValueError, match="now"):
+        price_order([line(20000)], DEFAULTS, tip=0, local_time=NOON, surge=RAIN)
+
+
+def test_live_surge_is_the_one_rule_of_when_a_surge_counts():
+    assert live_surge(RAIN, NOW) == {"fee": 3000, "reason": "Rain", "expires_at": "2026-12-05T06:31:00.000Z"}
+    assert live_surge(RAIN, datetime(2026, 12, 5, 6, 31, tzinfo=UTC)) is None
+    assert live_surge({**RAIN, "expires_at": "2026-12-05T12:01:00+05:30"}, NOW)["expires_at"] == RAIN["expires_at"]
+    assert live_surge(None, NOW) is None and live_surge({}, NOW) is None
+    assert live_surge({**RAIN, "expires_at": None}, NOW) is None
+    assert live_surge({**RAIN, "expires_at": "soon"}, NOW) is None  # no readable end: over, never charged forever

@@ -7,17 +7,23 @@ what it shows.
 
 Amounts are integer paise: floats, booleans and negatives are refused, never rounded. The late-night
 window is store-local "HH:MM", half-open [start, end) (the rules are in `orders.bill`).
+
+A store's surge (`surge: {fee, reason, expires_at}`, set by ops for a while: rain, high demand) is not a
+setting but a state with an end; `live_surge` is the one rule of when it counts, used by products' store
+answers and by the orders bill, each judging it at its own instant (a cached store never extends it).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Annotated, Any
 
 from pydantic import ConfigDict, Field, StringConstraints
 
+from blinkit import clock
 from blinkit.forms import Request
 
 Paise = Annotated[int, Field(ge=0, le=10_000_000)]
@@ -36,6 +42,8 @@ class FeeSettings(Request):
     small_cart_fee: Paise = Field(2000, description="Charged when the item total is below the threshold")
     small_cart_threshold: Paise = Field(9900, description="Item totals from this amount pay no small-cart fee")
     handling_fee: Paise = Field(400, description="Charged on every order")
+    platform_fee: Paise = Field(0, description="Charged on every order as its own bill line; 0 charges and shows "
+                                               "nothing")
     late_night_fee: Paise = Field(1500, description="Charged inside the late-night window")
     late_night_start: HhMm = Field("23:00", description='Store-local "HH:MM", the window includes it')
     late_night_end: HhMm = Field("06:00", description='Store-local "HH:MM", the window stops before it; '
@@ -65,3 +73,22 @@ def complete_fees(fees: Mapping[str, Any] | None) -> FeeSettings:
     """
     given = {name: _whole(value) for name, value in (fees or {}).items() if value is not None and name in FEE_FIELDS}
     return FeeSettings.model_validate({**DEFAULT_FEES, **given})
+
+
+def live_surge(surge: Mapping[str, Any] | None, now: datetime) -> dict[str, Any] | None:
+    """A store's surge `{fee, reason, expires_at}` while it lasts at `now`, else None.
+
+    It lasts while `expires_at` is after `now`: the instant of expiry is already over (not charged, not shown).
+    `fee` comes back as int paise when DynamoDB gives a whole `Decimal`; a surge without a readable end counts as over.
+    """
+    if not surge or surge.get("expires_at") is None:
+        return None
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)  # the project's convention: time is UTC
+    try:
+        ends = clock.parse(str(surge["expires_at"]))
+    except ValueError:
+        return None
+    if ends <= now:
+        return None
+    return {"fee": _whole(surge["fee"]), "reason": str(surge["reason"]), "expires_at": clock.iso(ends)}

@@ -56,7 +56,10 @@ def test_an_order_message_goes_out_on_every_channel_with_the_branded_email(
     assert {p["data"]["deep_link"] for p in pushes} == {"blinkit://orders/ord_01JK8ZB2D4F6H8K0M2P4R6T8V0"}
     (item,) = inbox(api, customer)["notifications"]
     assert item["type"] == "order.placed" and item["title"] == "Order placed"
-    assert item["body"] == "We've received your order of ₹274. It should reach you in 12-17 minutes."
+    assert item["body"] == ("We've received your order of ₹274. It should reach you in 12-17 minutes. "
+                            "Bill: Item total ₹270.00, Handling fee ₹4.00.")  # the push has the first two only
+    assert {p["notification"]["body"] for p in pushes} == {
+        "We've received your order of ₹274. It should reach you in 12-17 minutes."}
     assert "items" not in item["data"] and item["read_at"] is None
     key = order_message(customer)["idempotency_key"]
     assert _delivery(key) == {"in_app": "sent", "email": "sent", "push": "sent"}

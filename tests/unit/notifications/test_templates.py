@@ -148,7 +148,7 @@ def test_order_mails_carry_the_summary_table_in_rupees(type_: str) -> None:
     rendered = render(type_, CASES[type_][0])
     page = parse(rendered.html)
     for expected in ("Amul Gold Full Cream Milk 1 L", "₹68", "₹204", "Tata Sampann Toor Dal 1 kg", "₹172.50",
-                     "Item total", "₹431.50", "Delivery partner tip", "₹4", "Grand total", "₹439.50", ORDER_ID):
+                     "Item total", "₹431.50", "Delivery partner tip", "₹4.00", "Grand total", "₹439.50", ORDER_ID):
         assert expected in page.text, expected
     assert "3 x Amul Gold Full Cream Milk 1 L @ ₹68 = ₹204" in rendered.text
     assert "Grand total: ₹439.50" in rendered.text
@@ -191,3 +191,64 @@ def test_a_paid_online_order_is_told_its_payment_was_received_in_the_placed_noti
     assert "It should reach you in 11-16 minutes." in paid.body
     assert "We've received your order" not in paid.body
     assert paid.subject == "Your Blinkit order is placed (₹439.50)"
+
+
+# An order with a coupon, a platform fee and a surge: every bill line, the discount negative, and the saving.
+SAVED = {**ORDER, "total": 41925,
+         "bill": [{"code": "item_total", "label": "Item total", "amount": 43150},
+                  {"code": "coupon_discount", "label": "Coupon WELCOME75", "amount": -7500},
+                  {"code": "handling_fee", "label": "Handling fee", "amount": 400},
+                  {"code": "platform_fee", "label": "Platform fee", "amount": 200},
+                  {"code": "surge_fee", "label": "Surge fee (Rain)", "amount": 3000},
+                  {"code": "tip", "label": "Delivery partner tip", "amount": 2675}],
+         "coupon": {"code": "WELCOME75", "title": "₹75 off your first order", "kind": "flat", "discount": 7500}}
+SAVED_LINES = [("Item total", "₹431.50"), ("Coupon WELCOME75", "\u2212₹75.00"), ("Handling fee", "₹4.00"),
+               ("Platform fee", "₹2.00"), ("Surge fee (Rain)", "₹30.00"), ("Delivery partner tip", "₹26.75")]
+
+
+def test_bill_amounts_keep_their_paise_and_a_discount_its_minus_sign() -> None:
+    from blinkit.money import format_bill_amount
+
+    assert [format_bill_amount(a) for a in (0, 200, 43950, -7500, -1, 12345678)] == [
+        "₹0.00", "₹2.00", "₹439.50", "\u2212₹75.00", "\u2212₹0.01", "₹123,456.78"]
+
+
+@pytest.mark.parametrize("type_", ["order.placed", "order.delivered"])
+def test_the_order_mail_shows_every_bill_line_the_discount_and_the_saving(type_: str) -> None:
+    rendered = render(type_, {**SAVED, "status": type_.split(".")[1].upper()})
+    texts = parse(rendered.html).text
+    for label, amount in SAVED_LINES:
+        assert label in texts and amount in texts, (label, amount)
+    assert "₹419.25" in texts and "You saved ₹75 with WELCOME75" in texts
+    shown = [line.strip() for line in rendered.text.splitlines()]
+    assert [f"{label}: {amount}" for label, amount in SAVED_LINES] == [
+        line for line in shown if any(line.startswith(f"{label}:") for label, _ in SAVED_LINES)]  # in bill order
+    assert "Grand total: ₹419.25" in shown and "You saved ₹75 with WELCOME75" in shown
+    assert "-₹75" not in rendered.text and "-₹75" not in rendered.html  # the minus sign, never a hyphen
+
+
+@pytest.mark.parametrize("type_", ["order.placed", "order.delivered"])
+def test_the_inbox_text_shows_every_bill_line_and_the_saving_but_the_push_stays_short(type_: str) -> None:
+    rendered = render(type_, {**SAVED, "status": type_.split(".")[1].upper()})
+    bill = ", ".join(f"{label} {amount}" for label, amount in SAVED_LINES)
+    assert rendered.inbox == f"{rendered.body} Bill: {bill}. You saved ₹75 with WELCOME75."
+    assert "Bill" not in rendered.body and "saved" not in rendered.body  # the push's text
+
+
+def test_without_a_coupon_there_is_no_saving_line_and_other_types_keep_their_body_in_the_inbox() -> None:
+    plain = render("order.placed", ORDER)
+    assert "saved" not in plain.inbox and "saved" not in plain.text and "saved" not in plain.html
+    assert plain.inbox == (f"{plain.body} Bill: Item total ₹431.50, Handling fee ₹4.00, "
+                           "Delivery partner tip ₹4.00.")
+    packed = render("order.packed", {**SAVED, "status": "PACKED"})
+    assert packed.inbox == packed.body  # a status update: the inbox has the short text
+    assert "You saved ₹75 with WELCOME75" in packed.text  # its mail still has the whole bill
+    failed = render("order.failed", CASES["order.failed"][0])  # no bill, no coupon
+    assert failed.inbox == failed.body and "Bill" not in failed.text
+
+
+def test_a_coupon_discount_that_is_not_integer_paise_is_refused() -> None:
+    with pytest.raises(MalformedMessage):
+        render("order.placed", {**SAVED, "coupon": {**SAVED["coupon"], "discount": 75.0}})
+    with pytest.raises(MalformedMessage):
+        render("order.placed", {**SAVED, "bill": [{**SAVED["bill"][1], "amount": -75.5}]})

@@ -168,3 +168,36 @@ def test_an_ended_session_goes_back_to_sign_in_and_keeps_the_cart(person: tuple[
     sign_in(page, server["emulator_host"], phone, open_app=False)
     expect(page.get_by_role("heading", name="Your cart")).to_be_visible()  # back where they were
     expect(page.locator(".line .name")).to_have_text([name])
+
+
+def test_a_cart_below_the_minimum_order_is_refused_in_rupees_at_checkout(person: tuple[Page, Console], server):
+    page, console = person
+    console.expect_failed_load(422, "/orders/quote")
+    minimum = server["store"]["fees"]["minimum_order"]
+    cheap = cheapest_in_stock(server, below=minimum)
+    sign_in(page, server["emulator_host"])
+    choose_place(page)
+    page.get_by_label("Search products").fill(cheap["name"])
+    page.locator("article.product").filter(has_text=cheap["name"]).first.get_by_role(
+        "button", name=f"Add {cheap['name']}").click()
+    expect(page.get_by_label("Cart, 1 items")).to_be_visible()
+    page.goto("/#/checkout")
+    page.get_by_label("House, street and area").fill(HOME["line1"])
+    page.get_by_label("PIN code").fill(HOME["pincode"])
+    page.get_by_role("button", name="Save address").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        f"The minimum order is {rupees(minimum)}: add items worth {rupees(minimum - cheap['price'])} more.Try again")
+    expect(page.get_by_role("button", name=re.compile("Place order"))).to_have_count(0)
+
+
+def cheapest_in_stock(server: dict[str, Any], below: int) -> dict[str, Any]:
+    """The cheapest product in stock at the test's store, priced under `below` paise (from the API)."""
+    store_id = server["store"]["store_id"]
+    with httpx.Client(base_url=server["api"], timeout=30) as http:
+        tree = http.get("/categories").json()["categories"]
+        products = [p for top in tree for child in top["children"]
+                    for p in http.get("/products", params={"store_id": store_id, "category_id": child["category_id"],
+                                                           "limit": 100}).json()["products"]]
+    cheap = [p for p in products if p["in_stock"] and p["price"] < below]
+    assert cheap, f"no product under {below} paise in stock at {store_id}"
+    return min(cheap, key=lambda p: p["price"])

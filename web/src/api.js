@@ -1,6 +1,14 @@
 // One client for the public API: JSON in and out, the session token, problem+json turned into an ApiError
 // whose message is the problem's `detail` (what the person is shown), and a 401 on a signed-in call
 // reported to `onSessionEnded` (the app goes back to sign-in; the cart stays on the server).
+import { rupees } from "./money.js";
+
+// Problems whose detail states amounts in paise (for API clients): the app says them in rupees from the
+// problem's own fields, by its `type` code.
+const IN_RUPEES = {
+  "below-minimum": (p) => `The minimum order is ${rupees(p.minimum_order)}: add items worth ${rupees(p.shortfall)} more.`,
+  "invalid-tip": (p) => (typeof p.max_tip === "number" ? `A tip can be at most ${rupees(p.max_tip)}.` : null),
+};
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -13,6 +21,9 @@ export class ApiError extends Error {
 
 /** The words a person reads for a failed call: the problem's detail (with the fields it names), else a fallback. */
 export function describeProblem(status, body) {
+  const code = typeof body?.type === "string" ? body.type.split("/").pop() : null;
+  const inRupees = code && IN_RUPEES[code] ? IN_RUPEES[code](body) : null;
+  if (inRupees) return inRupees;
   if (body && typeof body.detail === "string" && body.detail) {
     const fields = Array.isArray(body.errors)
       ? body.errors.map((e) => [fieldName(e), e.message || e.msg].filter(Boolean).join(": ")).filter(Boolean)

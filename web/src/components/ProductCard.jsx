@@ -4,6 +4,7 @@ import { useApp } from "../app.js";
 import { useAction } from "../hooks.js";
 import { rupees } from "../money.js";
 import { Problem } from "./feedback.jsx";
+import { Stepper } from "./Stepper.jsx";
 
 function stockText(product) {
   if (product.in_stock === false || product.available === 0) return "Out of stock";
@@ -38,13 +39,7 @@ export function ProductCard({ product }) {
           )}
         </p>
         {quantity > 0 ? (
-          <div class="stepper" role="group" aria-label={`Quantity of ${product.name}`}>
-            <button type="button" aria-label={`Remove one ${product.name}`} disabled={change.busy}
-              onClick={() => change.run(quantity - 1)}>−</button>
-            <output aria-live="polite">{change.busy ? "…" : quantity}</output>
-            <button type="button" aria-label={`Add one more ${product.name}`} disabled={change.busy}
-              onClick={() => change.run(quantity + 1)}>+</button>
-          </div>
+          <Stepper name={product.name} quantity={quantity} busy={change.busy} onChange={change.run} />
         ) : (
           <button type="button" class="add" disabled={soldOut || change.busy} aria-label={`Add ${product.name}`}
             onClick={() => change.run(1)}>

@@ -4,6 +4,7 @@ import { useEffect } from "preact/hooks";
 import { useApp } from "../app.js";
 import { Empty, Loading, Problem } from "../components/feedback.jsx";
 import { Layout } from "../components/layout.jsx";
+import { Stepper } from "../components/Stepper.jsx";
 import { useAction } from "../hooks.js";
 import { rupees } from "../money.js";
 
@@ -59,13 +60,7 @@ function CartLine({ line }) {
           <p class="warning" key={w}>{(WARNINGS[w] || (() => w))(line)}</p>
         ))}
       </div>
-      <div class="stepper" role="group" aria-label={`Quantity of ${line.name}`}>
-        <button type="button" aria-label={`Remove one ${line.name}`} disabled={change.busy}
-          onClick={() => change.run(line.quantity - 1)}>−</button>
-        <output aria-live="polite">{change.busy ? "…" : line.quantity}</output>
-        <button type="button" aria-label={`Add one more ${line.name}`} disabled={change.busy}
-          onClick={() => change.run(line.quantity + 1)}>+</button>
-      </div>
+      <Stepper name={line.name} quantity={line.quantity} busy={change.busy} onChange={change.run} />
       <p class="amount">{rupees(line.line_total)}</p>
       <Problem error={change.error} />
     </li>

@@ -10,6 +10,7 @@ export function LocationPicker() {
   const [open, setOpen] = useState(!place?.store);
   const [lat, setLat] = useState(place ? String(place.lat) : "");
   const [lng, setLng] = useState(place ? String(place.lng) : "");
+  const [denied, setDenied] = useState(null);
   const check = useAction(async (label, latitude, longitude) => {
     const found = await api.get("/stores/serviceable", { lat: latitude, lng: longitude });
     choosePlace({ label, lat: latitude, lng: longitude, store: found.store, eta: found.eta_minutes,
@@ -17,9 +18,10 @@ export function LocationPicker() {
     setOpen(false);
   });
   const locate = () => {
+    setDenied(null);
     navigator.geolocation.getCurrentPosition(
       (pos) => check.run("Current location", pos.coords.latitude, pos.coords.longitude),
-      () => check.run("Current location", NaN, NaN),
+      () => setDenied(new Error("Your browser did not share your location: choose a place or enter coordinates.")),
     );
   };
   if (!open && place?.store) {
@@ -60,7 +62,7 @@ export function LocationPicker() {
         <button type="submit" class="secondary" disabled={check.busy}>Check</button>
       </form>
       {check.busy && <p role="status">Finding the nearest store…</p>}
-      <Problem error={check.error} />
+      <Problem error={check.error || denied} />
     </section>
   );
 }

@@ -58,7 +58,7 @@ export function SignIn({ notice }) {
   });
 
   return (
-    <div class="signin">
+    <main class="signin">
       <p class="brand big">
         blinkit<span>clone</span>
       </p>
@@ -113,6 +113,6 @@ export function SignIn({ notice }) {
         {google.busy ? "Opening Google…" : "Continue with Google"}
       </button>
       <Problem error={google.error} />
-    </div>
+    </main>
   );
 }

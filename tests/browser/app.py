@@ -127,24 +127,31 @@ def choose_place(page: Page, label: str = "Near Koramangala") -> None:
     expect(page.get_by_text("Delivering to")).to_be_visible()
 
 
-def open_first_store_all_day(api_url: str, emulator_host: str) -> dict[str, Any]:
-    """The demo stores close at night (01:00-06:00 IST): the admin opens the first one around the clock, as
-    `make demo` does when it finds it closed, so the tests run at any hour. Returns the store."""
-    from local.catalog.data import STORES
+def demo_session(api_url: str, emulator_host: str, user: str = "admin") -> str:
+    """A session token for a seeded demo user (signed in through the emulator's REST API, not the app)."""
     from local.firebase_emulator import FirebaseAuthEmulator
     from local.seed import demo_user
 
     emulator = FirebaseAuthEmulator.attach(emulator_host)
     try:
-        _, id_token = emulator.sign_in_with_phone(demo_user("admin").phone)
+        _, id_token = emulator.sign_in_with_phone(demo_user(user).phone)
     finally:
         emulator.stop()  # an attached client: the emulator keeps running
-    with httpx.Client(base_url=api_url, timeout=30) as http:
-        login = http.post("/auth/login", json={"id_token": id_token, "device": {"name": "tests", "platform": "web"}})
-        login.raise_for_status()
-        headers = {"Authorization": f"Bearer {login.json()['session_token']}"}
-        store = http.patch(f"/stores/{STORES[0]['store_id']}", headers=headers,
-                           json={"opening_hours": {"open": "00:00", "close": "00:00"}})
+    login = httpx.post(f"{api_url}/auth/login", timeout=30,
+                       json={"id_token": id_token, "device": {"name": "tests", "platform": "web"}})
+    login.raise_for_status()
+    return str(login.json()["session_token"])
+
+
+def open_first_store_all_day(api_url: str, emulator_host: str) -> dict[str, Any]:
+    """The demo stores close at night (01:00-06:00 IST): the admin opens the first one around the clock, as
+    `make demo` does when it finds it closed, so the tests run at any hour. Returns the store."""
+    from local.catalog.data import STORES
+
+    headers = {"Authorization": f"Bearer {demo_session(api_url, emulator_host)}"}
+    with httpx.Client(base_url=api_url, timeout=30, headers=headers) as http:
+        all_day = {"opening_hours": {"open": "00:00", "close": "00:00"}}
+        store = http.patch(f"/stores/{STORES[0]['store_id']}", json=all_day)
         store.raise_for_status()
-        http.post("/auth/logout", headers=headers)
+        http.post("/auth/logout")
     return dict(store.json())

@@ -11,7 +11,16 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from local.demo import HOME
-from tests.browser.app import Console, choose_place, fresh_phone, otp_code, request_code, session_token, sign_in
+from tests.browser.app import (
+    Console,
+    choose_place,
+    demo_session,
+    fresh_phone,
+    otp_code,
+    request_code,
+    session_token,
+    sign_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -201,3 +210,43 @@ def cheapest_in_stock(server: dict[str, Any], below: int) -> dict[str, Any]:
     cheap = [p for p in products if p["in_stock"] and p["price"] < below]
     assert cheap, f"no product under {below} paise in stock at {store_id}"
     return min(cheap, key=lambda p: p["price"])
+
+
+def test_an_item_that_runs_out_is_flagged_in_the_cart_and_an_unknown_order_is_explained(
+        person: tuple[Page, Console], server):
+    page, console = person
+    console.expect_failed_load(404, "/orders/ord_")
+    sign_in(page, server["emulator_host"])
+    choose_place(page)
+    in_stock = page.locator("article.product").filter(has_not_text="Out of stock")
+    first = in_stock.nth(0).get_by_role("heading").inner_text()
+    in_stock.nth(0).get_by_role("button", name=f"Add {first}").click()
+    expect(page.get_by_label("Cart, 1 items")).to_be_visible()
+    token = session_token(page)
+    with api(server, token) as http:
+        product_id = http.get("/cart").json()["items"][0]["product_id"]
+    staff = demo_session(server["api"], server["emulator_host"], "staff")
+    shop = server["store"]["store_id"]
+    with api(server, staff) as http:  # the store sells its last one to someone else
+        before = http.get(f"/products/{product_id}", params={"store_id": shop}).json()["available"]
+        assert http.put(f"/stores/{shop}/stock/{product_id}", json={"available": 0}).status_code == 200
+    try:
+        second = in_stock.nth(1).get_by_role("heading").inner_text()
+        in_stock.nth(1).get_by_role("button", name=f"Add {second}").click()
+        expect(page.get_by_label("Cart, 2 items")).to_be_visible()
+        page.get_by_role("link", name="Cart, 2 items").click()
+        line = page.locator(".line").filter(has_text=first)
+        expect(line.locator(".warning")).to_have_text("Out of stock: remove it to check out.")
+        with api(server, token) as http:
+            cart = http.get("/cart").json()
+        assert [i["warnings"] for i in cart["items"] if i["product_id"] == product_id] == [["out_of_stock"]]
+        expect(page.locator(".total")).to_contain_text(rupees(cart["subtotal"]))  # without the sold-out line
+
+        missing = "ord_" + "0" * 26
+        page.goto(f"/#/orders/{missing}")
+        with api(server, token) as http:
+            problem = http.get(f"/orders/{missing}").json()
+        expect(page.get_by_role("alert")).to_have_text(problem["detail"] + "Try again")
+    finally:
+        with api(server, staff) as http:  # other tests shop at this store
+            http.put(f"/stores/{shop}/stock/{product_id}", json={"available": before}).raise_for_status()

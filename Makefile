@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo test lint unit build deploy bench bench-quick clean install
+.PHONY: run demo test lint unit build deploy bench bench-quick clean install screenshots
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -31,17 +31,24 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+# The web app (web/): esbuild bundles it into web/dist/ (git-ignored) whenever a source file or a pinned
+# package changes; `run`, `test` and `demo` depend on it, so no one builds it by hand.
+WEB_SOURCES := $(shell find web -path web/dist -prune -o -type f -print)
+web/dist/.built: $(WEB_SOURCES) package-lock.json node_modules/.installed
+	node web/build.mjs
+	touch $@
+
 ## run: the whole system on http://127.0.0.1:$(PORT) (docs at /docs), with demo users
-run: install
+run: install web/dist/.built
 	$(PY) -m local run --port $(PORT)
 
 ## demo: the whole customer journey over HTTP against a running `make run` (another terminal), as a timeline
-demo: install
+demo: install web/dist/.built
 	$(PY) -m local demo
 
 ## test: lint, then every test, on PYTEST_WORKERS xdist workers (a test file stays on one worker; see
 ##       tests/plugins/parallel.py). PYTEST_WORKERS=0 runs them in this process.
-test: lint
+test: lint web/dist/.built
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## lint: ruff, import-linter, cfn-lint, sam validate, and checkov on the transformed template (.checkov.yaml
@@ -64,8 +71,9 @@ build: install
 	$(PY) scripts/check_bytecode.py .aws-sam/build
 
 ## deploy: build and deploy with the samconfig.toml profile ENV (dev or prod)
-deploy: build
+deploy: build web/dist/.built
 	$(VENV)/bin/sam deploy --config-env $(ENV)
+	$(PY) scripts/publish_web.py --config-env $(ENV)
 
 ## bench: search index build/size/load and warm p50/p95 with calls per request, 10k and 100k products;
 ##        cart GET (hit/miss, 10 lines) and add-item latency with calls per request;
@@ -95,5 +103,9 @@ bench: install
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_routes
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_load
 
+## screenshots: a PNG of each screen of the web app in docs/screenshots/ (a real browser against a fresh stack)
+screenshots: install web/dist/.built
+	$(PY) -m tests.browser.screenshots docs/screenshots
+
 clean:
-	rm -rf .aws-sam .local .pytest_cache .ruff_cache
+	rm -rf .aws-sam .local .pytest_cache .ruff_cache web/dist

@@ -163,13 +163,15 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
 
     from local.gateway import Gateway, asgi_app, server_config
     from local.invoke import invoke_route, invoker_of
+    from local.web import app_config, web_routes
 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
         gateway = Gateway(running.stack.template, running.stack.functions)
         app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
                                               realtime_route(running.stack.supabase),
-                                              invoke_route(invoker_of(running, gateway))])
+                                              invoke_route(invoker_of(running, gateway)),
+                                              *web_routes(app_config(emulator_host=running.emulator.host))])
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="warning"))
         not_ready: list[str] = []
 
@@ -202,6 +204,7 @@ def _print_banner(running: Running, *, routes: int) -> None:
 
     receivers = running.stack.receivers
     print(f"\n{BANNER} {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
+    print(f"The web app: {running.api_url}/ (sign in with a demo user's phone; the code is in the emulator)")
     print(f"Firebase Auth emulator: http://{running.emulator.host}")
     print("Demo users (phone sign-in through the emulator):")
     for user in DEMO_USERS:

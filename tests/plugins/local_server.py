@@ -27,19 +27,24 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def local_server(workdir: Path, redis_url: str, startup_timeout: float = 180,
+def local_server(workdir: Path, redis_url: str | None, startup_timeout: float = 180,
                  env: dict[str, str] | None = None,
                  stop_signal: signal.Signals = signal.SIGINT) -> Iterator[dict[str, Any]]:
     """Start `python -m local run` on a free port with its state file in `workdir` and `env` added; yield its
     state (api, emulator_host, users, ...); stop it with `stop_signal` (Ctrl-C's SIGINT, or the SIGTERM that
     `kill`, systemd and container runtimes send) and check it stopped what it started: its state file is gone
-    and its Firebase emulator no longer listens. The caller empties `redis_url` first.
+    and its Firebase emulator no longer listens. The caller empties `redis_url` first; with `redis_url` None
+    the server embeds a Redis of its own (`make screenshots`, which must not touch a shared one).
 
     It waits for the "running" line, as a person would, and at that moment asks /health and searches, as a
     client starting right away would: `at_banner` holds what they answered."""
     port = _free_port()
     state = workdir / "stack.json"
-    env = {**os.environ, **(env or {}), "REDIS_URL": redis_url, "BLINKIT_LOCAL_STATE": str(state)}
+    env = {**os.environ, **(env or {}), "BLINKIT_LOCAL_STATE": str(state)}
+    if redis_url is None:
+        env.pop("REDIS_URL", None)
+    else:
+        env["REDIS_URL"] = redis_url
     log_path = workdir / "server.log"
     log = log_path.open("wb")
     proc = subprocess.Popen([sys.executable, "-m", "local", "run", "--port", str(port)], cwd=ROOT, env=env,

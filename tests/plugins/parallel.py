@@ -2,7 +2,7 @@
 
 A whole test file goes to one worker, so module-scoped stacks are built once. The e2e package is one unit
 on top of that: its modules share one `make run` server (a package-scoped fixture, the slowest set-up of
-the suite), which two workers would each start.
+the suite), which two workers would each start; the browser package likewise.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-ONE_UNIT = ("tests/e2e/",)
+ONE_UNIT = ("tests/e2e/", "tests/browser/")
 
 
 def _scope(nodeid: str) -> str:

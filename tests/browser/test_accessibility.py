@@ -1,0 +1,116 @@
+"""The app works with the keyboard alone and its text passes WCAG AA contrast on every screen of the journey."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from local.demo import HOME
+from tests.browser.app import choose_place, fresh_phone, otp_code, sign_in
+
+pytestmark = pytest.mark.browser
+
+# For each visible element with text of its own: its colour against the first opaque background behind it
+# (ancestors' background colours, composited from the page down), and the WCAG ratio it needs (3:1 for large
+# text: 24 px, or 18.66 px bold; 4.5:1 otherwise). Disabled controls are exempt, as WCAG says.
+CONTRAST = """() => {
+  const rgba = (s) => {
+    const m = s.match(/[\\d.]+/g).map(Number);
+    return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1];
+  };
+  const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const over = (top, below) => [0, 1, 2].map((i) => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) layers.push(rgba(getComputedStyle(e).backgroundColor));
+    return layers.reverse().reduce((below, top) => over(top, below), [255, 255, 255, 1]);
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    const box = el.getBoundingClientRect();
+    if (!own || !box.width || !box.height || el.closest("[disabled], .visually-hidden")) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || Number(style.opacity) === 0) continue;
+    const bg = background(el);
+    const fg = over(rgba(style.color), bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    const ratio = (hi + 0.05) / (lo + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) found.push({ text: el.textContent.trim().slice(0, 40), ratio: ratio.toFixed(2), needed });
+  }
+  return found;
+}"""
+
+
+def low_contrast(page: Page) -> list[dict[str, Any]]:
+    page.wait_for_load_state("networkidle")
+    return list(page.evaluate(CONTRAST))
+
+
+def tab_to(page: Page, name: str, presses: int = 60) -> None:
+    """Presses Tab until the focused element's text, label or aria-label is `name` (fails if it never is)."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        focused = page.evaluate("""() => { const e = document.activeElement;
+            return (e.getAttribute('aria-label') || (e.labels && e.labels[0] && e.labels[0].textContent)
+                    || e.textContent || '').trim(); }""")
+        if focused == name:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def test_a_customer_signs_in_chooses_a_place_and_adds_to_the_cart_with_the_keyboard_only(page: Page, server):
+    phone = fresh_phone()
+    page.goto("/")
+    tab_to(page, "Mobile number")
+    page.keyboard.type(phone)
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Code")).to_be_visible()
+    tab_to(page, "Code")
+    page.keyboard.type(otp_code(server["emulator_host"], "+91" + phone))
+    page.keyboard.press("Enter")
+    tab_to(page, "Near Koramangala")
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Delivering to")).to_be_visible()
+    first = page.locator("article.product").filter(has_not_text="Out of stock").first.get_by_role("heading")
+    name = first.inner_text()
+    tab_to(page, f"Add {name}")
+    page.keyboard.press("Enter")
+    expect(page.get_by_label("Cart, 1 items")).to_be_visible()
+    tab_to(page, "Cart, 1 items", presses=200)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your cart")).to_be_visible()
+
+
+def test_text_passes_wcag_aa_contrast_on_every_screen(page: Page, server):
+    page.goto("/")
+    expect(page.get_by_label("Mobile number")).to_be_visible()
+    screens = {"sign-in": low_contrast(page)}
+    sign_in(page, server["emulator_host"])
+    screens["choose a place"] = low_contrast(page)
+    choose_place(page)
+    expect(page.locator("article.product").first).to_be_visible()
+    screens["shop"] = low_contrast(page)
+    card = page.locator("article.product").filter(has_not_text="Out of stock").first
+    name = card.get_by_role("heading").inner_text()
+    card.get_by_role("button", name=f"Add {name}").click()
+    card.get_by_role("button", name=f"Add one more {name}").click()  # above the minimum order
+    expect(page.get_by_label("Cart, 2 items")).to_be_visible()
+    page.get_by_role("link", name="Cart, 2 items").click()
+    expect(page.locator(".total")).to_be_visible()
+    screens["cart"] = low_contrast(page)
+    page.get_by_role("link", name="Continue to checkout").click()
+    page.get_by_label("House, street and area").fill(HOME["line1"])
+    page.get_by_label("PIN code").fill(HOME["pincode"])
+    page.get_by_role("button", name="Save address").click()
+    expect(page.locator(".bill")).to_be_visible()
+    screens["checkout"] = low_contrast(page)
+    page.get_by_role("button", name="Place order").click()
+    expect(page.locator(".status-now")).to_have_text("Order placed", timeout=30_000)
+    screens["order"] = low_contrast(page)
+    assert {name: found for name, found in screens.items() if found} == {}

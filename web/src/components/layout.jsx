@@ -1,0 +1,43 @@
+// The frame of every signed-in screen: header (store and ETA, cart count), the screen, bottom navigation.
+import { useApp } from "../app.js";
+
+export function Layout({ title, children }) {
+  const { place, cartCount, signOut, user } = useApp();
+  return (
+    <div class="shell">
+      <header class="top">
+        <a class="brand" href="#/">
+          blinkit<span>clone</span>
+        </a>
+        <div class="where">
+          {place?.store ? (
+            <>
+              <strong>
+                Delivery in {place.eta.min}–{place.eta.max} min
+              </strong>
+              <span>{place.store.name}</span>
+            </>
+          ) : (
+            <span>Choose where to deliver</span>
+          )}
+        </div>
+        <a class="cart-link" href="#/cart" aria-label={`Cart, ${cartCount} items`}>
+          Cart <span class="badge">{cartCount}</span>
+        </a>
+      </header>
+      <main id="main" aria-labelledby="screen-title">
+        <h1 id="screen-title" class={title ? "" : "visually-hidden"}>{title || "Shop"}</h1>
+        {children}
+      </main>
+      <nav class="bottom" aria-label="Main">
+        <a href="#/">Shop</a>
+        <a href="#/cart">Cart</a>
+        <a href="#/orders">Orders</a>
+        <a href="#/addresses">Addresses</a>
+        <button type="button" class="link" onClick={signOut} title={user?.phone_number || ""}>
+          Sign out
+        </button>
+      </nav>
+    </div>
+  );
+}

@@ -1,4 +1,4 @@
-"""The orders table: orders and checkout idempotency records.
+"""The orders domain's tables: orders and checkout idempotency records; coupons and their redemptions.
 
 Keys (table `OrdersTable`):
     pk = ORDER#<order_id>, sk = ORDER          the order: user_id, store_id, address snapshot, items, bill,
@@ -13,23 +13,36 @@ GSIs (sparse: only orders carry their attributes, projected ALL):
 Every change of an order is one conditional UpdateItem on `version` (and the expected status), so two
 concurrent changes can never both win. The idempotency record and the PENDING order are written in one
 transaction, so a key always names an order that exists.
+
+Keys (table `CouponsTable`, hash key only, so one transaction can touch any of them):
+    pk = COUPON#<CODE>          a coupon (CODE upper-cased): its rule (kind, amounts, validity, limits, scope),
+                                is_active, used (N: redemptions so far), listed = "coupon", version (N)
+    pk = USE#<CODE>#<uid>       how many times a user has used a coupon: used (N)
+    pk = REDEEM#<order_id>      an order's redemption: code, user_id, state (redeemed | released), first_order,
+                                discount (paise)
+    pk = FIRST#<uid>            the user's first-order claim: order_id (a first-order-only coupon is taken once)
+GSI ByListed (listed, code), projected ALL: every coupon by code (only coupon items carry `listed`).
+
+Only the redeem and release transactions change `used` (on the coupon and on the user's use).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from blinkit.attributes import TimestampAttribute
 from blinkit.dynamodb import condition_failed_at, connection, page, update_if
 from blinkit.settings import get_settings
 
 ORDER = "ORDER"
 IDEM = "IDEM"
+LISTED = "coupon"  # the ByListed hash key of every coupon item
 
 
 def order_pk(order_id: str) -> str:
@@ -40,8 +53,29 @@ def idem_pk(uid: str, key_hash: str) -> str:
     return f"IDEM#{uid}#{key_hash}"
 
 
+def coupon_pk(code: str) -> str:
+    return f"COUPON#{code.upper()}"
+
+
+def use_pk(code: str, uid: str) -> str:
+    return f"USE#{code.upper()}#{uid}"
+
+
+def redeem_pk(order_id: str) -> str:
+    return f"REDEEM#{order_id}"
+
+
+def first_pk(uid: str) -> str:
+    return f"FIRST#{uid}"
+
+
 class _Table:
     table_name = get_settings().orders_table
+    region = get_settings().aws_region
+
+
+class _CouponsTable:
+    table_name = get_settings().coupons_table
     region = get_settings().aws_region
 
 
@@ -116,6 +150,92 @@ class IdempotencyRecord(Model):
     order_id = UnicodeAttribute()
     body_hash = UnicodeAttribute()
     created_at = UnicodeAttribute()
+
+
+class ByListed(GlobalSecondaryIndex["CouponRecord"]):
+    class Meta:
+        index_name = "ByListed"
+        projection = AllProjection()
+
+    listed = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute(range_key=True)
+
+
+class CouponRecord(Model):
+    """A coupon; `coupons.Coupon.of(record)` is its rule. Amounts in paise; a null limit is no limit."""
+
+    class Meta(_CouponsTable):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute()  # upper-cased
+    title = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    kind = UnicodeAttribute()  # flat | percent | free_delivery
+    amount = NumberAttribute(null=True)  # flat: paise off
+    percent = NumberAttribute(null=True)  # percent: 1..100
+    max_discount = NumberAttribute(null=True)  # percent: the cap, paise
+    min_item_total = NumberAttribute(default=0)
+    valid_from = TimestampAttribute()
+    valid_until = TimestampAttribute(null=True)  # null: no end
+    first_order_only = BooleanAttribute(default=False)
+    per_user_limit = NumberAttribute(null=True)
+    total_limit = NumberAttribute(null=True)
+    store_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    category_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    product_ids = ListAttribute(of=UnicodeAttribute, default=list)
+    is_active = BooleanAttribute(default=True)
+    used = NumberAttribute(default=0)
+    listed = UnicodeAttribute(default=LISTED)
+    created_at = TimestampAttribute()
+    updated_at = TimestampAttribute()
+    version = NumberAttribute(default=1)
+
+    by_listed = ByListed()
+
+
+class CouponUseRecord(Model):
+    """How many times one user has used one coupon (the per-user limit is checked against `used`)."""
+
+    class Meta(_CouponsTable):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    used = NumberAttribute(default=0)
+
+
+class RedemptionRecord(Model):
+    """An order's use of a coupon: written by RedeemCoupon, turned `released` (once) by ReleaseCoupon."""
+
+    class Meta(_CouponsTable):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    code = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # redeemed | released
+    first_order = BooleanAttribute(default=False)
+    discount = NumberAttribute()
+    created_at = TimestampAttribute()
+    updated_at = TimestampAttribute()
+
+
+class FirstOrderClaim(Model):
+    """A user's first order that used a first-order-only coupon: at most one per user."""
+
+    class Meta(_CouponsTable):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    order_id = UnicodeAttribute()
+
+
+def get_coupon(code: str) -> CouponRecord | None:
+    """The coupon with this code (any case), or None."""
+    try:
+        return CouponRecord.get(coupon_pk(code), consistent_read=True)
+    except CouponRecord.DoesNotExist:
+        return None
 
 
 def get_order(order_id: str, *, consistent: bool = True) -> OrderRecord | None:

@@ -79,6 +79,11 @@ class StoreFees:
         return cls(**{name: getattr(settings, name) for name in AMOUNT_FIELDS},
                    **{name: _clock(getattr(settings, name)) for name in WINDOW_FIELDS})
 
+    def delivery_charge(self, item_total: int) -> int:
+        """The delivery fee an item total pays (strictly below the threshold); what a free_delivery coupon takes
+        off, so `GET /offers` and the bill agree."""
+        return self.delivery_fee if item_total < self.free_delivery_threshold else 0
+
     def is_late_night(self, local_time: time) -> bool:
         """Whether `local_time` (store local time) is inside [late_night_start, late_night_end)."""
         t = local_time.replace(tzinfo=None)  # an aware time cannot be compared with the naive edges
@@ -201,7 +206,7 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
     late_night = fees.is_late_night(local_time)
     charges: list[tuple[tuple[str, str], int]] = [
         (ITEM_TOTAL, item_total),
-        (DELIVERY_FEE, fees.delivery_fee if item_total < fees.free_delivery_threshold else 0),
+        (DELIVERY_FEE, fees.delivery_charge(item_total)),
         (SMALL_CART_FEE, fees.small_cart_fee if item_total < fees.small_cart_threshold else 0),
         (HANDLING_FEE, fees.handling_fee),
         (LATE_NIGHT_FEE, fees.late_night_fee if late_night else 0),

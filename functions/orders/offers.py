@@ -11,13 +11,14 @@ them. Which coupons are listed and in what order: docs/decisions.md.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from blinkit.security import Principal
-from orders import coupons, service, store, upstream
+from orders import bill, coupons, service, store, upstream
 from orders.schemas import KIND_FIELDS, KIND_SPECIFIC, CouponIn, CouponPatch, coupon_conflicts
 from orders.store import CouponRecord
 
@@ -42,12 +43,20 @@ def coupon_values(record: CouponRecord) -> dict[str, Any]:
         values[name] = list(values[name] or [])
     values["description"] = values["description"] or ""
     values["first_order_only"], values["is_active"] = bool(values["first_order_only"]), bool(values["is_active"])
+    values["valid_from"] = clock.iso(values["valid_from"])
+    values["valid_until"] = None if values["valid_until"] is None else clock.iso(values["valid_until"])
     return values
+
+
+def _as_instants(values: dict[str, Any]) -> dict[str, Any]:
+    """The fields as the table keeps them: timestamps as datetimes."""
+    return {name: clock.parse(value) if name in ("valid_from", "valid_until") and value is not None else value
+            for name, value in values.items()}
 
 
 def coupon_view(record: CouponRecord) -> dict[str, Any]:
     return {**coupon_values(record), "used": int(record.used or 0), "version": int(record.version),
-            "created_at": record.created_at, "updated_at": record.updated_at}
+            "created_at": clock.iso(record.created_at), "updated_at": clock.iso(record.updated_at)}
 
 
 def _refuse_conflicts(values: dict[str, Any]) -> None:
@@ -66,16 +75,27 @@ def _found(code: str) -> CouponRecord:
 # Admin ------------------------------------------------------------------------------------------------
 
 
-def create_coupon(body: CouponIn) -> dict[str, Any]:
-    now = clock.now_iso()
+def _new_record(body: CouponIn, now: datetime) -> CouponRecord:
     values = body.model_dump()
-    values["valid_from"] = values["valid_from"] or now
+    values["valid_from"] = values["valid_from"] or clock.iso(now)
     _refuse_conflicts(values)
-    record = store.new_coupon(values, now)
+    return store.new_coupon(_as_instants(values), now)
+
+
+def create_coupon(body: CouponIn) -> dict[str, Any]:
+    record = _new_record(body, clock.now())
     if not store.insert_coupon(record):
         raise Conflict(f"A coupon {record.code} exists already (codes are case-insensitive)", code="coupon-exists",
                        extra={"code": record.code})
     return coupon_view(record)
+
+
+def write_coupons(bodies: list[CouponIn]) -> int:
+    """Write coupons as the create route builds them, over any with the same code (the local seed: fresh, none
+    used). Answers how many."""
+    now = clock.now()
+    store.write_coupons([_new_record(body, now) for body in bodies])
+    return len(bodies)
 
 
 def get_coupon(code: str) -> dict[str, Any]:
@@ -107,7 +127,7 @@ def update_coupon(code: str, patch: CouponPatch) -> dict[str, Any]:
     _refuse_conflicts(merged)
     if not changes:
         return coupon_view(record)
-    if not store.update_coupon(record, version, changes, clock.now_iso()):
+    if not store.update_coupon(record, version, _as_instants(changes), clock.now()):
         raise _version_conflict(version, store.get_coupon(record.code) or record)
     return coupon_view(record)
 
@@ -119,24 +139,24 @@ def _version_conflict(version: int, record: CouponRecord) -> Conflict:
 
 def deactivate_coupon(code: str) -> dict[str, Any]:
     record = _found(code)
-    if record.is_active and not store.deactivate_coupon(record, clock.now_iso()):
-        raise NotFound(f"No coupon {record.code}", code="coupon-not-found")  # never: coupons are not deleted
+    if record.is_active and not store.deactivate_coupon(record, clock.now()):
+        record = _found(code)  # deactivated by someone else meanwhile: answer it as it is
     return coupon_view(record)
 
 
 # Offers -----------------------------------------------------------------------------------------------
 
 
-def _on_offer(record: CouponRecord, store_id: str, now_iso: str) -> bool:
-    """Listed to customers: active, valid now, at this store (or every store), and not used up in total.
-    Timestamps compare as the instants they name (one fixed format, UTC)."""
-    if not record.is_active or record.valid_from > now_iso:
+def _on_offer(coupon: coupons.Coupon, store_id: str, now: datetime) -> bool:
+    """Listed to customers: active and valid now (the rule's cheap checks), at this store (or every store), and
+    not used up in total."""
+    try:
+        coupons.check_available(coupon, now)
+    except coupons.CouponRefused:
         return False
-    if record.valid_until is not None and record.valid_until <= now_iso:
+    if coupon.store_ids and store_id not in coupon.store_ids:
         return False
-    if record.store_ids and store_id not in record.store_ids:
-        return False
-    return record.total_limit is None or int(record.used or 0) < int(record.total_limit)
+    return coupon.total_limit is None or coupon.used < coupon.total_limit
 
 
 def _cart_lines(uid: str, store_id: str) -> list[dict[str, Any]]:
@@ -155,41 +175,47 @@ def _cart_lines(uid: str, store_id: str) -> list[dict[str, Any]]:
 
 
 def offers_for(principal: Principal, store_id: str) -> dict[str, Any]:
+    """Every coupon on offer at the store, each as the quote would judge it for the caller's cart now."""
     shop = upstream.get_store(store_id)
     if shop is None:
         raise NotFound("No dark store with this id takes orders now", code="unknown-store")
     now = clock.now()
-    listed = [r for r in store.listed_coupons() if _on_offer(r, store_id, clock.iso(now))]
+    listed = [(record, coupon) for record in store.listed_coupons()
+              if _on_offer(coupon := coupons.Coupon.of(record), store_id, now)]
     if not listed:
         return {"store_id": store_id, "offers": []}
     lines = _cart_lines(principal.uid, store_id)
-    if not lines:
-        return {"store_id": store_id, "offers": _ordered([_offer(r, None) for r in listed])}
-    uses = store.user_uses(principal.uid, [r.code for r in listed])
+    uses = store.user_uses(principal.uid, [coupon.code for _, coupon in listed])
     is_first_order = service.is_first_order(principal.uid)
-    delivery_fee = service.delivery_fee(shop, lines)
+    item_total = sum(int(line["price"]) * int(line["quantity"]) for line in lines)
+    delivery_fee = bill.StoreFees.from_store(shop.get("fees")).delivery_charge(item_total)
     answers = []
-    for record in listed:
-        coupon = coupons.Coupon.from_record(record)
+    for record, coupon in listed:
         try:
-            coupons.check(coupon, store_id=store_id, lines=lines, now=now, user_used=uses.get(record.code, 0),
+            coupons.check(coupon, store_id=store_id, lines=lines, now=now, user_used=uses.get(coupon.code, 0),
                           is_first_order=is_first_order)
             saved = coupons.discount(coupon, lines, delivery_fee)
         except coupons.CouponRefused as refused:
-            answers.append(_offer(record, refused))
+            # What the user can do nothing about (used up, first order only) shows as is; an empty cart is told
+            # to fill up rather than that its (no) items are out of scope or below the minimum.
+            empty = not lines and refused.code in (coupons.NOT_APPLICABLE, coupons.MINIMUM_NOT_MET)
+            short = (coupon.min_item_total - coupons.in_scope_total(coupon, lines)
+                     if refused.code == coupons.MINIMUM_NOT_MET and lines else None)
+            answers.append(_offer(record, None if empty else refused, short=short))
             continue
         answers.append({**_offer(record, None), "qualifies": True, "reason": None, "words": None, "discount": saved})
     return {"store_id": store_id, "offers": _ordered(answers)}
 
 
-def _offer(record: CouponRecord, refused: coupons.CouponRefused | None) -> dict[str, Any]:
-    """An offer that does not qualify (yet): the coupon's refusal, or the empty cart's when `refused` is None."""
+def _offer(record: CouponRecord, refused: coupons.CouponRefused | None, *, short: int | None = None
+           ) -> dict[str, Any]:
+    """An offer that does not qualify (yet): the coupon's refusal, or the empty cart's when `refused` is None.
+    `short` is what the cart lacks of the coupon's minimum (for the order of the list only)."""
     values = coupon_values(record)
     shown = {name: values[name] for name in ("code", "title", "description", "kind", "amount", "percent",
                                              "max_discount", "min_item_total", "valid_until")}
     reason, words = (CART_EMPTY, CART_EMPTY_WORDS) if refused is None else (refused.code, refused.words)
-    return {**shown, "qualifies": False, "reason": reason, "words": words, "discount": None,
-            "_short": refused.short if refused is not None and refused.code == "coupon-minimum-not-met" else None}
+    return {**shown, "qualifies": False, "reason": reason, "words": words, "discount": None, "_short": short}
 
 
 def _ordered(answers: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -152,6 +152,22 @@ def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
             "serviceable": pricing.serviceable(shop, address)}
 
 
+# An order counts against first-order-only coupons once the saga has placed it, unless it was cancelled or failed
+# (a PENDING one is a checkout still being decided, possibly the very one asking).
+COUNTED_ORDERS: tuple[str, ...] = tuple(s.value for s in Status
+                                        if s not in (Status.PENDING, Status.FAILED, Status.CANCELLED))
+
+
+def is_first_order(uid: str, *, order_id: str | None = None) -> bool:
+    """Whether an order of `uid` now would be their first: none placed (and not cancelled or failed), and no
+    first-order claim (a first-order-only coupon redeemed by a checkout still in the saga) but `order_id`'s own.
+    The quote, PriceOrder and `GET /offers` decide it here, so they never disagree."""
+    claim = store.first_order_claim(uid)
+    if claim is not None and claim.order_id != order_id:
+        return False
+    return not store.has_order_in(uid, COUNTED_ORDERS)
+
+
 def store_inactive(store_id: str | None) -> Conflict:
     return Conflict("The cart's store is not taking orders now; fill a cart at another store",
                     code="store-inactive", extra={"store_id": store_id})

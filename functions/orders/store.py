@@ -28,6 +28,7 @@ Only the redeem and release transactions change `used` (on the coupon and on the
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
@@ -37,7 +38,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit.attributes import TimestampAttribute
-from blinkit.dynamodb import condition_failed_at, connection, page, update_if
+from blinkit.dynamodb import condition_failed_at, connection, page, save_if, update_if
 from blinkit.settings import get_settings
 
 ORDER = "ORDER"
@@ -295,3 +296,73 @@ def orders_of_store(store_id: str, status: str | None, limit: int, start: dict[s
 def orders_in_status(status: str, limit: int, start: dict[str, Any] | None) -> tuple[list[OrderRecord], Any]:
     return page(OrderRecord.by_status.query(status, scan_index_forward=False, limit=limit,
                                             last_evaluated_key=start))
+
+
+# Coupons as admins keep them (orders.offers) ---------------------------------------------------------------
+
+
+def new_coupon(values: dict[str, Any], now: datetime) -> CouponRecord:
+    """A coupon record from a create's values (timestamps as datetimes): nothing used yet, version 1."""
+    return CouponRecord(pk=coupon_pk(values["code"]), **values, used=0, listed=LISTED, version=1, created_at=now,
+                        updated_at=now)
+
+
+def insert_coupon(record: CouponRecord) -> bool:
+    """Write a new coupon; False, nothing written, when its code is taken."""
+    return save_if(record, CouponRecord.pk.does_not_exist())
+
+
+def write_coupons(records: list[CouponRecord]) -> None:
+    """Write coupons whatever is there (BatchWriteItem): the local seed's."""
+    with CouponRecord.batch_write() as batch:
+        for record in records:
+            batch.save(record)
+
+
+def update_coupon(record: CouponRecord, version: int, changes: dict[str, Any], now: datetime) -> bool:
+    """Apply `changes` (a None clears the attribute) if the coupon is still at `version`; version + 1. False,
+    nothing written, if it changed since (the record is refreshed in place otherwise)."""
+    actions = [getattr(CouponRecord, name).remove() if value is None else getattr(CouponRecord, name).set(value)
+               for name, value in changes.items()]
+    actions += [CouponRecord.updated_at.set(now), CouponRecord.version.add(1)]
+    return update_if(record, actions, CouponRecord.version == version)
+
+
+def deactivate_coupon(record: CouponRecord, now: datetime) -> bool:
+    """Make an active coupon inactive (version + 1); False if it was not active any more."""
+    actions = [CouponRecord.is_active.set(False), CouponRecord.updated_at.set(now), CouponRecord.version.add(1)]
+    return update_if(record, actions, CouponRecord.is_active == True)  # noqa: E712 (a DynamoDB condition)
+
+
+def coupons_page(active: bool | None, limit: int, start: dict[str, Any] | None
+                 ) -> tuple[list[CouponRecord], dict[str, Any] | None]:
+    """One page of every coupon by code, only the active (or inactive) ones when `active` says so."""
+    condition = None if active is None else CouponRecord.is_active == active
+    return page(CouponRecord.by_listed.query(LISTED, filter_condition=condition, limit=limit,
+                                             last_evaluated_key=start))
+
+
+def listed_coupons() -> list[CouponRecord]:
+    """Every coupon, by code (dozens: one query, a page or two)."""
+    return list(CouponRecord.by_listed.query(LISTED))
+
+
+def user_uses(uid: str, codes: list[str]) -> dict[str, int]:
+    """How many times the user has used each of these coupons (a code never used is left out)."""
+    keys = list(dict.fromkeys(use_pk(code, uid) for code in codes))
+    return {record.pk.split("#", 2)[1]: int(record.used or 0) for record in CouponUseRecord.batch_get(keys)}
+
+
+def first_order_claim(uid: str) -> FirstOrderClaim | None:
+    try:
+        return FirstOrderClaim.get(first_pk(uid), consistent_read=True)
+    except FirstOrderClaim.DoesNotExist:
+        return None
+
+
+def has_order_in(uid: str, statuses: tuple[str, ...]) -> bool:
+    """Whether the user has any order in one of `statuses` (the ByUser index, newest first, stopping at the first
+    match)."""
+    matches = OrderRecord.by_user.query(uid, scan_index_forward=False,
+                                        filter_condition=OrderRecord.status.is_in(*statuses))
+    return next(iter(matches), None) is not None

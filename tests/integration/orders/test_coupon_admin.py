@@ -177,7 +177,7 @@ def test_only_admins_reach_the_coupon_routes(api: Any, firebase: Any, admin: Use
     for method, path, body in calls:
         for outsider in (customer, staff, partner):
             assert_problem(api.request(method, path, json_body=body, token=outsider.session_token), 403, "forbidden")
-        assert_problem(api.request(method, path, json_body=body), 401)
+        assert api.request(method, path, json_body=body).status == 401  # the gateway's authorizer answers
         assert_problem(api.request(method, path, json_body=body, token="bks_" + "x" * 43), 401)
     coupon = api.get("/admin/coupons/ADMIN1", token=admin.session_token).json()
     assert (coupon["version"], coupon["is_active"], coupon["title"]) == (1, True, "₹50 off above ₹299")

@@ -219,7 +219,7 @@ class CouponIn(Request):
     code: CouponCode = Field(description="3 to 20 letters and digits; case-insensitive (stored upper-cased), "
                                          "unique, never changed")
     title: Title = Field(examples=["₹75 off your first order"])
-    description: MultiLine[BlankIsAbsent[Description]] = ""
+    description: BlankIsAbsent[Description] = ""
     kind: CouponKind = Field(description="flat: `amount` off; percent: `percent` off up to `max_discount`; "
                                          "free_delivery: no delivery fee")
     amount: Amount | None = Field(None, description="paise off (flat only)")
@@ -244,7 +244,7 @@ class CouponPatch(Request):
 
     version: int = Field(ge=1, description="The version you read; 409 `version-conflict` if it changed since")
     title: Title | None = None
-    description: MultiLine[BlankIsAbsent[Description | None]] = None
+    description: BlankIsAbsent[Description | None] = None
     kind: CouponKind | None = None
     amount: Amount | None = None
     percent: Percent | None = None

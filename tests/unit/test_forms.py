@@ -154,6 +154,11 @@ NOT_BLANKABLE = {
     "products.ProductPatch.category_id": "required on a product",
     "products.ProductPatch.unit": "required on a product",
     "orders.DeliveryActionIn.otp": "a code (internal route)",
+    "orders.CouponIn.valid_from": "a timestamp (left out: now)",
+    "orders.CouponIn.valid_until": "a timestamp (null: no end)",
+    "orders.CouponPatch.title": "required on a coupon",
+    "orders.CouponPatch.valid_from": "a timestamp, required on a coupon",
+    "orders.CouponPatch.valid_until": "a timestamp (null: no end)",
 }
 
 
@@ -206,7 +211,8 @@ def test_every_optional_free_text_field_takes_blank_as_absent_or_is_listed_with_
         "auth.AddressPatch.line2", "auth.AddressPatch.landmark", "products.StoreIn.timezone",
         "products.StorePatch.timezone", "products.CategoryIn.image", "products.CategoryPatch.image",
         "products.ProductIn.description", "products.ProductPatch.description", "orders.OrderIn.instructions",
-        "orders.CancelIn.reason", "notifications.CustomIn.deep_link",
+        "orders.CancelIn.reason", "notifications.CustomIn.deep_link", "orders.CouponIn.description",
+        "orders.CouponPatch.description",
     ])
 
 

@@ -30,8 +30,14 @@ async def quote(body: schemas.QuoteIn, principal: Principal = Depends(current_us
 
     It refuses what the checkout would: 422 `cart-empty`, `below-minimum`, `invalid-tip`, and
     `product-unavailable` / `above-max-per-order` naming the cart's lines in `errors[]` (`product_id`, `name`,
-    `requested`, `allowed`); 409 `store-inactive` when the cart's store takes no orders."""
-    return service.quote(principal, body.address_id, body.tip)
+    `requested`, `allowed`); 409 `store-inactive` when the cart's store takes no orders.
+
+    With `coupon_code`, the bill carries a negative `coupon_discount` line right after the item total (free
+    delivery: minus the delivery fee) and `coupon` says what it takes off; a coupon that does not apply is 422
+    with its reason code as the problem type (`coupon-not-found`, `coupon-expired`, `coupon-minimum-not-met`,
+    `coupon-limit-reached`, `coupon-not-applicable`, `coupon-first-order-only`) and `words` to show as is
+    ("Add ₹62 more"). The checkout with the same cart, coupon and time is billed exactly so."""
+    return service.quote(principal, body.address_id, body.tip, body.coupon_code)
 
 
 @router.post("/orders", tags=["orders"], status_code=202, response_model=schemas.OrderAccepted,
@@ -51,7 +57,12 @@ async def create_order(body: schemas.OrderIn, principal: Principal = Depends(cur
     a replay, and in `GET /orders/{id}`) once the saga has priced it: open Razorpay Checkout with it, then send
     Checkout's answer to `POST /payments/verify`. Unpaid by `payment.expires_at`, the order is FAILED
     `PAYMENT_TIMEOUT` (`PAYMENT_FAILED` after a declined attempt, or when Razorpay could not take the
-    payment)."""
+    payment).
+
+    `coupon_code`: an unknown, inactive, expired or not-yet-valid code is refused at once (422, as the quote
+    refuses it); a coupon the cart or the user does not qualify for fails the order `COUPON_NOT_APPLICABLE`
+    (`reason_detail` `{code, words}`), and one whose last use went to another order since `COUPON_UNAVAILABLE`.
+    A placed order's bill and `coupon` carry the discount; cancelling it gives the use back."""
     if key is None:
         raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
     answer, replayed = service.create_order(principal, body, key)
@@ -74,6 +85,8 @@ async def get_order(order_id: str = OrderIdPath, principal: Principal = Depends(
              responses={**COMMON, 404: PROBLEM, 409: PROBLEM})
 async def cancel_order(body: schemas.CancelIn, order_id: str = OrderIdPath,
                        principal: Principal = Depends(current_user)):
+    """Cancel an order (the customer while PLACED or CONFIRMED; its store's staff or an admin up to PACKED): its
+    stock comes back, a payment made online is refunded, and a coupon's use is given back, each exactly once."""
     return service.cancel(principal, order_id, body.reason)
 
 

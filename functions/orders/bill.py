@@ -11,6 +11,10 @@ Decisions at the edges:
   start < end it does not; start == end means "no late-night window".
 - Fees apply to the item total only (the tip never lifts a cart over a threshold or the minimum).
 - The tip is checked before the minimum: it is the caller's input, independent of the cart.
+- A coupon (`orders.coupons`, which holds the rounding rule) is one negative `coupon_discount` line right after
+  the item total. The fee thresholds (free delivery, small cart) use the item total before the discount; the
+  minimum order is checked after it (a flat or percent discount lowers what the items cost; free delivery
+  does not). The tip and the other fees are never discounted.
 - `savings` is sum of (mrp - price) * quantity, a line whose mrp is missing or below its price counting as 0
   (a catalog glitch must not show as negative savings). It is shown, never charged: `total` is the sum
   of the `bill` amounts.
@@ -27,6 +31,8 @@ from zoneinfo import ZoneInfo
 
 from blinkit.errors import Problem, Unprocessable
 from blinkit.fees import AMOUNT_FIELDS, DEFAULT_FEES, WINDOW_FIELDS, complete_fees
+from orders import coupons
+from orders.coupons import Coupon
 
 # Amounts and settings ---------------------------------------------------------------------------------
 
@@ -79,11 +85,6 @@ class StoreFees:
         return cls(**{name: getattr(settings, name) for name in AMOUNT_FIELDS},
                    **{name: _clock(getattr(settings, name)) for name in WINDOW_FIELDS})
 
-    def delivery_charge(self, item_total: int) -> int:
-        """The delivery fee an item total pays (strictly below the threshold); what a free_delivery coupon takes
-        off, so `GET /offers` and the bill agree."""
-        return self.delivery_fee if item_total < self.free_delivery_threshold else 0
-
     def is_late_night(self, local_time: time) -> bool:
         """Whether `local_time` (store local time) is inside [late_night_start, late_night_end)."""
         t = local_time.replace(tzinfo=None)  # an aware time cannot be compared with the naive edges
@@ -134,13 +135,14 @@ class BelowMinimum(Problem):
 
 # (code, label) in the order the bill is shown; only charged entries (and always the item total) appear.
 ITEM_TOTAL = ("item_total", "Item total")
+COUPON_DISCOUNT = "coupon_discount"  # labelled after the coupon: "Coupon SAVE50", "Free delivery (FREEDEL)"
 DELIVERY_FEE = ("delivery_fee", "Delivery fee")
 SMALL_CART_FEE = ("small_cart_fee", "Small cart fee")
 HANDLING_FEE = ("handling_fee", "Handling fee")
 LATE_NIGHT_FEE = ("late_night_fee", "Late night fee")
 TIP = ("tip", "Delivery partner tip")
-BILL_ORDER: tuple[str, ...] = tuple(c for c, _ in (ITEM_TOTAL, DELIVERY_FEE, SMALL_CART_FEE, HANDLING_FEE,
-                                                   LATE_NIGHT_FEE, TIP))
+BILL_ORDER: tuple[str, ...] = (ITEM_TOTAL[0], COUPON_DISCOUNT, DELIVERY_FEE[0], SMALL_CART_FEE[0], HANDLING_FEE[0],
+                                LATE_NIGHT_FEE[0], TIP[0])
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,7 @@ class Bill:
     savings: int
     total: int
     late_night: bool = False  # whether the late-night window applied (for logs and tests)
+    coupon: dict[str, Any] | None = None  # `{code, title, kind, discount}` of the coupon applied
 
     def amount(self, code: str) -> int:
         """The amount charged under `code` (0 when not charged)."""
@@ -165,6 +168,7 @@ class Bill:
             "item_total": self.item_total,
             "savings": self.savings,
             "total": self.total,
+            "coupon": None if self.coupon is None else dict(self.coupon),
         }
 
 
@@ -179,11 +183,19 @@ def _price_line(line: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     return priced, max(0, mrp - price) * quantity
 
 
-def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time) -> Bill:
-    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`.
+def delivery_fee(fees: StoreFees, item_total: int) -> int:
+    """The delivery fee due for an item total (before any discount): 0 from the free-delivery threshold on."""
+    return fees.delivery_fee if item_total < fees.free_delivery_threshold else 0
 
-    Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total below the
-    minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before pricing).
+
+def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time,
+                coupon: Coupon | None = None) -> Bill:
+    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`, and `coupon`
+    (already checked by `coupons.check`: this only computes its discount) if given.
+
+    Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total (after an item
+    discount) below the minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before
+    pricing); `coupons.CouponRefused` for a free-delivery coupon when delivery is already free.
     Malformed lines (floats, negatives, quantity < 1) are a programming error: `ValueError`.
     """
     try:
@@ -200,13 +212,17 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
         priced.append(bill_line)
         savings += saved
     item_total = sum(line["line_total"] for line in priced)
-    if item_total < fees.minimum_order:
-        raise BelowMinimum(item_total, fees.minimum_order)
+    delivery = delivery_fee(fees, item_total)
+    discount = 0 if coupon is None else coupons.discount(coupon, priced, delivery)
+    items_payable = item_total - (discount if coupon is not None and coupons.takes_off_items(coupon) else 0)
+    if items_payable < fees.minimum_order:
+        raise BelowMinimum(items_payable, fees.minimum_order)
 
     late_night = fees.is_late_night(local_time)
     charges: list[tuple[tuple[str, str], int]] = [
         (ITEM_TOTAL, item_total),
-        (DELIVERY_FEE, fees.delivery_charge(item_total)),
+        ((COUPON_DISCOUNT, coupons.bill_label(coupon) if coupon else ""), -discount),
+        (DELIVERY_FEE, delivery),
         (SMALL_CART_FEE, fees.small_cart_fee if item_total < fees.small_cart_threshold else 0),
         (HANDLING_FEE, fees.handling_fee),
         (LATE_NIGHT_FEE, fees.late_night_fee if late_night else 0),
@@ -214,9 +230,10 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
     ]
     # The item total always shows; a fee set to 0 by a store (or not due) is left out, not shown as ₹0.
     bill = [{"code": code, "label": label, "amount": amount}
-            for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount > 0]
+            for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount != 0]
     return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
-                total=sum(entry["amount"] for entry in bill), late_night=late_night)
+                total=sum(entry["amount"] for entry in bill), late_night=late_night,
+                coupon=None if coupon is None else coupon.summary(discount))
 
 
 # Store time -------------------------------------------------------------------------------------------

@@ -54,10 +54,14 @@ class CouponRefused(Unprocessable):
 
     reason: ClassVar[str] = "COUPON_NOT_APPLICABLE"  # the saga's failure reason code
 
-    def __init__(self, code: str, words: str, *, coupon_code: str) -> None:
+    def __init__(self, code: str, words: str, *, coupon_code: str, short: int | None = None) -> None:
         self.words = words
         self.coupon_code = coupon_code
-        super().__init__(words, code=code, extra={"coupon_code": coupon_code, "words": words})
+        self.short = short  # coupon-minimum-not-met: paise of in-scope items still to add
+        extra: dict[str, Any] = {"coupon_code": coupon_code, "words": words}
+        if short is not None:
+            extra["short"] = short
+        super().__init__(words, code=code, extra=extra)
 
     def detail_for_order(self) -> dict[str, str]:
         """What a FAILED order keeps as its `reason_detail`."""
@@ -101,7 +105,7 @@ class Coupon:
     description: str = ""
 
     @classmethod
-    def of(cls, record: Any) -> Coupon:
+    def from_record(cls, record: Any) -> Coupon:
         """From a coupon record (the store's model) or a mapping with the same names."""
         get = record.get if isinstance(record, Mapping) else lambda name, default=None: getattr(record, name, default)
         return cls(
@@ -125,8 +129,10 @@ class Coupon:
             used=int(get("used") or 0),
         )
 
-    def refuse(self, code: str, words: str) -> CouponRefused:
-        return CouponRefused(code, words, coupon_code=self.code)
+    of = from_record  # the name the first commit gave it
+
+    def refuse(self, code: str, words: str, *, short: int | None = None) -> CouponRefused:
+        return CouponRefused(code, words, coupon_code=self.code, short=short)
 
     def summary(self, discount: int) -> dict[str, Any]:
         """What a quote, a priced order and an order show: `{code, title, kind, discount}`."""
@@ -181,7 +187,8 @@ def check(coupon: Coupon, *, store_id: str, lines: Sequence[Mapping[str, Any]], 
         raise coupon.refuse(NOT_APPLICABLE, "Not valid on the items in your cart")
     total = in_scope_total(coupon, lines)
     if total < coupon.min_item_total:
-        raise coupon.refuse(MINIMUM_NOT_MET, f"Add {format_rupees(coupon.min_item_total - total)} more")
+        short = coupon.min_item_total - total
+        raise coupon.refuse(MINIMUM_NOT_MET, f"Add {format_rupees(short)} more", short=short)
     return total
 
 

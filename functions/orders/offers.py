@@ -18,7 +18,7 @@ from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from blinkit.security import Principal
-from orders import bill, coupons, service, store, upstream
+from orders import bill, coupons, redemptions, service, store, upstream
 from orders.schemas import KIND_FIELDS, KIND_SPECIFIC, CouponIn, CouponPatch, coupon_conflicts
 from orders.store import CouponRecord
 
@@ -181,14 +181,14 @@ def offers_for(principal: Principal, store_id: str) -> dict[str, Any]:
         raise NotFound("No dark store with this id takes orders now", code="unknown-store")
     now = clock.now()
     listed = [(record, coupon) for record in store.listed_coupons()
-              if _on_offer(coupon := coupons.Coupon.of(record), store_id, now)]
+              if _on_offer(coupon := coupons.Coupon.from_record(record), store_id, now)]
     if not listed:
         return {"store_id": store_id, "offers": []}
     lines = _cart_lines(principal.uid, store_id)
     uses = store.user_uses(principal.uid, [coupon.code for _, coupon in listed])
-    is_first_order = service.is_first_order(principal.uid)
+    is_first_order = redemptions.is_first_order(principal.uid)
     item_total = sum(int(line["price"]) * int(line["quantity"]) for line in lines)
-    delivery_fee = bill.StoreFees.from_store(shop.get("fees")).delivery_charge(item_total)
+    delivery_fee = bill.delivery_fee(bill.StoreFees.from_store(shop.get("fees")), item_total)
     answers = []
     for record, coupon in listed:
         try:

@@ -21,6 +21,12 @@ OrderId = Annotated[str, StringConstraints(pattern=ORDER_ID)]
 Paise = Annotated[int, Field(ge=0)]
 Reason = Annotated[str, StringConstraints(min_length=1, max_length=300)]
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+COUPON_CODE = r"^[A-Za-z0-9]{3,20}$"
+CouponCode = Annotated[str, StringConstraints(pattern=COUPON_CODE)]
+COUPON_CODE_DOC = ("A coupon to apply (3 to 20 letters or digits, any case). One that does not apply is refused "
+                   "with 422 and a reason code (coupon-not-found, coupon-expired, coupon-minimum-not-met, "
+                   "coupon-limit-reached, coupon-not-applicable, coupon-first-order-only) and `words` a client "
+                   "shows as is; it is never silently dropped")
 
 
 class OrderIn(Request):
@@ -30,11 +36,17 @@ class OrderIn(Request):
                             "Checkout: the order's `payment` object opens it)")
     tip: Paise = 0
     instructions: MultiLine[BlankIsAbsent[Annotated[str, StringConstraints(max_length=300)] | None]] = None
+    coupon_code: BlankIsAbsent[CouponCode | None] = Field(
+        None, description=COUPON_CODE_DOC + ". Checkout refuses at once a code that is unknown, inactive, expired "
+                                            "or not yet valid; the rest is decided when the order is priced (FAILED "
+                                            "COUPON_NOT_APPLICABLE) and redeemed (FAILED COUPON_UNAVAILABLE: the "
+                                            "last use went to another order)")
 
 
 class QuoteIn(Request):
     address_id: Annotated[str, StringConstraints(pattern=ADDRESS_ID)]
     tip: Paise = 0
+    coupon_code: BlankIsAbsent[CouponCode | None] = Field(None, description=COUPON_CODE_DOC)
 
 
 class CancelIn(Request):
@@ -87,6 +99,17 @@ class BillEntry(BaseModel):
     amount: int
 
 
+class AppliedCoupon(BaseModel):
+    """The coupon a quote or an order applies, and what it takes off (paise; also the bill's coupon_discount)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    code: str
+    title: str
+    kind: Literal["flat", "percent", "free_delivery"]
+    discount: int = Field(ge=0)
+
+
 class Eta(BaseModel):
     min: int
     max: int
@@ -100,6 +123,7 @@ class QuoteOut(BaseModel):
     total: int
     eta_minutes: Eta
     serviceable: bool
+    coupon: AppliedCoupon | None = Field(None, description="The coupon applied (coupon_code), or null")
 
 
 class HistoryEntry(BaseModel):
@@ -128,6 +152,8 @@ class OrderOut(BaseModel):
     reason_detail: dict[str, Any] | None
     status_history: list[HistoryEntry]
     partner_id: str | None = None
+    coupon_code: str | None = Field(None, description="The coupon the checkout asked for (upper-cased)")
+    coupon: AppliedCoupon | None = Field(None, description="The coupon applied once the order is placed, or null")
     delivery_otp: str | None = Field(None, description="Only for the order's customer: tell it to the rider")
     created_at: str
     updated_at: str
@@ -150,7 +176,6 @@ class OrderPage(BaseModel):
 
 # Coupons (admin) and offers (customers) ---------------------------------------------------------------
 
-COUPON_CODE = r"^[A-Za-z0-9]{3,20}$"
 CATEGORY_ID = rf"^cat_{CROCKFORD}$"
 PRODUCT_ID = rf"^prd_{CROCKFORD}$"
 CouponKind = Literal["flat", "percent", "free_delivery"]
@@ -158,7 +183,7 @@ CouponKind = Literal["flat", "percent", "free_delivery"]
 KIND_FIELDS: dict[str, tuple[str, ...]] = {"flat": ("amount",), "percent": ("percent", "max_discount"),
                                            "free_delivery": ()}
 KIND_SPECIFIC = ("amount", "percent", "max_discount")
-CouponCode = Annotated[str, StringConstraints(pattern=COUPON_CODE), AfterValidator(str.upper)]
+StoredCode = Annotated[CouponCode, AfterValidator(str.upper)]  # a new coupon's code, as it is kept
 Amount = Annotated[int, Field(ge=1, le=10_000_000)]
 Threshold = Annotated[int, Field(ge=0, le=10_000_000)]
 Percent = Annotated[int, Field(ge=1, le=100)]
@@ -216,7 +241,7 @@ def coupon_conflicts(coupon: Mapping[str, Any]) -> list[dict[str, str]]:
 
 
 class CouponIn(Request):
-    code: CouponCode = Field(description="3 to 20 letters and digits; case-insensitive (stored upper-cased), "
+    code: StoredCode = Field(description="3 to 20 letters and digits; case-insensitive (stored upper-cased), "
                                          "unique, never changed")
     title: Title = Field(examples=["₹75 off your first order"])
     description: BlankIsAbsent[Description] = ""
@@ -341,6 +366,16 @@ class PriceOrderIn(Job):
 class CreateOrderIn(Job):
     order_id: OrderId
     priced: dict[str, Any]
+
+
+class RedeemCouponIn(Job):
+    order_id: OrderId
+    user_id: UserId
+    coupon: AppliedCoupon
+
+
+class ReleaseCouponIn(Job):
+    order_id: OrderId
 
 
 class AwaitPaymentIn(Job):

@@ -3,7 +3,8 @@
 Keys (table `OrdersTable`):
     pk = ORDER#<order_id>, sk = ORDER          the order: user_id, store_id, address snapshot, items, bill,
                                                totals, status, version (N), status_history, eta, reason,
-                                               payment (online: what Razorpay Checkout needs)
+                                               payment (online: what Razorpay Checkout needs), coupon_code
+                                               (asked for) and coupon (applied)
     pk = IDEM#<uid>#<sha256(key)>, sk = IDEM   a checkout's Idempotency-Key: order_id and the body's hash
 GSIs (sparse: only orders carry their attributes, projected ALL):
     ByUser   (user_id, created_at)    the caller's orders, newest first
@@ -38,7 +39,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from blinkit.attributes import TimestampAttribute
-from blinkit.dynamodb import condition_failed_at, connection, page, save_if, update_if
+from blinkit.dynamodb import condition_failed_at, connection, failed_conditions, page, save_if, update_if
 from blinkit.settings import get_settings
 
 ORDER = "ORDER"
@@ -134,6 +135,8 @@ class OrderRecord(Model):
     reason = UnicodeAttribute(null=True)
     reason_detail = JSONAttribute(null=True)
     correlation_id = UnicodeAttribute(null=True)
+    coupon_code = UnicodeAttribute(null=True)  # asked for at checkout (upper-cased)
+    coupon = JSONAttribute(null=True)  # applied, once PLACED: {code, title, kind, discount}
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -353,16 +356,104 @@ def user_uses(uid: str, codes: list[str]) -> dict[str, int]:
     return {record.pk.split("#", 2)[1]: int(record.used or 0) for record in CouponUseRecord.batch_get(keys)}
 
 
-def first_order_claim(uid: str) -> FirstOrderClaim | None:
+# Coupon redemptions ------------------------------------------------------------------------------------
+
+REDEEMED, RELEASED = "redeemed", "released"
+
+
+def user_used(code: str, uid: str) -> int:
+    """How many times `uid` has used the coupon (redeemed and not released)."""
     try:
-        return FirstOrderClaim.get(first_pk(uid), consistent_read=True)
+        return int(CouponUseRecord.get(use_pk(code, uid), consistent_read=True).used or 0)
+    except CouponUseRecord.DoesNotExist:
+        return 0
+
+
+def has_first_claim(uid: str, *, other_than: str | None = None) -> bool:
+    """Whether a first-order claim of `uid` exists for an order other than `other_than`."""
+    try:
+        claim = FirstOrderClaim.get(first_pk(uid), consistent_read=True)
     except FirstOrderClaim.DoesNotExist:
+        return False
+    return claim.order_id != other_than
+
+
+def has_order_in(uid: str, statuses: tuple[str, ...], *, other_than: str | None = None) -> bool:
+    """Whether `uid` has an order in one of `statuses` other than `other_than` (stops at the first found)."""
+    query = OrderRecord.by_user.query(uid, filter_condition=OrderRecord.status.is_in(*statuses))
+    return any(order.order_id != other_than for order in query)
+
+
+def get_redemption(order_id: str) -> RedemptionRecord | None:
+    try:
+        return RedemptionRecord.get(redeem_pk(order_id), consistent_read=True)
+    except RedemptionRecord.DoesNotExist:
         return None
 
 
-def has_order_in(uid: str, statuses: tuple[str, ...]) -> bool:
-    """Whether the user has any order in one of `statuses` (the ByUser index, newest first, stopping at the first
-    match)."""
-    matches = OrderRecord.by_user.query(uid, scan_index_forward=False,
-                                        filter_condition=OrderRecord.status.is_in(*statuses))
-    return next(iter(matches), None) is not None
+class CouponTaken(Exception):
+    """The redemption's conditional write failed: `which` of the coupon's limits stood in the way
+    (`coupon`: inactive, gone or fully redeemed; `user`: the user's limit; `first`: a first order is claimed)."""
+
+    def __init__(self, which: str) -> None:
+        self.which = which
+        super().__init__(which)
+
+
+def redeem(*, order_id: str, uid: str, code: str, discount: int, per_user_limit: int | None,
+           first_order_only: bool, now: datetime) -> RedemptionRecord:
+    """Count one use of the coupon for the order, all or nothing, in ONE transaction:
+    put the order's redemption (once per order); the coupon's `used + 1` if it is active and below its total
+    limit; the user's `used + 1` if below `per_user_limit`; the user's first-order claim if the coupon is for
+    first orders only. A retry for the same order answers the redemption it made. Raises `CouponTaken`."""
+    redemption = RedemptionRecord(pk=redeem_pk(order_id), code=code, user_id=uid, state=REDEEMED,
+                                  first_order=first_order_only, discount=discount, created_at=now, updated_at=now)
+    coupon_ok = (CouponRecord.is_active == True) & (  # noqa: E712 (a pynamodb condition, not a comparison)
+        CouponRecord.total_limit.does_not_exist() | (CouponRecord.used < CouponRecord.total_limit))
+    use_ok = None if per_user_limit is None else (
+        CouponUseRecord.used.does_not_exist() | (CouponUseRecord.used < per_user_limit))
+    # Sending order (blinkit.dynamodb): puts (the redemption, then the claim), then updates (coupon, use).
+    positions = ["redemption", *(["first"] if first_order_only else []), "coupon", "user"]
+    try:
+        with TransactWrite(connection=connection()) as tx:
+            tx.save(redemption, condition=RedemptionRecord.pk.does_not_exist())
+            if first_order_only:
+                tx.save(FirstOrderClaim(pk=first_pk(uid), order_id=order_id),
+                        condition=FirstOrderClaim.pk.does_not_exist())
+            tx.update(CouponRecord(pk=coupon_pk(code)), actions=[CouponRecord.used.add(1)], condition=coupon_ok)
+            tx.update(CouponUseRecord(pk=use_pk(code, uid)), actions=[CouponUseRecord.used.add(1)],
+                      condition=use_ok)
+    except TransactWriteError as exc:
+        failed = [positions[i] for i in failed_conditions(exc) if i < len(positions)]
+        if not failed:
+            raise
+        if "redemption" in failed:  # this order redeemed already (a retry): answer that redemption
+            existing = get_redemption(order_id)
+            if existing is not None:
+                return existing
+        raise CouponTaken(next(which for which in ("coupon", "user", "first") if which in failed)) from None
+    return redemption
+
+
+def release(order_id: str, now: datetime) -> bool:
+    """Give the order's use back, once: the redemption redeemed → released, the coupon's and the user's `used`
+    - 1 and the first-order claim deleted, in ONE transaction conditional on the redemption still being
+    redeemed. False (nothing changed) when the order has no redemption or it was released already."""
+    redemption = get_redemption(order_id)
+    if redemption is None or redemption.state != REDEEMED:
+        return False
+    code, uid = redemption.code, redemption.user_id
+    try:
+        with TransactWrite(connection=connection()) as tx:  # deletes, then updates: the redemption is 0 or 1
+            if redemption.first_order:
+                tx.delete(FirstOrderClaim(pk=first_pk(uid)),
+                          condition=(FirstOrderClaim.order_id == order_id) | FirstOrderClaim.pk.does_not_exist())
+            tx.update(redemption, actions=[RedemptionRecord.state.set(RELEASED), RedemptionRecord.updated_at.set(now)],
+                      condition=RedemptionRecord.state == REDEEMED)
+            tx.update(CouponRecord(pk=coupon_pk(code)), actions=[CouponRecord.used.add(-1)])
+            tx.update(CouponUseRecord(pk=use_pk(code, uid)), actions=[CouponUseRecord.used.add(-1)])
+    except TransactWriteError as exc:
+        if condition_failed_at(exc, 1 if redemption.first_order else 0):
+            return False  # released by a concurrent run
+        raise
+    return True

@@ -87,6 +87,8 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("ReserveStockFunction", "ok"),
     ("ReleaseStockFunction", "ok"),
     ("CreateOrderFunction", "ok"),
+    ("RedeemCouponFunction", "error:CouponUnavailable"),  # a code no coupon has: nothing is counted
+    ("ReleaseCouponFunction", "ok"),  # the demo order redeemed no coupon: nothing to give back
     ("OrdersCancelFunction", 200),
     ("MarkOrderFailedFunction", "ok"),
     ("OrdersSetStatusFunction", 200),

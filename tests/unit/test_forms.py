@@ -212,7 +212,7 @@ def test_every_optional_free_text_field_takes_blank_as_absent_or_is_listed_with_
         "products.StorePatch.timezone", "products.CategoryIn.image", "products.CategoryPatch.image",
         "products.ProductIn.description", "products.ProductPatch.description", "orders.OrderIn.instructions",
         "orders.CancelIn.reason", "notifications.CustomIn.deep_link", "orders.CouponIn.description",
-        "orders.CouponPatch.description",
+        "orders.CouponPatch.description", "orders.OrderIn.coupon_code", "orders.QuoteIn.coupon_code",
     ])
 
 

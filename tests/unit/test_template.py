@@ -66,6 +66,8 @@ JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
                     "PriceOrderFunction": "orders.schemas:PriceOrderIn",
                     "CreateOrderFunction": "orders.schemas:CreateOrderIn",
                     "MarkOrderFailedFunction": "orders.schemas:MarkOrderFailedIn",
+                    "RedeemCouponFunction": "orders.schemas:RedeemCouponIn",
+                    "ReleaseCouponFunction": "orders.schemas:ReleaseCouponIn",
                     "CreatePaymentFunction": "payments.schemas:CreatePaymentIn"}
 # Routes that read their raw body themselves (no body model): their sample's body must parse as this model.
 RAW_BODY_MODELS = {"POST /payments/webhook": "payments.schemas:WebhookEvent"}

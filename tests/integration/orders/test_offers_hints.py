@@ -144,6 +144,19 @@ def test_the_discount_is_what_the_rule_gives_for_each_kind(api: Any, admin: User
         False, "coupon-not-applicable", "Delivery is already free", None)
 
 
+def test_a_category_scoped_offer_counts_only_its_categorys_lines(api: Any, admin: User, customer: User, shop: Any,
+                                                                 priced: dict[str, Any]) -> None:
+    dairy = api.get(f"/products/{shop.pid(0)}").json()["category_id"]  # the shop's six products share one
+    coupon(api, admin, "DAIRY20", amount=2000, min_item_total=9900, category_ids=[dairy])
+    add(api, customer, shop.store_id, priced["product_id"])  # ₹137, of another category
+    assert hint(offers(api, customer, shop.store_id)[0]) == (
+        False, "coupon-not-applicable", "Not valid on the items in your cart", None)
+    add(api, customer, shop.store_id, shop.pid(0), 2)  # ₹40 of the category: ₹59 short of its ₹99
+    assert hint(offers(api, customer, shop.store_id)[0]) == (False, "coupon-minimum-not-met", "Add ₹59 more", None)
+    add(api, customer, shop.store_id, shop.pid(5), 1)  # + ₹70: ₹110 of the category
+    assert hint(offers(api, customer, shop.store_id)[0]) == (True, None, None, 2000)
+
+
 def test_first_order_offers_say_so_once_an_order_is_placed(api: Any, project_stack: Any, admin: User,
                                                           customer: User, other_customer: User, shop: Any) -> None:
     coupon(api, admin, "WELCOME75", amount=7500, min_item_total=4900, first_order_only=True)

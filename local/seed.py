@@ -183,7 +183,7 @@ def demo_coupons(now: datetime) -> list[dict[str, Any]]:
     window = {"valid_from": iso(since), "valid_until": iso(since + timedelta(days=DEMO_COUPON_DAYS))}
     return [
         {"code": "WELCOME75", "title": "₹75 off your first order", "kind": "flat", "amount": 7500,
-         "min_item_total": 19900, "first_order_only": True, "per_user_limit": 1,
+         "min_item_total": 19900, "first_order_only": True,  # once per user by itself: a first order is one
          "description": "For new customers: ₹75 off a first order of ₹199 or more", **window},
         {"code": "SAVE10", "title": "10% off up to ₹100", "kind": "percent", "percent": 10, "max_discount": 10000,
          "min_item_total": 49900, "description": "10% off orders of ₹499 or more, up to ₹100", **window},

@@ -19,7 +19,7 @@ from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
 from blinkit.security import Principal
 from orders import bill, coupons, redemptions, service, store, upstream
-from orders.schemas import KIND_FIELDS, KIND_SPECIFIC, CouponIn, CouponPatch, coupon_conflicts
+from orders.schemas import KIND_FIELDS, KIND_SPECIFIC, CouponIn, CouponPatch, CouponTerms, coupon_conflicts
 from orders.store import CouponRecord
 
 # An empty cart qualifies for nothing: this is what the offer says instead of a coupon's refusal.
@@ -212,8 +212,7 @@ def _offer(record: CouponRecord, refused: coupons.CouponRefused | None, *, short
     """An offer that does not qualify (yet): the coupon's refusal, or the empty cart's when `refused` is None.
     `short` is what the cart lacks of the coupon's minimum (for the order of the list only)."""
     values = coupon_values(record)
-    shown = {name: values[name] for name in ("code", "title", "description", "kind", "amount", "percent",
-                                             "max_discount", "min_item_total", "valid_until")}
+    shown = {name: values[name] for name in CouponTerms.model_fields}
     reason, words = (CART_EMPTY, CART_EMPTY_WORDS) if refused is None else (refused.code, refused.words)
     return {**shown, "qualifies": False, "reason": reason, "words": words, "discount": None, "_short": short}
 

@@ -295,17 +295,22 @@ class CouponPatch(Request):
         return value
 
 
-class CouponOut(BaseModel):
+class CouponTerms(BaseModel):
+    """What a coupon gives and asks, as admins and customers both see it."""
+
     code: str
     title: str
     description: str
     kind: str
-    amount: int | None
-    percent: int | None
-    max_discount: int | None
-    min_item_total: int
+    amount: int | None = Field(description="paise off (flat)")
+    percent: int | None = Field(description="percent off (percent)")
+    max_discount: int | None = Field(description="the most a percent coupon takes off, paise")
+    min_item_total: int = Field(description="the in-scope item total it needs, paise")
+    valid_until: str | None = Field(description="until when (exclusive); null: no end")
+
+
+class CouponOut(CouponTerms):
     valid_from: str
-    valid_until: str | None
     first_order_only: bool
     per_user_limit: int | None
     total_limit: int | None
@@ -324,16 +329,7 @@ class CouponPage(BaseModel):
     next_cursor: str | None
 
 
-class OfferOut(BaseModel):
-    code: str
-    title: str
-    description: str
-    kind: str
-    amount: int | None
-    percent: int | None
-    max_discount: int | None
-    min_item_total: int
-    valid_until: str | None
+class OfferOut(CouponTerms):
     qualifies: bool = Field(description="Whether the caller's cart gets it now")
     reason: str | None = Field(description="Why not: a coupon refusal code (`coupon-minimum-not-met`, ...), or "
                                            "`cart-empty`")

@@ -7,7 +7,9 @@
   state machine retries it).
   With a `coupon_code` on the order, the coupon is checked as the quote checks it (`redemptions.checked`) and
   applied: the output carries `coupon {code, title, kind, discount}` (null without one) and the discounted
-  bill; a refusal is `CouponNotApplicable` (`COUPON_NOT_APPLICABLE`, its message `{code, words}`).
+  bill; a refusal is `CouponNotApplicable` (`COUPON_NOT_APPLICABLE`, its message `{code, words}`), except the
+  refusals that say the uses are taken (limits, first order) or the coupon is gone (switched off since the
+  checkout was accepted): `CouponUnavailable`, as RedeemCoupon's.
 - `RedeemCoupon {order_id, user_id, coupon}` (only when the priced order has a coupon): counts the use in one
   conditional transaction (`redemptions.redeem`); `CouponUnavailable` (`COUPON_UNAVAILABLE`, `{code, words}`)
   when the coupon's limit, the user's or the first order went to another order. A retry answers the same.
@@ -84,10 +86,12 @@ class CouponNotApplicable(Exception):
 
 
 class CouponUnavailable(Exception):
-    """The coupon's use went to another order between pricing and redemption; JSON `{code, words}`."""
+    """The coupon's uses are taken (its total limit, the user's, the first order) or it was switched off since
+    the checkout was accepted: found by PriceOrder's check or by RedeemCoupon's conditional write, whichever
+    comes first (the same reason either way); JSON `{coupon_code, code, words}`."""
 
-    def __init__(self, taken: redemptions.CouponUnavailable) -> None:
-        super().__init__(json.dumps(taken.detail()))
+    def __init__(self, detail: dict[str, str], coupon_code: str) -> None:
+        super().__init__(json.dumps({"coupon_code": coupon_code, **detail}))
 
 
 class OrderNotFound(Exception):
@@ -122,6 +126,8 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                                      lines=request.cart.lines, now=clock.now(), order_id=order.order_id)
         return price(shop, address, request.cart.lines, int(order.tip or 0), coupon)
     except CouponRefused as refused:  # also the bill's "Delivery is already free"
+        if refused.code in redemptions.TAKEN_CODES:
+            raise CouponUnavailable(refused.detail_for_order(), refused.coupon_code) from None
         raise CouponNotApplicable(refused) from None
 
 
@@ -130,7 +136,7 @@ def redeem_coupon(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     try:
         return redemptions.redeem(request.order_id, request.user_id, request.coupon.code, request.coupon.discount)
     except redemptions.CouponUnavailable as taken:
-        raise CouponUnavailable(taken) from None
+        raise CouponUnavailable({"code": taken.code, "words": taken.words}, taken.coupon_code) from None
 
 
 def release_coupon(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

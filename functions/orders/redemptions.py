@@ -29,6 +29,9 @@ ORDERED = tuple(s.value for s in (Status.PLACED, Status.CONFIRMED, Status.PACKED
 # and words the quote would now answer.
 TAKEN = {"coupon": (coupons.LIMIT_REACHED, "Fully redeemed"), "user": (coupons.LIMIT_REACHED, "Already used"),
          "first": (coupons.FIRST_ORDER_ONLY, "For your first order only")}
+# The refusals that mean "taken" (or switched off after the checkout was accepted) when the saga meets them:
+# COUPON_UNAVAILABLE whether PriceOrder's check or RedeemCoupon's conditional write finds them first.
+TAKEN_CODES = frozenset({coupons.LIMIT_REACHED, coupons.FIRST_ORDER_ONLY, coupons.NOT_FOUND})
 
 
 def find(code: str) -> Coupon:

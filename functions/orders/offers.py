@@ -11,6 +11,7 @@ them. Which coupons are listed and in what order: docs/decisions.md.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -159,13 +160,23 @@ def _on_offer(coupon: coupons.Coupon, store_id: str, now: datetime) -> bool:
     return coupon.total_limit is None or coupon.used < coupon.total_limit
 
 
+def _refused_cart_store(failed: upstream.JobFailed) -> str | None:
+    """The store of a cart LoadCart refused (its refusals name it in JSON), when it says."""
+    try:
+        detail = json.loads(failed.message)
+    except ValueError:
+        return None
+    return detail.get("store_id") if isinstance(detail, dict) else None
+
+
 def _cart_lines(uid: str, store_id: str) -> list[dict[str, Any]]:
     """The caller's cart lines at `store_id` as LoadCart prices them (the quote's); [] for an empty cart or a
-    cart at another store. A cart the quote would refuse is refused the same way."""
+    cart at another store (whatever LoadCart thinks of it). A cart at this store that the quote would refuse is
+    refused the same way."""
     try:
         cart = upstream.load_cart(uid)
     except upstream.JobFailed as exc:
-        if exc.error_type == "CartEmpty":
+        if exc.error_type == "CartEmpty" or _refused_cart_store(exc) not in (None, store_id):
             return []
         refusal = service.cart_refusal(exc)
         if refusal is None:

@@ -192,6 +192,11 @@ Title = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 Description = Annotated[str, StringConstraints(max_length=300)]
 
 
+# A coupon's dates are this century's: beyond them a timestamp is a typo (and year 1 or 9999 with an offset is
+# not even a UTC instant Python can hold).
+EARLIEST, LATEST = "2000-01-01T00:00:00.000Z", "2100-01-01T00:00:00.000Z"
+
+
 def _instant(value: str) -> str:
     """An ISO-8601 timestamp with an offset, stored and answered as `blinkit.clock` writes every timestamp."""
     try:
@@ -201,7 +206,14 @@ def _instant(value: str) -> str:
                                   {"example": clock.EXAMPLE}) from None
     if moment.tzinfo is None:
         raise PydanticCustomError("timezone_aware", "needs a UTC offset (Z or +05:30)")
-    return clock.iso(moment)
+    try:
+        stamp = clock.iso(moment)
+    except OverflowError:
+        stamp = ""  # before year 1 or after 9999 in UTC: out of range below
+    if not EARLIEST <= stamp < LATEST:
+        raise PydanticCustomError("datetime_range", "must be from {earliest} and before {latest}",
+                                  {"earliest": EARLIEST, "latest": LATEST})
+    return stamp
 
 
 Instant = Annotated[str, StringConstraints(min_length=10, max_length=40), AfterValidator(_instant),

@@ -42,6 +42,11 @@ def test_timestamps_are_stored_in_the_one_format_and_need_an_offset() -> None:
     assert refused(CouponIn, {**FLAT, "valid_from": "2026-12-05T10:00:00"}) == {"valid_from": "timezone_aware"}
     assert refused(CouponIn, {**FLAT, "valid_until": "next tuesday"}) == {"valid_until": "datetime_format"}
     assert refused(CouponIn, {**FLAT, "valid_until": 1796000000}) == {"valid_until": "string_type"}
+    for out_of_range in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+05:00", "1999-12-31T23:59:59Z",
+                         "2100-01-01T00:00:00Z"):
+        assert refused(CouponIn, {**FLAT, "valid_until": out_of_range}) == {"valid_until": "datetime_range"}
+    assert CouponIn.model_validate({**FLAT, "valid_from": "2000-01-01T05:30:00+05:30"}).valid_from == \
+        "2000-01-01T00:00:00.000Z"
 
 
 @pytest.mark.parametrize(("body", "field", "error"), [

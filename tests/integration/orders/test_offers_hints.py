@@ -231,6 +231,8 @@ def test_a_cart_the_quote_refuses_is_refused_the_same_way(api: Any, admin: User,
     problem = assert_problem(api.get("/offers", query=f"store_id={shop.store_id}", token=customer.session_token),
                              422, "above-max-per-order")
     assert [e["product_id"] for e in problem["errors"]] == [shop.pid(0)]
+    # At another store that cart is no cart: the offers there answer as for an empty one.
+    assert hint(offers(api, customer, shop.other_store_id)[0]) == (False, "cart-empty", "Add items to your cart", None)
 
 
 def test_who_may_ask_and_what_they_must_send(api: Any, firebase: Any, admin: User, customer: User,

@@ -337,14 +337,6 @@ def deactivate_coupon(record: CouponRecord, now: datetime) -> bool:
     return update_if(record, actions, CouponRecord.is_active == True)  # noqa: E712 (a DynamoDB condition)
 
 
-def coupons_page(active: bool | None, limit: int, start: dict[str, Any] | None
-                 ) -> tuple[list[CouponRecord], dict[str, Any] | None]:
-    """One page of every coupon by code, only the active (or inactive) ones when `active` says so."""
-    condition = None if active is None else CouponRecord.is_active == active
-    return page(CouponRecord.by_listed.query(LISTED, filter_condition=condition, limit=limit,
-                                             last_evaluated_key=start))
-
-
 def listed_coupons() -> list[CouponRecord]:
     """Every coupon, by code (dozens: one query, a page or two)."""
     return list(CouponRecord.by_listed.query(LISTED))

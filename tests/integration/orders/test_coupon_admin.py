@@ -212,6 +212,8 @@ def test_the_list_pages_by_code_and_filters_on_active(api: Any, admin: User) -> 
     assert [c["code"] for c in active["coupons"]] == ["ALPHA1", "CHARLIE3", "DELTA4", "ECHO5"]
     inactive = api.get("/admin/coupons", query="active=false", token=admin.session_token).json()
     assert [(c["code"], c["used"]) for c in inactive["coupons"]] == [("BRAVO2", 0)]
+    one = api.get("/admin/coupons", query="active=false&limit=1", token=admin.session_token).json()
+    assert [c["code"] for c in one["coupons"]] == ["BRAVO2"] and one["next_cursor"] is None  # full, and the last
     first = api.get("/admin/coupons", query="active=true&limit=1", token=admin.session_token).json()
     assert_problem(api.get("/admin/coupons", query=f"active=false&cursor={first['next_cursor']}",
                            token=admin.session_token), 400, "invalid-cursor")  # another list's cursor

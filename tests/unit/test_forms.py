@@ -207,6 +207,8 @@ def test_every_optional_free_text_field_takes_blank_as_absent_or_is_listed_with_
         "products.StorePatch.timezone", "products.CategoryIn.image", "products.CategoryPatch.image",
         "products.ProductIn.description", "products.ProductPatch.description", "orders.OrderIn.instructions",
         "orders.CancelIn.reason", "notifications.CustomIn.deep_link",
+        # A code a person types into the checkout's coupon box: an empty box is no coupon.
+        "orders.OrderIn.coupon_code", "orders.QuoteIn.coupon_code",
     ])
 
 

@@ -211,8 +211,11 @@ def test_every_optional_free_text_field_takes_blank_as_absent_or_is_listed_with_
         "auth.AddressPatch.line2", "auth.AddressPatch.landmark", "products.StoreIn.timezone",
         "products.StorePatch.timezone", "products.CategoryIn.image", "products.CategoryPatch.image",
         "products.ProductIn.description", "products.ProductPatch.description", "orders.OrderIn.instructions",
-        "orders.CancelIn.reason", "notifications.CustomIn.deep_link", "orders.CouponIn.description",
-        "orders.CouponPatch.description", "orders.OrderIn.coupon_code", "orders.QuoteIn.coupon_code",
+        "orders.CancelIn.reason", "notifications.CustomIn.deep_link",
+        # An admin's coupon description: a blank one is none.
+        "orders.CouponIn.description", "orders.CouponPatch.description",
+        # A code a person types into the checkout's coupon box: an empty box is no coupon.
+        "orders.OrderIn.coupon_code", "orders.QuoteIn.coupon_code",
     ])
 
 

@@ -674,6 +674,29 @@ def test_saga_catches_name_exception_classes_and_compensations_retry_harder() ->
     assert {c["Next"] for c in states["ReleaseStock"]["Catch"]} == {"CompensationFailed"}
 
 
+def test_every_failure_after_a_coupon_is_redeemed_gives_it_back_before_the_stock() -> None:
+    states = saga_definition()["States"]
+    has_coupon = states["HasCoupon"]
+    assert has_coupon["Type"] == "Choice" and has_coupon["Choices"][0]["Next"] == "RedeemCoupon"
+    assert states["PriceOrder"]["Next"] == "HasCoupon" and has_coupon["Default"] == "PaymentMethod"
+    assert states["RedeemCoupon"]["Next"] == "PaymentMethod"
+    # RedeemCoupon's refusal has nothing to give back; anything else it raises might follow a committed write.
+    assert {tuple(c["ErrorEquals"]): c["Next"] for c in states["RedeemCoupon"]["Catch"]} == {
+        ("CouponUnavailable",): "ReleaseStock", ("States.ALL",): "ReleaseCoupon"}
+    after = ("CreatePayment", "AwaitPayment", "WaitForPayment", "ClosePayment", "CreateOrder")
+    for name in after:
+        exits = {c["Next"] for c in states[name]["Catch"]}
+        assert exits <= {"CouponToRelease", "ClosePayment"} and exits, (name, exits)
+    assert states["ClosePayment"]["Next"] == "CouponToRelease"
+    release = states["CouponToRelease"]
+    assert (release["Choices"][0]["Next"], release["Default"]) == ("ReleaseCoupon", "ReleaseStock")
+    assert release["Choices"][0] == {**has_coupon["Choices"][0], "Next": "ReleaseCoupon"}  # the same test
+    assert states["ReleaseCoupon"]["Next"] == "ReleaseStock"
+    assert {c["Next"] for c in states["ReleaseCoupon"]["Catch"]} == {"CompensationFailed"}
+    forward = max(r["MaxAttempts"] for r in states["RedeemCoupon"]["Retry"])
+    assert max(r["MaxAttempts"] for r in states["ReleaseCoupon"]["Retry"]) > forward
+
+
 def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:
     queue = template().resources["NotificationsQueue"]["Properties"]
     dlq = queue["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]

@@ -25,20 +25,26 @@ _patched = False
 
 
 def serialize_dynamodb_writes() -> None:
-    """Idempotent: patch moto's DynamoDB backend once per process."""
+    """Idempotent: patch moto's DynamoDB backend and its response handler once per process."""
     global _patched
     if _patched:
         return
     from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.responses import DynamoHandler
 
-    for name in _WRITES:
-        original = getattr(DynamoDBBackend, name, None)
-        if original is None:
-            continue
+    # The response layer too: its update_item serialises the item the backend handed back (`item.to_json()`)
+    # after the backend call returned, while another thread's update may be changing that same item in place
+    # ("dictionary changed size during iteration": seen with a payment webhook racing the saga). The lock is
+    # re-entrant, so the backend call inside a locked handler call takes it again freely.
+    for cls in (DynamoDBBackend, DynamoHandler):
+        for name in _WRITES:
+            original = getattr(cls, name, None)
+            if original is None:
+                continue
 
-        def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with _lock:
-                return __original(self, *args, **kwargs)
+            def locked(self: Any, *args: Any, __original: Any = original, **kwargs: Any) -> Any:
+                with _lock:
+                    return __original(self, *args, **kwargs)
 
-        setattr(DynamoDBBackend, name, functools.wraps(original)(locked))
+            setattr(cls, name, functools.wraps(original)(locked))
     _patched = True

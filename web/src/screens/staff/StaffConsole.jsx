@@ -204,7 +204,7 @@ function StockLine({ storeId, item }) {
       <span>{item.name || item.product_id} <span class="hint">({available} left)</span></span>
       <form class="row" onSubmit={save.run}>
         <label for={id} class="visually-hidden">Stock of {item.name || item.product_id}</label>
-        <input id={id} type="number" min="0" inputmode="numeric" class="stock-input" value={value}
+        <input id={id} type="number" inputmode="numeric" class="stock-input" value={value}
           onInput={(e) => setValue(e.currentTarget.value)} />
         <button type="submit" class="secondary" disabled={save.busy}>{save.busy ? "Saving…" : "Set"}</button>
       </form>

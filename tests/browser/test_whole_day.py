@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect
 from local.demo import HOME
 from local.seed import demo_user
 from tests.browser.app import Console, choose_place, phone_page, sign_in
+from tests.browser.test_accessibility import low_contrast
 
 pytestmark = pytest.mark.browser
 
@@ -114,6 +115,7 @@ def test_the_whole_day(people: dict[str, tuple[Page, Console]], server):
     second = rider_marker(customer)
     assert second != first
     expect(customer.locator(".tracking .eta")).to_contain_text("Arriving in about")
+    assert low_contrast(customer) == [] and low_contrast(rider) == []  # the map and the rider on a delivery
     expect(rider.get_by_role("button", name="Drive to the customer")).to_be_enabled(timeout=30_000)
     expect(rider.get_by_text("GPS fix 9 of 9 sent")).to_be_visible()
     expect(customer.locator("svg.map polyline.map-path")).to_be_visible()

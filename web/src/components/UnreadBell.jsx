@@ -24,7 +24,9 @@ export function UnreadBell() {
     : count.error ? "Notifications (count unavailable)" : `Notifications, ${shown} unread`;
   return (
     <a class="bell" href="#/notifications" aria-label={label} title={count.error ? count.error.message : undefined}>
-      <span aria-hidden="true">Inbox</span>
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20">
+        <path d="M12 22a2.5 2.5 0 0 0 2.5-2.5h-5A2.5 2.5 0 0 0 12 22zm7-6V11a7 7 0 0 0-5.5-6.84V3.5a1.5 1.5 0 0 0-3 0v.66A7 7 0 0 0 5 11v5l-2 2v1h18v-1z" />
+      </svg>
       <span class="badge" aria-hidden="true">{count.data ? shown : "…"}</span>
     </a>
   );

@@ -74,6 +74,7 @@ def test_a_customer_signs_in_chooses_a_place_and_adds_to_the_cart_with_the_keybo
     tab_to(page, "Code")
     page.keyboard.type(otp_code(server["emulator_host"], "+91" + phone))
     page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Near Koramangala")).to_be_visible()  # signed in: Tab from here on
     tab_to(page, "Near Koramangala")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Delivering to")).to_be_visible()

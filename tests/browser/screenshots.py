@@ -15,6 +15,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from local.demo import HOME, SEARCH_TERM
 from tests.browser.app import choose_place, launch, open_first_store_all_day, otp_code, phone_page
+from tests.browser.screenshots_ops import capture_ops
 from tests.plugins.local_server import local_server
 
 # The screens, in the order of the journey: (file name, what it shows). The README's table follows it.
@@ -27,6 +28,11 @@ SCREENS = (
     ("checkout.png", "Address, tip and the bill"),
     ("order.png", "Order status as a timeline"),
     ("orders.png", "Order history"),
+    # web-ops: store staff, rider, live tracking, notifications (tests/browser/screenshots_ops.py)
+    ("staff.png", "Store console: the queue, confirm and pack, low stock"),
+    ("rider.png", "Rider: the assignment, pickup, drive, deliver with the code"),
+    ("tracking.png", "Live tracking: the rider on a map drawn from coordinates"),
+    ("notifications.png", "Notifications inbox, unread count in the header"),
 )
 
 
@@ -92,6 +98,7 @@ def main(argv: list[str]) -> int:
             try:
                 with phone_page(browser, server["api"]) as (page, console):
                     shots = capture(page, out, server["emulator_host"])
+                    shots += capture_ops(browser, server, page, out)
                     if console.errors:
                         print(f"console errors: {console.errors}", file=sys.stderr)
                         return 1

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from local.demo import HOME
-from tests.browser.app import choose_place, fresh_phone, otp_code, sign_in
+from tests.browser.app import Console, choose_place, fresh_phone, otp_code, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -74,6 +74,7 @@ def test_a_customer_signs_in_chooses_a_place_and_adds_to_the_cart_with_the_keybo
     tab_to(page, "Code")
     page.keyboard.type(otp_code(server["emulator_host"], "+91" + phone))
     page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Near Koramangala")).to_be_visible()  # signed in: Tab from here on
     tab_to(page, "Near Koramangala")
     page.keyboard.press("Enter")
     expect(page.get_by_text("Delivering to")).to_be_visible()
@@ -113,4 +114,32 @@ def test_text_passes_wcag_aa_contrast_on_every_screen(page: Page, server):
     page.get_by_role("button", name="Place order").click()
     expect(page.locator(".status-now")).to_have_text("Order placed", timeout=30_000)
     screens["order"] = low_contrast(page)
+    assert {name: found for name, found in screens.items() if found} == {}
+
+
+# web-ops: the store console, the rider's screen and the inbox (the tracking map: test_whole_day checks it live).
+def test_the_ops_screens_pass_wcag_aa_contrast_and_staff_confirm_with_the_keyboard_only(
+        person: tuple[Page, Console], server):
+    from tests.browser.test_ops import placed_order
+    from tests.browser.test_whole_day import demo_phone
+
+    page, console = person
+    console.expect_failed_load(404, "/delivery/partners/me/assignment")  # the rider has nothing assigned
+    order = placed_order(server, "cod")
+    sign_in(page, server["emulator_host"], demo_phone("staff"))
+    expect(page.get_by_role("heading", name="Store console")).to_be_visible()
+    tab_to(page, f"Open order {order['order_id']}", presses=200)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Confirm order")).to_be_visible()
+    screens = {"store console": low_contrast(page)}
+    tab_to(page, "Confirm order", presses=40)
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice")).to_have_text(f"Order {order['order_id'][-6:]} is confirmed.")
+    page.goto("/#/notifications")
+    expect(page.get_by_role("heading", name="Notifications")).to_be_visible()
+    screens["notifications"] = low_contrast(page)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, server["emulator_host"], demo_phone("partner"), open_app=False)
+    expect(page.locator(".rider-status")).to_be_visible()
+    screens["rider"] = low_contrast(page)
     assert {name: found for name, found in screens.items() if found} == {}

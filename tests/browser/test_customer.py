@@ -162,6 +162,7 @@ def test_a_customer_signs_in_searches_with_a_typo_fills_the_cart_and_orders_cash
 def test_an_ended_session_goes_back_to_sign_in_and_keeps_the_cart(person: tuple[Page, Console], server):
     page, console = person
     console.expect_failed_load(401, "/cart")
+    console.expect_failed_load(401, "/notifications/unread-count")  # the header's unread count asks too
     phone = sign_in(page, server["emulator_host"])
     choose_place(page)
     card = page.locator("article.product").filter(has_not_text="Out of stock").first

@@ -15,6 +15,10 @@ import { Checkout } from "./screens/Checkout.jsx";
 import { Home } from "./screens/Home.jsx";
 import { OrderHistory, OrderStatus } from "./screens/Orders.jsx";
 import { SignIn } from "./screens/SignIn.jsx";
+// web-ops: store staff, rider, notifications
+import { Inbox } from "./screens/notifications/Inbox.jsx";
+import { Rider } from "./screens/rider/Rider.jsx";
+import { StaffConsole } from "./screens/staff/StaffConsole.jsx";
 import { saved } from "./storage.js";
 
 // Adding a screen: a route here and a case in Screen below.
@@ -25,6 +29,10 @@ const ROUTES = [
   ["/addresses", "addresses"],
   ["/orders", "orders"],
   ["/orders/:order_id", "order"],
+  // web-ops: store staff, rider, notifications
+  ["/staff", "staff"],
+  ["/rider", "rider"],
+  ["/notifications", "notifications"],
 ];
 
 function Screen({ route }) {
@@ -35,8 +43,21 @@ function Screen({ route }) {
     case "addresses": return <Addresses />;
     case "orders": return <OrderHistory />;
     case "order": return <OrderStatus orderId={route.params.order_id} />;
+    // web-ops: store staff, rider, notifications
+    case "staff": return <StaffConsole />;
+    case "rider": return <Rider />;
+    case "notifications": return <Inbox />;
     default: return <NotFound />;
   }
+}
+
+/** Where a sign-in lands: the work screen of staff and riders, the shop for everyone else. */
+function homeOf(user) {
+  const roles = user?.roles || [];
+  if (roles.includes("customer") || roles.includes("admin")) return "/";
+  if (roles.includes("store_staff")) return "/staff";
+  if (roles.includes("delivery_partner")) return "/rider";
+  return "/";
 }
 
 function NotFound() {
@@ -108,7 +129,7 @@ function App({ config }) {
       forgetFirebaseUser();
       const back = saved.returnTo();
       saved.setReturnTo(null);
-      navigate(back || "/");
+      navigate(back || homeOf(login.user));
     },
     async signOut() {
       try {

@@ -1,8 +1,13 @@
 // The frame of every signed-in screen: header (store and ETA, cart count), the screen, bottom navigation.
 import { useApp } from "../app.js";
+import { UnreadBell } from "./UnreadBell.jsx";
+
+// The work screens a signed-in person's roles open (a person with several roles switches here).
+const ROLE_LINKS = [["#/staff", "Store", ["store_staff", "admin"]], ["#/rider", "Rider", ["delivery_partner"]]];
 
 export function Layout({ title, children }) {
   const { place, cartCount, signOut, user } = useApp();
+  const roleLinks = ROLE_LINKS.filter(([, , roles]) => roles.some((r) => user?.roles?.includes(r)));
   return (
     <div class="shell">
       <header class="top">
@@ -21,6 +26,7 @@ export function Layout({ title, children }) {
             <span>Choose where to deliver</span>
           )}
         </div>
+        <UnreadBell />
         <a class="cart-link" href="#/cart" aria-label={`Cart, ${cartCount} items`}>
           Cart <span class="badge">{cartCount}</span>
         </a>
@@ -29,7 +35,8 @@ export function Layout({ title, children }) {
         <h1 id="screen-title" class={title ? "" : "visually-hidden"}>{title || "Shop"}</h1>
         {children}
       </main>
-      <nav class="bottom" aria-label="Main">
+      <nav class={roleLinks.length ? "bottom roles" : "bottom"} aria-label="Main">
+        {roleLinks.map(([href, label]) => <a key={href} href={href}>{label}</a>)}
         <a href="#/">Shop</a>
         <a href="#/cart">Cart</a>
         <a href="#/orders">Orders</a>

@@ -6,9 +6,11 @@ import { Layout } from "../components/layout.jsx";
 import { useLoad } from "../hooks.js";
 import { rupees } from "../money.js";
 import { Bill } from "./Checkout.jsx";
+import { LiveTracking } from "./Tracking.jsx";
 
 const POLL_MS = 2000;
 const FINAL = new Set(["DELIVERED", "CANCELLED", "FAILED"]);
+const TRACKED = new Set(["OUT_FOR_DELIVERY", "ARRIVED"]); // the rider is on the map
 // The statuses an order goes through, in order (the lifecycle in functions/orders/lifecycle.py).
 const STEPS = ["PENDING", "PLACED", "CONFIRMED", "PACKED", "OUT_FOR_DELIVERY", "ARRIVED", "DELIVERED"];
 const WORDS = {
@@ -64,6 +66,7 @@ function OrderDetail({ order }) {
       {order.delivery_otp && !FINAL.has(order.status) && (
         <p class="otp">Share this code with your rider: <strong>{order.delivery_otp}</strong></p>
       )}
+      {TRACKED.has(order.status) && <LiveTracking order={order} />}
       <ol class="timeline">
         {steps.map((step) => (
           <li key={step} class={reached.has(step) ? "done" : ""}>

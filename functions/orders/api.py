@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON, BadRequest
 from blinkit.idempotency import HEADER, REPLAYED, REPLAYED_DOC
-from blinkit.security import Principal, StoreAccess, current_user, store_access
+from blinkit.security import Principal, Role, StoreAccess, current_user, require_role, store_access
 from orders import schemas, service
 
 router = APIRouter()
@@ -87,6 +87,14 @@ async def admin_orders(status: str | None = Query(None, pattern=StatusName), acc
                        limit: int = Limit, cursor: str | None = Query(None, max_length=2000)):
     """Orders by store and/or status: admin, or store staff for their own store (the default for them)."""
     return service.admin_list(status, access.store_id, limit, cursor)
+
+
+@router.get("/admin/dashboard", tags=["admin"], response_model=schemas.DashboardOut, responses=COMMON)
+async def admin_dashboard(_: Principal = Depends(require_role(Role.ADMIN))):
+    """Today's orders (India's calendar day, by creation) by status, failure reasons, revenue (placed, not
+    cancelled) and the refunds orders knows of (cancelled online orders); admin only. At most `cap` orders
+    are read per status (`truncated` says when a status had more)."""
+    return service.admin_dashboard()
 
 
 @router.get("/internal/orders/{order_id}", tags=["internal"], response_model=schemas.OrderOut,

@@ -78,6 +78,7 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("OrdersInternalGetFunction", 200),
     ("OrdersListFunction", 200),
     ("AdminOrdersListFunction", 200),
+    ("AdminDashboardFunction", 200),
     ("ReserveStockFunction", "ok"),
     ("ReleaseStockFunction", "ok"),
     ("CreateOrderFunction", "ok"),

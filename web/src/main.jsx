@@ -15,6 +15,11 @@ import { Checkout } from "./screens/Checkout.jsx";
 import { Home } from "./screens/Home.jsx";
 import { OrderHistory, OrderStatus } from "./screens/Orders.jsx";
 import { SignIn } from "./screens/SignIn.jsx";
+import { AdminCouponEdit, AdminCoupons } from "./screens/admin/Coupons.jsx";
+import { AdminDashboard } from "./screens/admin/Dashboard.jsx";
+import { AdminPartners } from "./screens/admin/Partners.jsx";
+import { AdminRoles } from "./screens/admin/Roles.jsx";
+import { AdminSurge } from "./screens/admin/Surge.jsx";
 import { saved } from "./storage.js";
 
 // Adding a screen: a route here and a case in Screen below.
@@ -25,6 +30,14 @@ const ROUTES = [
   ["/addresses", "addresses"],
   ["/orders", "orders"],
   ["/orders/:order_id", "order"],
+  // admin (role `admin`): web/src/screens/admin/
+  ["/admin", "admin-dashboard"],
+  ["/admin/coupons", "admin-coupons"],
+  ["/admin/coupons/new", "admin-coupon-new"],
+  ["/admin/coupons/:code", "admin-coupon"],
+  ["/admin/surge", "admin-surge"],
+  ["/admin/partners", "admin-partners"],
+  ["/admin/roles", "admin-roles"],
 ];
 
 function Screen({ route }) {
@@ -35,6 +48,14 @@ function Screen({ route }) {
     case "addresses": return <Addresses />;
     case "orders": return <OrderHistory />;
     case "order": return <OrderStatus orderId={route.params.order_id} />;
+    // admin
+    case "admin-dashboard": return <AdminDashboard />;
+    case "admin-coupons": return <AdminCoupons />;
+    case "admin-coupon-new": return <AdminCouponEdit />;
+    case "admin-coupon": return <AdminCouponEdit code={route.params.code} />;
+    case "admin-surge": return <AdminSurge />;
+    case "admin-partners": return <AdminPartners />;
+    case "admin-roles": return <AdminRoles />;
     default: return <NotFound />;
   }
 }

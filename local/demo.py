@@ -41,6 +41,7 @@ from local.seed import demo_user
 HOME_STORE = STORES[0]
 HOME = {"label": "Home", "line1": "14, 1st Cross, 6th Block, Koramangala", "city": "Bengaluru",
         "pincode": "560095", "lat": round(HOME_STORE["lat"] + 0.005, 6), "lng": round(HOME_STORE["lng"] - 0.006, 6)}
+FIRST_ORDER_COUPON = "WELCOME75"  # seeded by `make run` (local/seed.py): the journey's customer is new
 SEARCH_TERM = "paneeer"  # a typo on purpose: search is typo-tolerant
 TIP = 2000
 ORDER_TIMEOUT_S = 30.0
@@ -289,16 +290,29 @@ class Journey:
         self.facts["cart"] = cart
 
     def customer_checks_out(self, token: str) -> str:
+        """The offers the cart gets at the store, a quote with the best one for a first order (WELCOME75), and the
+        checkout with it: the bill shows the coupon's line and the order keeps it."""
         address_id = self.facts["address"]["address_id"]
+        store_id = self.facts["cart"]["store_id"]
+        offers = self.call("customer", "GET", "/offers", token=token, params={"store_id": store_id},
+                           summary=_offers_summary).json()["offers"]
+        self.facts["offers"] = offers
+        offer = next((o for o in offers if o["code"] == FIRST_ORDER_COUPON and o["qualifies"]),
+                     next((o for o in offers if o["qualifies"]), None))
+        if offer is None:
+            self.record("customer", "a coupon for this cart?", None, _offers_summary({"offers": offers}), ok=False)
+            raise JourneyFailed(f"no seeded offer qualifies for the demo cart: {offers}")
+        code = offer["code"]
         quote = self.call("customer", "POST", "/orders/quote", token=token,
-                          json_body={"address_id": address_id, "tip": TIP},
+                          json_body={"address_id": address_id, "tip": TIP, "coupon_code": code},
+                          label=f"POST /orders/quote (coupon {code})",
                           summary=lambda b: f"total {rupees(b['total'])} ({_bill_text(b['bill'])}), "
                                             f"ETA {b['eta_minutes']['min']}-{b['eta_minutes']['max']} min").json()
         self.facts["quote"] = quote
         key = f"journey-{uuid.uuid4()}"
-        body = {"address_id": address_id, "payment_method": "cod", "tip": TIP}
+        body = {"address_id": address_id, "payment_method": "cod", "tip": TIP, "coupon_code": code}
         accepted = self.call("customer", "POST", "/orders", token=token, json_body=body, expect=202,
-                             headers={"Idempotency-Key": key},
+                             headers={"Idempotency-Key": key}, label=f"POST /orders (coupon {code})",
                              summary=lambda b: f"{b['order_id']} {b['status']}").json()
         order_id = str(accepted["order_id"])
         self.facts["order_id"] = order_id
@@ -307,7 +321,7 @@ class Journey:
                            summary=lambda b: f"replayed {b['order_id']}")
         self.facts["replay"] = {"body": replay.json(), "replayed": replay.headers.get("idempotent-replayed")}
         placed = self.poll("customer", f"/orders/{order_id}", token=token, until=lambda b: b["status"] != "PENDING",
-                           describe=lambda b: f"{b['status']}, total {rupees(b['total'] or 0)}",
+                           describe=lambda b: f"{b['status']}, total {rupees(b['total'] or 0)}{_saving_text(b)}",
                            label="GET /orders/{id} (saga)")
         self.facts["placed"] = placed
         if placed["status"] != "PLACED":
@@ -474,6 +488,10 @@ class Journey:
                 self.call("customer", "POST", "/cart/items", token=token, expect=200, label="POST /cart/items (again)",
                           json_body={"store_id": store_id, "product_id": line["product_id"], "quantity": quantity},
                           summary=lambda b, name=product["name"]: f"{b['quantity']} x {name}")
+        # The first order used the first-order offer: the offers now say so, in words the app shows as they are.
+        self.facts["offers_after"] = self.call("customer", "GET", "/offers", token=token, params={"store_id": store_id},
+                                               label="GET /offers (after the first order)",
+                                               summary=_offers_summary).json()["offers"]
         body = {"address_id": self.facts["address"]["address_id"], "payment_method": "online", "tip": TIP}
         order_id = str(self.call("customer", "POST", "/orders", token=token, json_body=body, expect=202,
                                  headers={"Idempotency-Key": f"journey-online-{uuid.uuid4()}"},
@@ -538,8 +556,8 @@ class Journey:
         lines = [f"Customer {self.phone} (uid {self.facts.get('uid', '?')})"]
         order = self.facts.get("order") or self.facts.get("placed")
         if order:
-            lines.append(f"Order {order['order_id']}: {order['status']}, total {rupees(order['total'] or 0)} "
-                         f"({len(order['items'])} lines; {_bill_text(order['bill'])})")
+            lines.append(f"Order {order['order_id']}: {order['status']}, total {rupees(order['total'] or 0)}"
+                         f"{_saving_text(order)} ({len(order['items'])} lines; {_bill_text(order['bill'])})")
         online = self.facts.get("online")
         if online:
             paid, razorpay_order = rupees(online["verified"]["captured"]), online["payment"]["razorpay_order_id"]
@@ -567,8 +585,10 @@ def fresh_phone() -> str:
 
 
 def rupees(paise: int) -> str:
-    whole, rest = divmod(int(paise), 100)
-    return f"₹{whole:,}" + (f".{rest:02d}" if rest else "")
+    """19950 → '₹199.50', -7500 → '-₹75'."""
+    sign = "-" if int(paise) < 0 else ""
+    whole, rest = divmod(abs(int(paise)), 100)
+    return f"{sign}₹{whole:,}" + (f".{rest:02d}" if rest else "")
 
 
 def ride_path(start: tuple[float, float], end: tuple[float, float],
@@ -595,6 +615,17 @@ def _tracking_summary(body: Any) -> str:
 
 def _bill_text(bill: list[dict[str, Any]]) -> str:
     return ", ".join(f"{entry['label']} {rupees(entry['amount'])}" for entry in bill)
+
+
+def _offers_summary(body: Any) -> str:
+    """`WELCOME75 -₹75, FREEDEL: Delivery is already free, ...`: what each offer does for the cart."""
+    return "; ".join(f"{o['code']} {rupees(-o['discount'])}" if o["qualifies"] else f"{o['code']}: {o['words']}"
+                     for o in body["offers"]) or "no offers"
+
+
+def _saving_text(order: dict[str, Any]) -> str:
+    coupon = order.get("coupon")
+    return f", saved {rupees(coupon['discount'])} with {coupon['code']}" if coupon else ""
 
 
 def _serviceable_summary(body: Any) -> str:

@@ -57,7 +57,11 @@ EXAMPLES: dict[str, str] = {
     "order.version": "2",
     "delivery.order_id": "ord_01JK8ZE5G7J9M1P3R5T7V9X1Z3",
     "delivery.otp": "4821",
+    "coupon.code": "SAMPLE40",
+    "coupon.version": "3",
+    "coupon.new_code": "NEW7K2M9QX",
 }
+SAMPLE_COUPON = "SAMPLE40"  # the coupon the admin coupon samples read, change and deactivate (made on first use)
 
 
 class UnknownFunction(KeyError):
@@ -282,6 +286,27 @@ class DemoData:
                 raise PlaceholderError("the demo customer has no notification (their order's did not arrive)")
             self._order_id()
             time.sleep(0.2)
+
+    # -- the admin coupon samples' coupon
+
+    def _coupon_code(self) -> str:
+        """A coupon of the samples' own (never a seeded one: deactivating that would change `make run`'s offers),
+        created through the admin route when the stack has none yet."""
+        token = self._session("admin").token
+        if self._call("GET", f"/admin/coupons/{SAMPLE_COUPON}", token=token).status == 404:
+            made = self._call("POST", "/admin/coupons", {"code": SAMPLE_COUPON, "title": "₹40 off above ₹249",
+                                                         "kind": "flat", "amount": 4000, "min_item_total": 24900},
+                              token=token)
+            self._expect(made, 201, "creating the samples' coupon")
+        return SAMPLE_COUPON
+
+    def _coupon_version(self) -> str:
+        reply = self._call("GET", f"/admin/coupons/{self._coupon_code()}", token=self._session("admin").token)
+        return str(self._expect(reply, 200, "reading the samples' coupon")["version"])
+
+    def _coupon_new_code(self) -> str:
+        """A code no coupon has yet, so the create sample makes one every time it runs."""
+        return f"NEW{uuid.uuid4().hex[:7].upper()}"
 
     # -- plumbing
 

@@ -7,6 +7,7 @@ Each demo user signs in with a fixed phone number through the emulator's OTP flo
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 
@@ -162,3 +163,44 @@ def _require_stores(http: Any, data: dict[str, Any]) -> None:
     if missing:
         raise RuntimeError(f"stock names store(s) the stack has no active store for: {', '.join(missing)} "
                            "(create them with POST /stores, or seed the demo catalog first); nothing loaded")
+
+
+# ---- the demo offers --------------------------------------------------------------------------------------
+
+DEMO_COUPON_DAYS = 90
+# The dairy shelves of the demo catalog's "Dairy, Bread & Eggs" (products list these subcategories, not the top).
+DAIRY_SHELVES = ("Milk", "Curd & Dahi", "Paneer & Tofu", "Butter & Cheese")
+
+
+def demo_coupons(now: datetime) -> list[dict[str, Any]]:
+    """The offers `make run` starts with, as `POST /admin/coupons` takes them: valid from a day before `now`
+    for 90 days, at every demo store."""
+    from blinkit.clock import iso
+    from local.catalog.data import CATEGORIES
+
+    dairy = [c["category_id"] for c in CATEGORIES if c["name"] in DAIRY_SHELVES and c["parent_id"]]
+    since = now - timedelta(days=1)
+    window = {"valid_from": iso(since), "valid_until": iso(since + timedelta(days=DEMO_COUPON_DAYS))}
+    return [
+        {"code": "WELCOME75", "title": "₹75 off your first order", "kind": "flat", "amount": 7500,
+         "min_item_total": 19900, "first_order_only": True,  # once per user by itself: a first order is one
+         "description": "For new customers: ₹75 off a first order of ₹199 or more", **window},
+        {"code": "SAVE10", "title": "10% off up to ₹100", "kind": "percent", "percent": 10, "max_discount": 10000,
+         "min_item_total": 49900, "description": "10% off orders of ₹499 or more, up to ₹100", **window},
+        {"code": "FREEDEL", "title": "Free delivery", "kind": "free_delivery", "min_item_total": 14900,
+         "description": "No delivery fee on orders of ₹149 or more", **window},
+        {"code": "DAIRY20", "title": "₹20 off dairy", "kind": "flat", "amount": 2000, "min_item_total": 9900,
+         "category_ids": dairy,
+         "description": "₹20 off when your milk, curd, paneer, butter and cheese come to ₹99 or more", **window},
+    ]
+
+
+def seed_coupons(now: datetime | None = None) -> int:
+    """Write the demo offers into the coupons table, as the admin route builds them (checked by its schema and
+    rules); a coupon already there is written again, fresh (`used` 0). Runs inside the stack's process."""
+    from blinkit.clock import now as clock_now
+    from orders import offers
+    from orders.schemas import CouponIn
+
+    coupons = [CouponIn.model_validate(body) for body in demo_coupons(now or clock_now())]
+    return offers.write_coupons(coupons)

@@ -102,6 +102,9 @@ def local_system(port: int, *, emulator_port: int | None = None, seed: bool = Tr
             from local.seed import seed_partners
 
             seed_partners(users)  # the demo partner: available at the first store
+            from local.seed import seed_coupons
+
+            log.info("seeded %d demo offers", seed_coupons())  # WELCOME75, SAVE10, FREEDEL, DAIRY20
             # The seed reaches the search index (through the stream, as any catalog write) before the server
             # says it is running; a /health check before that would ask for a rebuild of its own.
             assert stack.streams is not None
@@ -161,9 +164,9 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
     """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds."""
     import uvicorn
 
+    from local.checkout_page import checkout_routes
     from local.gateway import Gateway, asgi_app, server_config
     from local.invoke import invoke_route, invoker_of
-    from local.checkout_page import checkout_routes
     from local.web import app_config, web_routes
 
     with local_system(port, emulator_port=emulator_port) as running:
@@ -201,8 +204,9 @@ def _exit_through_cleanup(signum: int, frame: Any) -> None:
 
 
 def _print_banner(running: Running, *, routes: int) -> None:
+    from blinkit import clock
     from local.catalog.data import STORES
-    from local.seed import DEMO_USERS
+    from local.seed import DEMO_USERS, demo_coupons
 
     receivers = running.stack.receivers
     print(f"\n{BANNER} {running.api_url} ({routes} routes; docs: {running.api_url}/docs)")
@@ -212,6 +216,8 @@ def _print_banner(running: Running, *, routes: int) -> None:
     for user in DEMO_USERS:
         where = f"  (works at {STORES[0]['name']}, {STORES[0]['store_id']})" if user.works_at_first_store else ""
         print(f"  {user.key:<9} {user.phone}  roles={','.join(user.roles)}{where}")
+    offers = ", ".join(f"{c['code']} ({c['title']})" for c in demo_coupons(clock.now()))
+    print(f"Offers (GET /offers?store_id=..., `coupon_code` on quote and checkout): {offers}")
     print("Get a session token:   .venv/bin/python -m local token --user customer")
     print("Then:  curl -H \"Authorization: Bearer $TOKEN\" " + running.api_url + "/users/me")
     print(f"Emails and pushes sent (Resend and FCM stand-ins): {running.api_url}/local/outbox; "

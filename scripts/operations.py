@@ -58,10 +58,10 @@ class Group:
 
 GROUPS = [
     Group("Authorizer", "the session authorizer (runs before every protected route)", r"^AuthorizerFunction$"),
-    Group("SagaChecks", "saga steps that reject orders by raising (LoadCart, ReserveStock, PriceOrder)",
-          r"^(LoadCart|ReserveStock|PriceOrder)Function$", rejects_by_raising=True),
+    Group("SagaChecks", "saga steps that reject orders by raising (LoadCart, ReserveStock, PriceOrder, RedeemCoupon)",
+          r"^(LoadCart|ReserveStock|PriceOrder|RedeemCoupon)Function$", rejects_by_raising=True),
     Group("SagaSteps", "saga steps and compensations that fail only on faults",
-          r"^(AwaitPayment|CreateOrder|ClearCart|ReleaseStock|MarkOrderFailed)Function$"),
+          r"^(AwaitPayment|CreateOrder|ClearCart|ReleaseStock|ReleaseCoupon|MarkOrderFailed)Function$"),
     Group("AuthSessions", "sign-in, sessions and roles", r"^(Auth[A-Z]|AdminSetRoles)"),
     Group("Users", "profiles and the internal user lookups", r"^Users"),
     Group("AddressesDevices", "addresses and push devices", r"^(Addresses|Devices)"),
@@ -71,6 +71,7 @@ GROUPS = [
     Group("Cart", "cart routes", r"^Cart"),
     Group("Orders", "order routes", r"^(Orders|AdminOrders)"),
     Group("AdminReports", "the admin dashboard's day of orders", r"^AdminDashboard"),
+    Group("Offers", "coupons (admin routes) and the offers a cart can use", r"^(Offers|AdminCoupons)"),
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),
     Group("Notifications", "notifications: the queue consumer, inbox and preferences", r"^Notifications"),

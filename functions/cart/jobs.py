@@ -1,6 +1,7 @@
 """Saga steps of the order workflow owned by the cart domain.
 
-- `LoadCart {user_id}` → the snapshot the order will use: store, lines with current prices. Raises
+- `LoadCart {user_id}` → the snapshot the order will use: store, lines with current prices (and each line's
+  category, which a coupon's scope may name). Raises
   `CartEmpty` for an empty cart and `ProductsUnavailable` when the products service cannot be asked (a
   state machine retries on it), so an order is never priced from stale snapshots. It refuses a cart that
   cannot be ordered as it stands, the lines staying in the cart for the customer to fix: `StoreInactive`
@@ -81,6 +82,7 @@ def load_cart(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         product = found.products[line.product_id]  # every line's product is known and sold (refused above)
         lines.append({
             "product_id": line.product_id,
+            "category_id": product.get("category_id"),  # a coupon may be scoped to categories
             "quantity": line.quantity,
             "price": int(product["price"]),
             "mrp": int(product["mrp"]),

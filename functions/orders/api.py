@@ -6,9 +6,9 @@ from fastapi import APIRouter, Depends, Header, Path, Query
 from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON, BadRequest
-from blinkit.idempotency import HEADER, REPLAYED, REPLAYED_DOC
+from blinkit.idempotency import HEADER, REPLAYED, REPLAYED_DOC, Idempotency, idempotency
 from blinkit.security import Principal, Role, StoreAccess, current_user, require_role, store_access
-from orders import schemas, service
+from orders import offers, schemas, service
 
 router = APIRouter()
 
@@ -17,6 +17,8 @@ COMMON = {400: PROBLEM, 401: PROBLEM, 403: PROBLEM, 413: PROBLEM, 422: PROBLEM, 
 OrderIdPath = Path(pattern=schemas.ORDER_ID)
 Limit = Query(20, ge=1, le=100)
 StatusName = r"^(PENDING|PLACED|CONFIRMED|PACKED|OUT_FOR_DELIVERY|ARRIVED|DELIVERED|CANCELLED|FAILED)$"
+CodePath = Path(pattern=schemas.COUPON_CODE, description="A coupon's code, in any case")
+admin_only = require_role(Role.ADMIN)
 store_staff = store_access(Query(None, pattern=schemas.STORE_ID),
                            refused="This action needs one of the roles: admin, store_staff",
                            other_store="Store staff see their own store's orders only")
@@ -28,8 +30,14 @@ async def quote(body: schemas.QuoteIn, principal: Principal = Depends(current_us
 
     It refuses what the checkout would: 422 `cart-empty`, `below-minimum`, `invalid-tip`, and
     `product-unavailable` / `above-max-per-order` naming the cart's lines in `errors[]` (`product_id`, `name`,
-    `requested`, `allowed`); 409 `store-inactive` when the cart's store takes no orders."""
-    return service.quote(principal, body.address_id, body.tip)
+    `requested`, `allowed`); 409 `store-inactive` when the cart's store takes no orders.
+
+    With `coupon_code`, the bill carries a negative `coupon_discount` line right after the item total (free
+    delivery: minus the delivery fee) and `coupon` says what it takes off; a coupon that does not apply is 422
+    with its reason code as the problem type (`coupon-not-found`, `coupon-expired`, `coupon-minimum-not-met`,
+    `coupon-limit-reached`, `coupon-not-applicable`, `coupon-first-order-only`) and `words` to show as is
+    ("Add ₹62 more"). The checkout with the same cart, coupon and time is billed exactly so."""
+    return service.quote(principal, body.address_id, body.tip, body.coupon_code)
 
 
 @router.post("/orders", tags=["orders"], status_code=202, response_model=schemas.OrderAccepted,
@@ -49,7 +57,12 @@ async def create_order(body: schemas.OrderIn, principal: Principal = Depends(cur
     a replay, and in `GET /orders/{id}`) once the saga has priced it: open Razorpay Checkout with it, then send
     Checkout's answer to `POST /payments/verify`. Unpaid by `payment.expires_at`, the order is FAILED
     `PAYMENT_TIMEOUT` (`PAYMENT_FAILED` after a declined attempt, or when Razorpay could not take the
-    payment)."""
+    payment).
+
+    `coupon_code`: an unknown, inactive, expired or not-yet-valid code is refused at once (422, as the quote
+    refuses it); a coupon the cart or the user does not qualify for fails the order `COUPON_NOT_APPLICABLE`
+    (`reason_detail` `{code, words}`), and one whose last use went to another order since `COUPON_UNAVAILABLE`.
+    A placed order's bill and `coupon` carry the discount; cancelling it gives the use back."""
     if key is None:
         raise BadRequest(f"The {HEADER} header is required", code="idempotency-key-required")
     answer, replayed = service.create_order(principal, body, key)
@@ -72,6 +85,8 @@ async def get_order(order_id: str = OrderIdPath, principal: Principal = Depends(
              responses={**COMMON, 404: PROBLEM, 409: PROBLEM})
 async def cancel_order(body: schemas.CancelIn, order_id: str = OrderIdPath,
                        principal: Principal = Depends(current_user)):
+    """Cancel an order (the customer while PLACED or CONFIRMED; its store's staff or an admin up to PACKED): its
+    stock comes back, a payment made online is refunded, and a coupon's use is given back, each exactly once."""
     return service.cancel(principal, order_id, body.reason)
 
 
@@ -95,6 +110,58 @@ async def admin_dashboard(_: Principal = Depends(require_role(Role.ADMIN))):
     cancelled) and the refunds orders knows of (cancelled online orders); admin only. At most `cap` orders
     are read per status (`truncated` says when a status had more)."""
     return service.admin_dashboard()
+
+
+# Offers and coupons -----------------------------------------------------------------------------------
+
+
+@router.get("/offers", tags=["offers"], response_model=schemas.OffersOut, responses={**COMMON, 404: PROBLEM})
+async def list_offers(store_id: str = Query(pattern=schemas.STORE_ID, description="The dark store the cart is at"),
+                      principal: Principal = Depends(current_user)):
+    """The coupons the caller can use at this store now, each checked against their current cart as the quote
+    checks it: `qualifies`, and if not, why (`reason`, and `words` to show as is: "Add ₹62 more", "For your first
+    order only", "Already used"; "Add items to your cart" for an empty cart). Those that qualify come first, the
+    biggest discount first. A cart the quote would refuse as it stands is refused here the same way."""
+    return offers.offers_for(principal, store_id)
+
+
+@router.post("/admin/coupons", tags=["admin"], status_code=201, response_model=schemas.CouponOut,
+             responses={**COMMON, 409: PROBLEM})
+async def create_coupon(body: schemas.CouponIn, _: Principal = Depends(admin_only),
+                        idem: Idempotency = Depends(idempotency("POST /admin/coupons"))):
+    """A new coupon (admin). 422 naming the field for fields that do not fit together (a percent coupon without
+    `max_discount`, `amount` on anything but a flat one, `valid_until` not after `valid_from`, ...); 409
+    `coupon-exists` when the code (in any case) is taken."""
+    return idem.run(body, lambda: offers.create_coupon(body), model=schemas.CouponOut)
+
+
+@router.get("/admin/coupons", tags=["admin"], response_model=schemas.CouponPage, responses=COMMON)
+async def list_coupons(active: bool | None = Query(None, description="Only active (true) or inactive (false) ones"),
+                       limit: int = Limit, cursor: str | None = Query(None, max_length=2000),
+                       _: Principal = Depends(admin_only)):
+    """Every coupon by code (admin), with how often each was used."""
+    return offers.list_coupons(active, limit, cursor)
+
+
+@router.get("/admin/coupons/{code}", tags=["admin"], response_model=schemas.CouponOut,
+            responses={**COMMON, 404: PROBLEM})
+async def get_coupon(code: str = CodePath, _: Principal = Depends(admin_only)):
+    return offers.get_coupon(code)
+
+
+@router.patch("/admin/coupons/{code}", tags=["admin"], response_model=schemas.CouponOut,
+              responses={**COMMON, 404: PROBLEM, 409: PROBLEM})
+async def update_coupon(body: schemas.CouponPatch, code: str = CodePath, _: Principal = Depends(admin_only)):
+    """Change a coupon (admin) at the `version` you read: 409 `version-conflict` if someone changed it since."""
+    return offers.update_coupon(code, body)
+
+
+@router.post("/admin/coupons/{code}/deactivate", tags=["admin"], response_model=schemas.CouponOut,
+             responses={**COMMON, 404: PROBLEM})
+async def deactivate_coupon(code: str = CodePath, _: Principal = Depends(admin_only)):
+    """Stop a coupon now (admin): checkouts that have not redeemed it yet are refused it; uses already counted
+    stay. Repeating it changes nothing."""
+    return offers.deactivate_coupon(code)
 
 
 @router.get("/internal/orders/{order_id}", tags=["internal"], response_model=schemas.OrderOut,

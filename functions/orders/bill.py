@@ -15,6 +15,10 @@ Decisions at the edges:
   instant of expiry is not charged). The caller passes `now` and the surge: the bill reads no clock, so a store
   answer held in a cache cannot stretch a surge past its end.
 - The tip is checked before the minimum: it is the caller's input, independent of the cart.
+- A coupon (`orders.coupons`, which holds the rounding rule) is one negative `coupon_discount` line right after
+  the item total. The fee thresholds (free delivery, small cart) use the item total before the discount; the
+  minimum order is checked after it (a flat or percent discount lowers what the items cost; free delivery
+  does not). The tip and the other fees are never discounted.
 - `savings` is sum of (mrp - price) * quantity, a line whose mrp is missing or below its price counting as 0
   (a catalog glitch must not show as negative savings). It is shown, never charged: `total` is the sum
   of the `bill` amounts.
@@ -31,6 +35,8 @@ from zoneinfo import ZoneInfo
 
 from blinkit.errors import Problem, Unprocessable
 from blinkit.fees import AMOUNT_FIELDS, DEFAULT_FEES, WINDOW_FIELDS, complete_fees, live_surge
+from orders import coupons
+from orders.coupons import Coupon
 
 # Amounts and settings ---------------------------------------------------------------------------------
 
@@ -134,6 +140,7 @@ class BelowMinimum(Problem):
 
 # (code, label) in the order the bill is shown; only charged entries (and always the item total) appear.
 ITEM_TOTAL = ("item_total", "Item total")
+COUPON_DISCOUNT = "coupon_discount"  # labelled after the coupon: "Coupon SAVE50", "Free delivery (FREEDEL)"
 DELIVERY_FEE = ("delivery_fee", "Delivery fee")
 SMALL_CART_FEE = ("small_cart_fee", "Small cart fee")
 HANDLING_FEE = ("handling_fee", "Handling fee")
@@ -141,8 +148,8 @@ PLATFORM_FEE = ("platform_fee", "Platform fee")
 SURGE_FEE = "surge_fee"  # labelled with the surge's reason: "Surge fee (Rain)"
 LATE_NIGHT_FEE = ("late_night_fee", "Late night fee")
 TIP = ("tip", "Delivery partner tip")
-BILL_ORDER: tuple[str, ...] = (ITEM_TOTAL[0], DELIVERY_FEE[0], SMALL_CART_FEE[0], HANDLING_FEE[0], PLATFORM_FEE[0],
-                                SURGE_FEE, LATE_NIGHT_FEE[0], TIP[0])
+BILL_ORDER: tuple[str, ...] = (ITEM_TOTAL[0], COUPON_DISCOUNT, DELIVERY_FEE[0], SMALL_CART_FEE[0], HANDLING_FEE[0],
+                                PLATFORM_FEE[0], SURGE_FEE, LATE_NIGHT_FEE[0], TIP[0])
 
 
 def surge_label(reason: str) -> str:
@@ -159,6 +166,7 @@ class Bill:
     savings: int
     total: int
     late_night: bool = False  # whether the late-night window applied (for logs and tests)
+    coupon: dict[str, Any] | None = None  # `{code, title, kind, discount}` of the coupon applied
 
     def amount(self, code: str) -> int:
         """The amount charged under `code` (0 when not charged)."""
@@ -171,6 +179,7 @@ class Bill:
             "item_total": self.item_total,
             "savings": self.savings,
             "total": self.total,
+            "coupon": None if self.coupon is None else dict(self.coupon),
         }
 
 
@@ -197,14 +206,22 @@ def _surge_charge(surge: Mapping[str, Any] | None, now: datetime | None) -> tupl
     return (SURGE_FEE, surge_label(lasting["reason"])), _paise(lasting["fee"], "surge fee")
 
 
-def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time,
-                now: datetime | None = None, surge: Mapping[str, Any] | None = None) -> Bill:
-    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`, and the store's
-    `surge` (`{fee, reason, expires_at}`, or None) if it still lasts at the UTC instant `now` (the same instant
-    `local_time` was read from; required with a surge).
+def delivery_fee(fees: StoreFees, item_total: int) -> int:
+    """The delivery fee due for an item total (before any discount): 0 from the free-delivery threshold on."""
+    return fees.delivery_fee if item_total < fees.free_delivery_threshold else 0
 
-    Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total below the
-    minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before pricing).
+
+def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int, local_time: time,
+                now: datetime | None = None, surge: Mapping[str, Any] | None = None,
+                coupon: Coupon | None = None) -> Bill:
+    """Price `lines` (current prices, paise) with the store's fees at store-local `local_time`, the store's
+    `surge` (`{fee, reason, expires_at}`, or None) if it still lasts at the UTC instant `now` (the same instant
+    `local_time` was read from; required with a surge), and `coupon` (already checked by `coupons.check`: this
+    only computes its discount) if given.
+
+    Raises `InvalidTip` for a tip outside 0..max_tip and `BelowMinimum` for an item total (after an item
+    discount) below the minimum order (an empty cart is below it too; the saga reports `CART_EMPTY` before
+    pricing); `coupons.CouponRefused` for a free-delivery coupon when delivery is already free.
     Malformed lines (floats, negatives, quantity < 1) are a programming error: `ValueError`.
     """
     try:
@@ -221,13 +238,17 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
         priced.append(bill_line)
         savings += saved
     item_total = sum(line["line_total"] for line in priced)
-    if item_total < fees.minimum_order:
-        raise BelowMinimum(item_total, fees.minimum_order)
+    delivery = delivery_fee(fees, item_total)
+    discount = 0 if coupon is None else coupons.discount(coupon, priced, delivery)
+    items_payable = item_total - (discount if coupon is not None and coupons.takes_off_items(coupon) else 0)
+    if items_payable < fees.minimum_order:
+        raise BelowMinimum(items_payable, fees.minimum_order)
 
     late_night = fees.is_late_night(local_time)
     charges: list[tuple[tuple[str, str], int]] = [
         (ITEM_TOTAL, item_total),
-        (DELIVERY_FEE, fees.delivery_fee if item_total < fees.free_delivery_threshold else 0),
+        ((COUPON_DISCOUNT, coupons.bill_label(coupon) if coupon else ""), -discount),
+        (DELIVERY_FEE, delivery),
         (SMALL_CART_FEE, fees.small_cart_fee if item_total < fees.small_cart_threshold else 0),
         (HANDLING_FEE, fees.handling_fee),
         (PLATFORM_FEE, fees.platform_fee),
@@ -237,9 +258,10 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
     ]
     # The item total always shows; a fee set to 0 by a store (or not due) is left out, not shown as ₹0.
     bill = [{"code": code, "label": label, "amount": amount}
-            for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount > 0]
+            for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount != 0]
     return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
-                total=sum(entry["amount"] for entry in bill), late_night=late_night)
+                total=sum(entry["amount"] for entry in bill), late_night=late_night,
+                coupon=None if coupon is None else coupon.summary(discount))
 
 
 # Store time -------------------------------------------------------------------------------------------

@@ -5,6 +5,16 @@
   from the PENDING order. Raises `NotServiceable` (address outside the store's radius), `BelowMinimum`,
   `InvalidTip`, `StoreInactive` (switched off since LoadCart read the cart), or `StoresUnavailable` (the
   state machine retries it).
+  With a `coupon_code` on the order, the coupon is checked as the quote checks it (`redemptions.checked`) and
+  applied: the output carries `coupon {code, title, kind, discount}` (null without one) and the discounted
+  bill; a refusal is `CouponNotApplicable` (`COUPON_NOT_APPLICABLE`, its message `{code, words}`), except the
+  refusals that say the uses are taken (limits, first order) or the coupon is gone (switched off since the
+  checkout was accepted): `CouponUnavailable`, as RedeemCoupon's.
+- `RedeemCoupon {order_id, user_id, coupon}` (only when the priced order has a coupon): counts the use in one
+  conditional transaction (`redemptions.redeem`); `CouponUnavailable` (`COUPON_UNAVAILABLE`, `{code, words}`)
+  when the coupon's limit, the user's or the first order went to another order. A retry answers the same.
+- `ReleaseCoupon {order_id}`: the compensation of every failure after RedeemCoupon, and of a cancel: gives the
+  use back once (a second run changes nothing, as does a run for an order without a redemption).
 - `AwaitPayment {order_id, payment}` (online orders, after payments' CreatePayment): keeps Razorpay Checkout's
   object on the PENDING order, so `GET /orders/{id}` and a replayed checkout show it while the saga waits for
   the payment. The order stays PENDING (the saga has not decided); only the saga writes it, conditionally on
@@ -28,13 +38,22 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from blinkit import clock
 from blinkit.clock import now_iso
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger, metrics
-from orders import service, store, upstream
+from orders import redemptions, service, store, upstream
+from orders.coupons import CouponRefused
 from orders.lifecycle import SYSTEM, Status, check_transition
 from orders.pricing import distance_km, price, serviceable
-from orders.schemas import AwaitPaymentIn, CreateOrderIn, MarkOrderFailedIn, PriceOrderIn
+from orders.schemas import (
+    AwaitPaymentIn,
+    CreateOrderIn,
+    MarkOrderFailedIn,
+    PriceOrderIn,
+    RedeemCouponIn,
+    ReleaseCouponIn,
+)
 from orders.store import VersionConflict
 
 # Caught exception class name (of whichever step raised it) → the order's reason code.
@@ -43,7 +62,8 @@ REASONS = {"CartEmpty": "CART_EMPTY", "OutOfStock": "OUT_OF_STOCK", "NotServicea
            "ProductNotSold": "PRODUCT_UNAVAILABLE", "AboveMaxPerOrder": "ABOVE_MAX_PER_ORDER",
            "PaymentProviderUnavailable": "PAYMENT_FAILED", "PaymentRefused": "PAYMENT_FAILED",
            "PaymentAmountChanged": "PAYMENT_FAILED", "PaymentFailed": "PAYMENT_FAILED",
-           "PaymentTimedOut": "PAYMENT_TIMEOUT", "States.Timeout": "PAYMENT_TIMEOUT"}
+           "PaymentTimedOut": "PAYMENT_TIMEOUT", "States.Timeout": "PAYMENT_TIMEOUT",
+           "CouponNotApplicable": "COUPON_NOT_APPLICABLE", "CouponUnavailable": "COUPON_UNAVAILABLE"}
 
 
 class NotServiceable(Exception):
@@ -56,6 +76,22 @@ class StoreInactive(Exception):
 
 class StoresUnavailable(Exception):
     """The products service cannot be asked for the store right now; the saga retries."""
+
+
+class CouponNotApplicable(Exception):
+    """The order's coupon does not apply to its cart or its user (`coupons.CouponRefused`); JSON `{code, words}`."""
+
+    def __init__(self, refused: CouponRefused) -> None:
+        super().__init__(json.dumps({"coupon_code": refused.coupon_code, **refused.detail_for_order()}))
+
+
+class CouponUnavailable(Exception):
+    """The coupon's uses are taken (its total limit, the user's, the first order) or it was switched off since
+    the checkout was accepted: found by PriceOrder's check or by RedeemCoupon's conditional write, whichever
+    comes first (the same reason either way); JSON `{coupon_code, code, words}`."""
+
+    def __init__(self, detail: dict[str, str], coupon_code: str) -> None:
+        super().__init__(json.dumps({"coupon_code": coupon_code, **detail}))
 
 
 class OrderNotFound(Exception):
@@ -83,7 +119,29 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         raise NotServiceable(json.dumps({"store_id": shop["store_id"],
                                          "distance_km": round(distance_km(shop, address), 2),
                                          "radius_km": shop["radius_km"]}))
-    return price(shop, address, request.cart.lines, int(order.tip or 0))
+    if not order.coupon_code:
+        return {**price(shop, address, request.cart.lines, int(order.tip or 0)), "coupon": None}
+    try:
+        coupon = redemptions.checked(order.coupon_code, uid=order.user_id, store_id=shop["store_id"],
+                                     lines=request.cart.lines, now=clock.now(), order_id=order.order_id)
+        return price(shop, address, request.cart.lines, int(order.tip or 0), coupon)
+    except CouponRefused as refused:  # also the bill's "Delivery is already free"
+        if refused.code in redemptions.TAKEN_CODES:
+            raise CouponUnavailable(refused.detail_for_order(), refused.coupon_code) from None
+        raise CouponNotApplicable(refused) from None
+
+
+def redeem_coupon(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = RedeemCouponIn.model_validate(event)
+    try:
+        return redemptions.redeem(request.order_id, request.user_id, request.coupon.code, request.coupon.discount)
+    except redemptions.CouponUnavailable as taken:
+        raise CouponUnavailable({"code": taken.code, "words": taken.words}, taken.coupon_code) from None
+
+
+def release_coupon(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    request = ReleaseCouponIn.model_validate(event)
+    return {"order_id": request.order_id, "released": redemptions.release(request.order_id)}
 
 
 def await_payment(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -112,7 +170,7 @@ def create_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
         store.update_order(order, expected_status=Status.PENDING.value, status=Status.PLACED.value,
                            store_id=priced["store_id"], items=priced["lines"], bill=priced["bill"],
                            item_total=int(priced["item_total"]), total=int(priced["total"]), eta=priced["eta"],
-                           status_history=history, updated_at=now)
+                           coupon=priced.get("coupon"), status_history=history, updated_at=now)
         metrics.add_metric(name="OrdersPlaced", unit="Count", value=1)
     # An online order is PLACED only once paid: its one placed notification also says the payment was received.
     paid = {"paid": int(order.total or 0)} if order.payment_method == "online" else {}

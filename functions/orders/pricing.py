@@ -14,6 +14,7 @@ from blinkit import clock
 from blinkit.eta import order_eta
 from blinkit.geo import haversine_km
 from orders import bill
+from orders.coupons import Coupon
 
 
 def distance_km(shop: dict[str, Any], address: dict[str, Any]) -> float:
@@ -25,14 +26,16 @@ def serviceable(shop: dict[str, Any], address: dict[str, Any]) -> bool:
     return bool(shop.get("is_active", True)) and distance_km(shop, address) <= float(shop["radius_km"])
 
 
-def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int
-          ) -> dict[str, Any]:
+def price(shop: dict[str, Any], address: dict[str, Any], cart_lines: list[dict[str, Any]], tip: int,
+          coupon: Coupon | None = None) -> dict[str, Any]:
     """The bill (`bill.price_order` now: the store's local time, its fees and its surge if it lasts now) and the
     ETA from this store to this address (`blinkit.eta`: distance only, so the quote, the order and
-    serviceability show one ETA)."""
-    lines = [{k: line[k] for k in ("product_id", "name", "quantity", "price", "mrp")} for line in cart_lines]
+    serviceability show one ETA). `coupon` has passed `coupons.check` (`redemptions.checked`); the bill adds its
+    discount line."""
+    lines = [{k: line.get(k) for k in ("product_id", "category_id", "name", "quantity", "price", "mrp")}
+             for line in cart_lines]
     now = clock.now()
     local_time = bill.store_local_time(now, shop.get("timezone") or "Asia/Kolkata")
     priced = bill.price_order(lines, bill.StoreFees.from_store(shop.get("fees")), tip=tip, local_time=local_time,
-                              now=now, surge=shop.get("surge"))
+                              now=now, surge=shop.get("surge"), coupon=coupon)
     return {"store_id": shop["store_id"], **priced.to_dict(), "eta": order_eta(distance_km(shop, address))}

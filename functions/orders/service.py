@@ -25,7 +25,7 @@ from blinkit.idempotency import body_hash
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
-from orders import dashboard, pricing, store, upstream
+from orders import dashboard, pricing, redemptions, store, upstream
 from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn
 from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
@@ -55,6 +55,7 @@ def order_view(r: OrderRecord, *, show_otp: bool = False) -> dict[str, Any]:
         "eta_minutes": r.eta,
         "reason": r.reason, "reason_detail": r.reason_detail, "status_history": r.status_history or [],
         "partner_id": r.partner_id, "delivery_otp": r.delivery_otp if show_otp else None,
+        "coupon_code": r.coupon_code, "coupon": r.coupon,
         "created_at": r.created_at, "updated_at": r.updated_at,
     }
 
@@ -91,6 +92,8 @@ def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[st
     existing = store.get_idempotency(principal.uid, key_hash)
     if existing is not None:
         return _replay(existing, digest), True
+    if body.coupon_code is not None:  # the cheap checks now (unknown, inactive, expired); the rest in the saga
+        redemptions.available(body.coupon_code, clock.now())
     address = upstream.get_address(principal.uid, body.address_id)
     now = now_iso()
     order_id = new_id("ord_")
@@ -100,6 +103,7 @@ def create_order(principal: Principal, body: OrderIn, key: str) -> tuple[dict[st
         status=Status.PENDING.value, version=1, delivery_otp=f"{secrets.randbelow(10_000):04d}",
         status_history=[{"status": Status.PENDING.value, "at": now, "actor": principal.uid}],
         correlation_id=request_id_var.get(), created_at=now, updated_at=now,
+        coupon_code=body.coupon_code.upper() if body.coupon_code else None,
     )
     idem = IdempotencyRecord(pk=store.idem_pk(principal.uid, key_hash), order_id=order_id, body_hash=digest,
                              created_at=now)
@@ -130,12 +134,13 @@ def _replay(idem: IdempotencyRecord, digest: str) -> dict[str, Any]:
 # Quote ------------------------------------------------------------------------------------------------
 
 
-def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
+def quote(principal: Principal, address_id: str, tip: int, coupon_code: str | None = None) -> dict[str, Any]:
     """The bill and ETA the current cart would get, with no side effects (the saga prices the same way).
 
     It runs the saga's own LoadCart, so it refuses what the saga would: an empty cart (422 `cart-empty`), a
     store switched off (409 `store-inactive`), lines that cannot be ordered as they stand (422
-    `product-unavailable` / `above-max-per-order`, the lines in `errors[]`)."""
+    `product-unavailable` / `above-max-per-order`, the lines in `errors[]`), and a coupon that does not apply
+    (422 `coupon-...`, `redemptions.checked`, as PriceOrder decides it)."""
     address = upstream.get_address(principal.uid, address_id)
     try:
         cart = upstream.load_cart(principal.uid)
@@ -147,10 +152,14 @@ def quote(principal: Principal, address_id: str, tip: int) -> dict[str, Any]:
     shop = upstream.get_store(cart["store_id"])
     if shop is None:  # switched off since LoadCart looked: PriceOrder's STORE_INACTIVE
         raise store_inactive(cart["store_id"])
-    priced = pricing.price(shop, address, cart["lines"], tip)
+    coupon = None
+    if coupon_code is not None:
+        coupon = redemptions.checked(coupon_code, uid=principal.uid, store_id=shop["store_id"], lines=cart["lines"],
+                                     now=clock.now())
+    priced = pricing.price(shop, address, cart["lines"], tip, coupon)
     return {"store_id": shop["store_id"], "lines": priced["lines"], "bill": priced["bill"],
             "item_total": priced["item_total"], "total": priced["total"], "eta_minutes": priced["eta"],
-            "serviceable": pricing.serviceable(shop, address)}
+            "serviceable": pricing.serviceable(shop, address), "coupon": priced["coupon"]}
 
 
 def store_inactive(store_id: str | None) -> Conflict:
@@ -311,6 +320,8 @@ def change_status(principal: Principal, order_id: str, target: str, *, version: 
         raise Conflict("The order was changed by someone else; read it again", code="version-conflict") from None
     if wanted is Status.CANCELLED:
         upstream.release_stock(order.order_id)  # idempotent per order: stock comes back exactly once
+        if order.coupon_code:
+            redemptions.release(order.order_id)  # the coupon's use comes back, once (the saga's ReleaseCoupon)
         metrics.add_metric(name="OrdersCancelled", unit="Count", value=1)
         if order.payment_method != "cod":  # paid online: payments refunds what it captured, once per order
             upstream.refund_cancelled(order.order_id, reason)

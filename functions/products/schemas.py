@@ -284,6 +284,7 @@ class BatchIn(Request):
 
 class BatchProduct(BaseModel):
     product_id: str
+    category_id: str = Field(description="For checkout: a coupon may be scoped to categories")
     name: str
     brand: str
     unit: str

@@ -392,8 +392,7 @@ def batch_products(store_id: str, product_ids: list[str]) -> dict[str, Any]:
         record = found.get(pid)
         if record is None:
             continue
-        view = product_summary(record, stock)
-        del view["category_id"]
+        view = product_summary(record, stock)  # with its category: orders' coupons can be scoped to one
         products.append({**view, "is_active": bool(record.is_active)})
     return {"store_id": store_id, "store_is_active": bool(shop.is_active), "products": products,
             "unknown": [pid for pid in product_ids if pid not in found]}

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from local.config import ROOT
-from local.demo import HOME, HOME_STORE, NOTICES, SEARCH_TERM, TIP, rupees
+from local.demo import FIRST_ORDER_COUPON, HOME, HOME_STORE, NOTICES, SEARCH_TERM, TIP, rupees
 
 pytestmark = pytest.mark.e2e
 
@@ -101,6 +101,52 @@ def test_cart_quote_and_order_agree_to_the_paisa(journey):
     assert placed["tip"] == TIP and placed["payment_method"] == "cod"
     ordered = {item["product_id"]: item["quantity"] for item in placed["items"]}
     assert ordered == {item["product_id"]: item["quantity"] for item in cart["items"]}
+
+
+def test_the_first_order_takes_the_first_order_offer_and_the_bill_shows_the_saving(journey):
+    facts = journey["facts"]
+    offers, quote, placed = facts["offers"], facts["quote"], facts["placed"]
+    by_code = {o["code"]: o for o in offers}
+    assert {"WELCOME75", "SAVE10", "FREEDEL", "DAIRY20"} <= set(by_code)  # what `make run` seeds
+    welcome = by_code[FIRST_ORDER_COUPON]
+    assert (welcome["qualifies"], welcome["reason"], welcome["words"], welcome["discount"]) == (True, None, None, 7500)
+    qualifying = [o["qualifies"] for o in offers]
+    assert qualifying == sorted(qualifying, reverse=True)  # the ones the cart gets come first
+    assert [o["discount"] for o in offers if o["qualifies"]] == sorted(
+        (o["discount"] for o in offers if o["qualifies"]), reverse=True)
+    # The others say what they do for this cart, or why not in words (the cart depends on the stock left).
+    items, fees = quote["item_total"], HOME_STORE["fees"]
+    save10, freedel = by_code["SAVE10"], by_code["FREEDEL"]
+    if items < 49900:
+        assert hint(save10) == (False, "coupon-minimum-not-met", f"Add {rupees(49900 - items)} more", None)
+    else:
+        assert hint(save10) == (True, None, None, min(items * 10 // 100, 10000))
+    if items >= fees["free_delivery_threshold"]:
+        assert hint(freedel) == (False, "coupon-not-applicable", "Delivery is already free", None)
+    else:
+        assert hint(freedel) == (True, None, None, fees["delivery_fee"])
+
+    line = {"code": "coupon_discount", "label": f"Coupon {FIRST_ORDER_COUPON}", "amount": -7500}
+    assert line in quote["bill"] and line in placed["bill"]
+    assert quote["coupon"] == {"code": FIRST_ORDER_COUPON, "title": "₹75 off your first order", "kind": "flat",
+                               "discount": 7500}
+    assert placed["coupon"] == quote["coupon"] and placed["bill"] == quote["bill"]
+    assert placed["total"] == quote["total"] == sum(e["amount"] for e in quote["bill"])
+    assert quote["total"] == quote["item_total"] - 7500 + sum(
+        e["amount"] for e in quote["bill"] if e["code"] not in ("item_total", "coupon_discount"))
+    placed_step = _steps(journey, "GET /orders/{id} (saga)")[0]
+    assert f"saved ₹75 with {FIRST_ORDER_COUPON}" in placed_step["result"]
+    assert any(line.startswith(f"Order {placed['order_id']}: DELIVERED, total {rupees(placed['total'])}, saved ₹75 "
+                               f"with {FIRST_ORDER_COUPON}") for line in journey["stdout"].splitlines()), \
+        _explain(journey)
+
+    after = {o["code"]: o for o in facts["offers_after"]}  # the first order is placed: the offer says so
+    assert (after[FIRST_ORDER_COUPON]["qualifies"], after[FIRST_ORDER_COUPON]["reason"],
+            after[FIRST_ORDER_COUPON]["words"]) == (False, "coupon-first-order-only", "For your first order only")
+
+
+def hint(offer: dict[str, Any]) -> tuple[bool, str | None, str | None, int | None]:
+    return offer["qualifies"], offer["reason"], offer["words"], offer["discount"]
 
 
 def test_checkout_is_idempotent(journey):

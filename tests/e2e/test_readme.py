@@ -53,6 +53,12 @@ EXPECTED = [
     ("/admin/users/$CUSTOMER_UID/roles", '"roles":["customer"],"store_id":null'),
     ("--csv local/catalog/sample.csv", '"products": 5'),
     ("/local/outbox", '"emails"'),
+    ('"code":"weekend50"', '"code":"WEEKEND50","kind":"flat","amount":5000'),
+    ('\\"coupon_code\\":\\"weekend50\\"', '"Coupon WEEKEND50":-5000'),
+    ('\\"coupon_code\\":\\"SAVE10\\"', '"words":"Add ₹'),
+    ('/admin/coupons/weekend50 ', '{"code":"WEEKEND50","used":1}'),
+    ('select(.code == "WEEKEND50")', '"qualifies":false,"words":"Already used"'),
+    ('"reason":"Rain"', '"Surge fee (Rain)":3000'),
 ]
 
 

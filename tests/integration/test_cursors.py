@@ -147,6 +147,14 @@ def world(project_stack: Any, served: Any, redis_url: str, firebase_emulator: An
     _inbox(customer, 3)
     _inbox(other, 2)
 
+    # Coupons: four, two of them switched off.
+    for code in ("ALPHA1", "BRAVO2", "CHARLIE3", "DELTA4"):
+        made = api.post("/admin/coupons", {"code": code, "title": code, "kind": "free_delivery"},
+                        token=admin.session_token)
+        assert made.status == 201, made.body
+    for code in ("ALPHA1", "CHARLIE3"):
+        assert api.post(f"/admin/coupons/{code}/deactivate", token=admin.session_token).status == 200
+
     staff = admin.session_token
     listings = [
         Listing("users", "/internal/users", "", None, "users"),
@@ -173,6 +181,9 @@ def world(project_stack: Any, served: Any, redis_url: str, firebase_emulator: An
         Listing("partners-of-another-store", "/admin/delivery/partners", f"store_id={shop_b}", staff, "partners"),
         Listing("route", f"/delivery/orders/{deliveries[0]}/route", "", staff, "points"),
         Listing("route-of-another-order", f"/delivery/orders/{deliveries[1]}/route", "", staff, "points"),
+        Listing("coupons", "/admin/coupons", "", staff, "coupons"),
+        Listing("coupons-active", "/admin/coupons", "active=true", staff, "coupons"),
+        Listing("coupons-inactive", "/admin/coupons", "active=false", staff, "coupons"),
     ]
     first_pages = {}
     for listing in listings:
@@ -188,7 +199,8 @@ NAMES = ["users", "my-orders", "my-orders-of-another-user", "store-orders", "sto
          "store-orders-in-a-status", "orders-in-a-status", "inbox", "inbox-unread", "inbox-of-another-user",
          "products", "category", "another-category", "low-stock", "low-stock-other-threshold",
          "low-stock-of-another-store", "search", "another-search", "partners", "partners-in-a-status",
-         "partners-of-another-store", "route", "route-of-another-order"]
+         "partners-of-another-store", "route", "route-of-another-order", "coupons", "coupons-active",
+         "coupons-inactive"]
 
 
 def _outcome(reply: Any) -> str:
@@ -226,5 +238,5 @@ def test_every_list_route_of_the_template_is_in_the_world() -> None:
     paths = {path for _, path in cursor_routes()}
     covered = {"/internal/users", "/orders", "/admin/orders", "/notifications", "/products",
                "/products/category/{category_id}", "/stores/{store_id}/stock/low", "/products/search",
-               "/admin/delivery/partners", "/delivery/orders/{order_id}/route"}
+               "/admin/delivery/partners", "/delivery/orders/{order_id}/route", "/admin/coupons"}
     assert paths == covered

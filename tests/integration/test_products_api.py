@@ -484,7 +484,8 @@ def test_internal_batch_returns_details_and_stock_with_unknown_ids_apart(api, ad
     by_id = {p["product_id"]: p for p in body["products"]}
     assert list(by_id) == [milk["product_id"], curd["product_id"], gone["product_id"]]
     assert by_id[milk["product_id"]] | {} == {
-        "product_id": milk["product_id"], "name": "Amul Taaza", "brand": "Amul", "unit": "500 ml",
+        "product_id": milk["product_id"], "category_id": category["category_id"], "name": "Amul Taaza",
+        "brand": "Amul", "unit": "500 ml",
         "image": milk["images"][0], "mrp": 2900, "price": 2700, "discount_percent": 6, "max_per_order": 10,
         "is_active": True, "available": 9, "in_stock": True,
     }

@@ -59,6 +59,7 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("LoadCartFunction", "error:CartEmpty"),  # the saga's first step refuses an empty cart
     ("CartAddItemFunction", 200),
     ("LoadCartFunction", "ok"),
+    ("OffersListFunction", 200),  # the seeded coupons against the customer's cart
     ("OrdersQuoteFunction", 200),
     ("PriceOrderFunction", "ok"),
     ("OrdersCreateFunction", 202),
@@ -79,9 +80,16 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("OrdersListFunction", 200),
     ("AdminOrdersListFunction", 200),
     ("AdminDashboardFunction", 200),
+    ("AdminCouponsCreateFunction", 201),  # a fresh code every run ({{coupon.new_code}})
+    ("AdminCouponsListFunction", 200),
+    ("AdminCouponsGetFunction", 200),
+    ("AdminCouponsUpdateFunction", 200),
+    ("AdminCouponsDeactivateFunction", 200),
     ("ReserveStockFunction", "ok"),
     ("ReleaseStockFunction", "ok"),
     ("CreateOrderFunction", "ok"),
+    ("RedeemCouponFunction", "error:CouponUnavailable"),  # a code no coupon has: nothing is counted
+    ("ReleaseCouponFunction", "ok"),  # the demo order redeemed no coupon: nothing to give back
     ("OrdersCancelFunction", 200),
     ("MarkOrderFailedFunction", "ok"),
     ("OrdersSetStatusFunction", 200),

@@ -154,6 +154,11 @@ NOT_BLANKABLE = {
     "products.ProductPatch.category_id": "required on a product",
     "products.ProductPatch.unit": "required on a product",
     "orders.DeliveryActionIn.otp": "a code (internal route)",
+    "orders.CouponIn.valid_from": "a timestamp (left out: now)",
+    "orders.CouponIn.valid_until": "a timestamp (null: no end)",
+    "orders.CouponPatch.title": "required on a coupon",
+    "orders.CouponPatch.valid_from": "a timestamp, required on a coupon",
+    "orders.CouponPatch.valid_until": "a timestamp (null: no end)",
 }
 
 
@@ -207,6 +212,10 @@ def test_every_optional_free_text_field_takes_blank_as_absent_or_is_listed_with_
         "products.StorePatch.timezone", "products.CategoryIn.image", "products.CategoryPatch.image",
         "products.ProductIn.description", "products.ProductPatch.description", "orders.OrderIn.instructions",
         "orders.CancelIn.reason", "notifications.CustomIn.deep_link",
+        # An admin's coupon description: a blank one is none.
+        "orders.CouponIn.description", "orders.CouponPatch.description",
+        # A code a person types into the checkout's coupon box: an empty box is no coupon.
+        "orders.OrderIn.coupon_code", "orders.QuoteIn.coupon_code",
     ])
 
 

@@ -226,6 +226,7 @@ def test_every_charge_in_the_fixed_order_and_to_dict():
         "item_total": 5000,
         "savings": 1000,
         "total": 5000 + 2500 + 2000 + 400 + 1500 + 1000,
+        "coupon": None,
     }
 
 
@@ -360,3 +361,79 @@ def test_live_surge_is_the_one_rule_of_when_a_surge_counts():
     assert live_surge(None, NOW) is None and live_surge({}, NOW) is None
     assert live_surge({**RAIN, "expires_at": None}, NOW) is None
     assert live_surge({**RAIN, "expires_at": "soon"}, NOW) is None  # no readable end: over, never charged forever
+# Coupons (the rule itself: tests/unit/test_coupons.py) -------------------------------------------------------
+
+
+def _coupon(**changes: Any) -> Any:
+    from orders.coupons import Coupon
+
+    values: dict[str, Any] = {"code": "SAVE50", "title": "₹50 off", "kind": "flat", "amount": 5000,
+                              "valid_from": datetime(2026, 1, 1, tzinfo=UTC)}
+    values.update(changes)
+    return Coupon(**values)
+
+
+def test_coupon_line_right_after_the_item_total_and_the_total_drops():
+    bill = price_order([line(30000)], DEFAULTS, tip=1000, local_time=NOON, coupon=_coupon())
+    assert codes(bill) == ["item_total", "coupon_discount", "handling_fee", "tip"]
+    assert bill.bill[1] == {"code": "coupon_discount", "label": "Coupon SAVE50", "amount": -5000}
+    assert bill.total == 30000 - 5000 + 400 + 1000
+    assert bill.item_total == 30000  # the item total line is what the items cost; the discount is its own line
+    assert bill.to_dict()["coupon"] == {"code": "SAVE50", "title": "₹50 off", "kind": "flat", "discount": 5000}
+
+
+def test_fee_thresholds_use_the_item_total_before_the_discount():
+    # 19900 reaches free delivery and the small cart threshold even though 19900 - 5000 is below both.
+    bill = price_order([line(19900)], DEFAULTS, tip=0, local_time=NOON, coupon=_coupon())
+    assert bill.amount("delivery_fee") == 0 and bill.amount("small_cart_fee") == 0
+    assert bill.total == 19900 - 5000 + 400
+
+
+def test_minimum_order_is_checked_after_the_discount():
+    price_order([line(9900)], DEFAULTS, tip=0, local_time=NOON, coupon=_coupon())  # 9900 - 5000 = 4900: accepted
+    with pytest.raises(BelowMinimum) as caught:
+        price_order([line(9899)], DEFAULTS, tip=0, local_time=NOON, coupon=_coupon())
+    assert (caught.value.item_total, caught.value.shortfall) == (4899, 1)
+
+
+def test_the_tip_and_the_fees_are_never_discounted():
+    everything = _coupon(amount=10**9)  # more than the items: capped at the item total, fees untouched
+    fees = StoreFees(minimum_order=0)
+    bill = price_order([line(5000)], fees, tip=2000, local_time=time(23, 30), coupon=everything)
+    assert bill.amount("coupon_discount") == -5000
+    assert bill.total == 2500 + 2000 + 400 + 1500 + 2000  # delivery, small cart, handling, late night, tip
+
+
+def test_free_delivery_is_a_negative_line_of_the_delivery_fee():
+    free = _coupon(code="FREEDEL", kind="free_delivery", amount=None)
+    bill = price_order([line(15000)], DEFAULTS, tip=0, local_time=NOON, coupon=free)
+    assert codes(bill) == ["item_total", "coupon_discount", "delivery_fee", "handling_fee"]
+    assert bill.bill[1] == {"code": "coupon_discount", "label": "Free delivery (FREEDEL)", "amount": -2500}
+    assert bill.total == 15000 + 400
+
+
+def test_free_delivery_does_not_lower_the_minimum_check():
+    free = _coupon(code="FREEDEL", kind="free_delivery", amount=None)
+    with pytest.raises(BelowMinimum):
+        price_order([line(4899)], DEFAULTS, tip=0, local_time=NOON, coupon=free)
+
+
+def test_free_delivery_when_delivery_is_already_free_refuses_the_coupon():
+    from orders.coupons import CouponRefused
+
+    free = _coupon(code="FREEDEL", kind="free_delivery", amount=None)
+    with pytest.raises(CouponRefused) as caught:
+        price_order([line(19900)], DEFAULTS, tip=0, local_time=NOON, coupon=free)
+    assert caught.value.words == "Delivery is already free"
+
+
+def test_percent_coupon_on_the_bill_floors():
+    ten = _coupon(code="TEN", kind="percent", amount=None, percent=10, max_discount=10000)
+    bill = price_order([line(12345)], DEFAULTS, tip=0, local_time=NOON, coupon=ten)
+    assert bill.amount("coupon_discount") == -1234
+    assert bill.total == sum(entry["amount"] for entry in bill.bill)
+
+
+def test_without_a_coupon_the_bill_has_no_coupon():
+    bill = price_order([line(30000)], DEFAULTS, tip=0, local_time=NOON)
+    assert "coupon_discount" not in codes(bill) and bill.coupon is None

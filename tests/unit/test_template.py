@@ -66,6 +66,8 @@ JOB_INPUT_MODELS = {"ReserveStockFunction": "products.schemas:ReserveInput",
                     "PriceOrderFunction": "orders.schemas:PriceOrderIn",
                     "CreateOrderFunction": "orders.schemas:CreateOrderIn",
                     "MarkOrderFailedFunction": "orders.schemas:MarkOrderFailedIn",
+                    "RedeemCouponFunction": "orders.schemas:RedeemCouponIn",
+                    "ReleaseCouponFunction": "orders.schemas:ReleaseCouponIn",
                     "CreatePaymentFunction": "payments.schemas:CreatePaymentIn"}
 # Routes that read their raw body themselves (no body model): their sample's body must parse as this model.
 RAW_BODY_MODELS = {"POST /payments/webhook": "payments.schemas:WebhookEvent"}
@@ -670,6 +672,29 @@ def test_saga_catches_name_exception_classes_and_compensations_retry_harder() ->
     assert attempts("ReleaseStock") > forward and attempts("MarkOrderFailed") > forward
     assert states["CompensationFailed"]["Type"] == "Fail"
     assert {c["Next"] for c in states["ReleaseStock"]["Catch"]} == {"CompensationFailed"}
+
+
+def test_every_failure_after_a_coupon_is_redeemed_gives_it_back_before_the_stock() -> None:
+    states = saga_definition()["States"]
+    has_coupon = states["HasCoupon"]
+    assert has_coupon["Type"] == "Choice" and has_coupon["Choices"][0]["Next"] == "RedeemCoupon"
+    assert states["PriceOrder"]["Next"] == "HasCoupon" and has_coupon["Default"] == "PaymentMethod"
+    assert states["RedeemCoupon"]["Next"] == "PaymentMethod"
+    # RedeemCoupon's refusal has nothing to give back; anything else it raises might follow a committed write.
+    assert {tuple(c["ErrorEquals"]): c["Next"] for c in states["RedeemCoupon"]["Catch"]} == {
+        ("CouponUnavailable",): "ReleaseStock", ("States.ALL",): "ReleaseCoupon"}
+    after = ("CreatePayment", "AwaitPayment", "WaitForPayment", "ClosePayment", "CreateOrder")
+    for name in after:
+        exits = {c["Next"] for c in states[name]["Catch"]}
+        assert exits <= {"CouponToRelease", "ClosePayment"} and exits, (name, exits)
+    assert states["ClosePayment"]["Next"] == "CouponToRelease"
+    release = states["CouponToRelease"]
+    assert (release["Choices"][0]["Next"], release["Default"]) == ("ReleaseCoupon", "ReleaseStock")
+    assert release["Choices"][0] == {**has_coupon["Choices"][0], "Next": "ReleaseCoupon"}  # the same test
+    assert states["ReleaseCoupon"]["Next"] == "ReleaseStock"
+    assert {c["Next"] for c in states["ReleaseCoupon"]["Catch"]} == {"CompensationFailed"}
+    forward = max(r["MaxAttempts"] for r in states["RedeemCoupon"]["Retry"])
+    assert max(r["MaxAttempts"] for r in states["ReleaseCoupon"]["Retry"]) > forward
 
 
 def test_notifications_queue_redrives_to_a_dead_letter_queue() -> None:

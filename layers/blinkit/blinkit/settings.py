@@ -81,9 +81,10 @@ class Settings(BaseSettings):
     carts_table: str = "CartsTable"
     cart_view_cache_seconds: int = Field(300, ge=1)
 
-    # Orders (functions/orders): the table, the saga, the notifications queue and the stock compensation
-    # that a cancel runs (the products domain's ReleaseStock job function).
+    # Orders (functions/orders): the tables (orders, coupons), the saga, the notifications queue and the stock
+    # compensation that a cancel runs (the products domain's ReleaseStock job function).
     orders_table: str = "OrdersTable"
+    coupons_table: str = "CouponsTable"
     order_saga_arn: str = ""
     notifications_queue_url: str = ""
     release_stock_function: str = "ReleaseStockFunction"

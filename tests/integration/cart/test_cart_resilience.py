@@ -298,8 +298,9 @@ def test_load_cart_returns_current_prices_and_raises_cart_empty(api, customer, a
     api.patch(f"/products/{shop.pid(0)}", {"price": 950}, token=admin.session_token)
     loaded = project_stack.functions.invoke("LoadCartFunction", {"user_id": customer.uid})
     assert loaded["store_id"] == shop.store_id and loaded["item_count"] == 3
-    assert loaded["lines"][0] == {"product_id": shop.pid(0), "quantity": 2, "price": 950, "mrp": 1500,
-                                  "name": shop.products[0]["name"], "max_per_order": 10, "available": 20}
+    assert loaded["lines"][0] == {"product_id": shop.pid(0), "category_id": shop.products[0]["category_id"],
+                                  "quantity": 2, "price": 950, "mrp": 1500, "name": shop.products[0]["name"],
+                                  "max_per_order": 10, "available": 20}
     assert loaded["subtotal"] == 950 * 2 + 1100
 
 

@@ -168,10 +168,10 @@ def test_a_paid_online_order_is_placed_once_whichever_road_tells_us(
     assert len(captured_entries(order_id)) == 1 and payment_row(order_id).refund_due is False
     notes = drain_notifications(project_stack)
     assert [(m["type"], m["data"].get("paid")) for m in notes] == [("order.placed", payment["amount"])]
-    # Eleven state transitions for a paid order: the eight of a COD one (seven before, plus the Choice) and
-    # CreatePayment, AwaitPayment and WaitForPayment.
+    # Twelve state transitions for a paid order: the nine of a COD one (seven before, plus the HasCoupon and
+    # PaymentMethod Choices) and CreatePayment, AwaitPayment and WaitForPayment.
     assert transitions(project_stack, order_id) == [
-        "LoadCart", "ReserveStock", "PriceOrder", "PaymentMethod", "CreatePayment", "AwaitPayment",
+        "LoadCart", "ReserveStock", "PriceOrder", "HasCoupon", "PaymentMethod", "CreatePayment", "AwaitPayment",
         "WaitForPayment", "CreateOrder", "ClearCart", "Notify", "OrderPlaced"]
 
 
@@ -184,7 +184,7 @@ def test_cash_on_delivery_skips_the_payment_states(api: Any, project_stack: Any,
     assert (placed["status"], placed["payment_method"], placed["payment"]) == ("PLACED", "cod", None)
     assert payment_row(order_id) is None and project_stack.razorpay.calls == []
     assert transitions(project_stack, order_id) == [
-        "LoadCart", "ReserveStock", "PriceOrder", "PaymentMethod", "CreateOrder", "ClearCart", "Notify",
+        "LoadCart", "ReserveStock", "PriceOrder", "HasCoupon", "PaymentMethod", "CreateOrder", "ClearCart", "Notify",
         "OrderPlaced"]
 
 

@@ -7,7 +7,10 @@ shows what Razorpay's order asks (amount, currency, read from the Razorpay stand
 "Pay" and "Fail" buttons. Each button drives the stand-in's control API (`/_checkout/orders/{id}/pay|fail`,
 local/razorpay.py) from the server, as Checkout would talk to Razorpay, then sends the browser back to the
 order's screen in the app with Checkout's answer in the route (`/#/orders/{order_id}?razorpay_...`), where the
-app verifies it. The way back is always the app's own order route: no address from the request is followed.
+app verifies it. A declined attempt is also told to the API as Razorpay tells it, by the signed
+`payment.failed` webhook (the order then fails PAYMENT_FAILED rather than PAYMENT_TIMEOUT at its end); a
+payment's `payment.captured` webhook is not sent, so the app's verify is what completes it here. The way
+back is always the app's own order route: no address from the request is followed.
 
 Paths: `GET /_razorpay-checkout?order_id=&razorpay_order_id=` (the page), `POST /_razorpay-checkout/pay` and
 `POST /_razorpay-checkout/fail` (form posts). No template route starts with `/_razorpay-checkout`
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
@@ -54,8 +58,11 @@ def checkout_routes(razorpay_url: str) -> list[Any]:
     from starlette.routing import Route
 
     async def control(method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        async with httpx.AsyncClient(timeout=30, auth=(KEY_ID, KEY_SECRET)) as client:
-            reply = await client.request(method, f"{razorpay_url}{path}", json=body)
+        try:
+            async with httpx.AsyncClient(timeout=30, auth=(KEY_ID, KEY_SECRET)) as client:
+                reply = await client.request(method, f"{razorpay_url}{path}", json=body)
+        except httpx.HTTPError:
+            raise CheckoutRefused("Razorpay could not be reached: try again.") from None
         if reply.status_code != 200:
             detail = reply.json().get("error", {}).get("description", reply.text[:200])
             raise CheckoutRefused(f"Razorpay refused: {detail}")
@@ -77,6 +84,8 @@ def checkout_routes(razorpay_url: str) -> list[Any]:
         try:
             order_id, razorpay_order_id = _ids(parse_qs((await request.body()).decode(errors="replace")))
             answer = await control("POST", f"/_checkout/orders/{razorpay_order_id}/{action}", {})
+            if action == "fail":  # Razorpay tells the merchant of a declined attempt by its webhook
+                await _tell_merchant(control, f"{request.base_url}payments/webhook", answer["id"])
         except CheckoutRefused as refused:
             return HTMLResponse(_page("Payment not possible", f"<p role='alert'>{html.escape(str(refused))}</p>"
                                       "<p><a href='/#/orders'>Back to your orders</a></p>"), status_code=400)
@@ -88,6 +97,16 @@ def checkout_routes(razorpay_url: str) -> list[Any]:
 
     return [Route(CHECKOUT_PATH, page, methods=["GET"]),
             Route(CHECKOUT_PATH + "/{action:str}", act, methods=["POST"])]
+
+
+async def _tell_merchant(control: Any, webhook_url: str, payment_id: str) -> None:
+    """The signed `payment.failed` webhook to the API. Its delivery failing does not stop Checkout's answer
+    (Razorpay retries webhooks; the order then ends PAYMENT_TIMEOUT instead of PAYMENT_FAILED)."""
+    try:
+        await control("POST", "/_checkout/webhooks", {"url": webhook_url, "event": "payment.failed",
+                                                       "payment_id": payment_id})
+    except CheckoutRefused as refused:
+        print(f"checkout stand-in: payment.failed webhook not delivered: {refused}", file=sys.stderr)
 
 
 def _checkout_page(order_id: str, order: dict[str, Any]) -> str:

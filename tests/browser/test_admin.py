@@ -76,6 +76,7 @@ def test_the_dashboard_counts_the_days_orders(page: Page, browser: Browser, serv
 def test_partners_and_roles_answer_from_the_api(page: Page, server):
     token = admin_signs_in(page, server)
     page.goto("/#/admin/partners")
+    page.get_by_label("Store").select_option(label=server["store"]["name"])
     with api(server, token) as http:
         partners = http.get("/admin/delivery/partners", params={"store_id": server["store"]["store_id"]}).json()
     assert partners["partners"], "the demo seeds a partner at the first store"

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -27,8 +31,33 @@ def razorpay() -> Iterator[RazorpayStandIn]:
 
 
 @pytest.fixture
-def client(razorpay: RazorpayStandIn) -> Iterator[TestClient]:
-    with TestClient(Starlette(routes=checkout_routes(razorpay.url)), follow_redirects=False) as test_client:
+def merchant() -> Iterator[tuple[str, list[tuple[str, dict[str, Any]]]]]:
+    """The API's side of Razorpay's webhooks: (its base URL, what it received: path and event)."""
+    received: list[tuple[str, dict[str, Any]]] = []
+
+    class Webhook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("content-length") or 0))
+            received.append((self.path, json.loads(body)))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Webhook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", received
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def client(razorpay: RazorpayStandIn, merchant: tuple[str, list[Any]]) -> Iterator[TestClient]:
+    with TestClient(Starlette(routes=checkout_routes(razorpay.url)), base_url=merchant[0],
+                    follow_redirects=False) as test_client:
         yield test_client
 
 
@@ -65,11 +94,26 @@ def test_pay_hands_the_app_checkouts_signed_answer(client: TestClient, razorpay:
     assert razorpay.payments[answer["razorpay_payment_id"]]["status"] == "captured"
 
 
-def test_fail_records_a_failed_attempt_and_says_why(client: TestClient, razorpay: RazorpayStandIn) -> None:
+def test_fail_records_a_failed_attempt_tells_the_merchant_and_says_why(
+        client: TestClient, razorpay: RazorpayStandIn, merchant: tuple[str, list[Any]]) -> None:
     rzp = _razorpay_order(razorpay, 20000)
     answer = _answer(client.post(f"{CHECKOUT_PATH}/fail", data={"order_id": ORDER_ID, "razorpay_order_id": rzp}))
     assert answer == {"payment": "failed", "reason": "Payment failed because the UPI request was declined"}
-    assert [p["status"] for p in razorpay.payments.values()] == ["failed"]
+    [failed] = razorpay.payments.values()
+    assert failed["status"] == "failed"
+    assert [(path, event["event"], event["payload"]["payment"]["entity"]["id"]) for path, event in merchant[1]] == [
+        ("/payments/webhook", "payment.failed", failed["id"])]
+
+
+def test_a_payment_sends_no_webhook_and_a_lost_webhook_still_answers(
+        razorpay: RazorpayStandIn, merchant: tuple[str, list[Any]]) -> None:
+    with TestClient(Starlette(routes=checkout_routes(razorpay.url)), base_url="http://127.0.0.1:9",
+                    follow_redirects=False) as nowhere:  # nothing listens on the merchant's side
+        rzp = _razorpay_order(razorpay, 20000)
+        fields = {"order_id": ORDER_ID, "razorpay_order_id": rzp}
+        assert _answer(nowhere.post(f"{CHECKOUT_PATH}/fail", data=fields))["payment"] == "failed"
+        assert "razorpay_signature" in _answer(nowhere.post(f"{CHECKOUT_PATH}/pay", data=fields))
+    assert merchant[1] == []
 
 
 @pytest.mark.parametrize("fields", [

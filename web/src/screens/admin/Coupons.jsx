@@ -10,7 +10,7 @@ import { navigate } from "../../router.js";
 import { AdminLayout } from "./AdminLayout.jsx";
 import { fieldErrors, toInstant, toLocalInput, toPaise, toRupeesText } from "./fields.js";
 
-const KINDS = [["flat", "Flat amount off"], ["percent", "Percent off"], ["free_delivery", "Free delivery"]];
+const KINDS = [["flat", "Flat amount"], ["percent", "Percentage"], ["free_delivery", "Free delivery"]];
 
 export function terms(coupon) {
   if (coupon.kind === "flat") return `${rupees(coupon.amount)} off`;
@@ -146,16 +146,18 @@ function CouponForm({ coupon, onSaved }) {
     setSaved("Deactivated: customers no longer see it.");
   });
   const errors = fieldErrors(save.error);
+  // The label names the control alone; its error follows it, tied to it by aria-describedby.
   const field = (name, label, input) => (
-    <label class="field" key={name}>
-      {label}
+    <div class="field" key={name}>
+      <label for={`f-${name}`}>{label}</label>
       {input}
       {errors[name] && <span class="field-error" id={`err-${name}`}>{label}: {errors[name]}</span>}
-    </label>
+    </div>
   );
   const text = (name, label, props = {}) => field(name, label, (
-    <input name={name} value={form[name]} onInput={set(name)} aria-invalid={errors[name] ? "true" : undefined}
-      aria-describedby={errors[name] ? `err-${name}` : undefined} {...props} />
+    <input id={`f-${name}`} name={name} value={form[name]} onInput={set(name)}
+      aria-invalid={errors[name] ? "true" : undefined} aria-describedby={errors[name] ? `err-${name}` : undefined}
+      {...props} />
   ));
   const money = (name, label) => text(name, label, { inputMode: "decimal" });
   const storeList = stores.data?.stores || [];
@@ -170,7 +172,7 @@ function CouponForm({ coupon, onSaved }) {
       {text("title", "Title")}
       {text("description", "Description")}
       {field("kind", "Kind", (
-        <select name="kind" value={form.kind} onChange={set("kind")}>
+        <select id="f-kind" name="kind" value={form.kind} onChange={set("kind")}>
           {KINDS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
         </select>
       ))}

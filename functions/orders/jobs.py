@@ -120,7 +120,7 @@ def price_order(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
                                          "distance_km": round(distance_km(shop, address), 2),
                                          "radius_km": shop["radius_km"]}))
     if not order.coupon_code:
-        return {**price(shop, address, request.cart.lines, int(order.tip or 0)), "coupon": None}
+        return price(shop, address, request.cart.lines, int(order.tip or 0))  # `coupon` null
     try:
         coupon = redemptions.checked(order.coupon_code, uid=order.user_id, store_id=shop["store_id"],
                                      lines=request.cart.lines, now=clock.now(), order_id=order.order_id)

@@ -5,6 +5,7 @@ Everything else (table names, queue URLs, state machine ARNs) is resolved from t
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -39,8 +40,9 @@ PARAMETERS: dict[str, str] = {
     "FirebaseCredentialsSecretArn": "arn:aws:secretsmanager:ap-south-1:123456789012:secret:local-firebase",
     "RazorpayKeyId": RAZORPAY_KEY_ID,  # the stand-in's test key (its secrets come with its environment())
     # Two minutes to pay an online order instead of ten: enough to run `local pay` by hand, short enough to
-    # watch an unpaid order fail (`local pay --fail`, `--late`) without a long wait.
-    "PaymentTimeoutSeconds": "120",
+    # watch an unpaid order fail (`local pay --fail`, `--late`) without a long wait. The browser tests, which
+    # watch a declined payment end FAILED, set BLINKIT_PAYMENT_TIMEOUT_SECONDS to the template's minimum (60).
+    "PaymentTimeoutSeconds": os.environ.get("BLINKIT_PAYMENT_TIMEOUT_SECONDS", "120"),
 }
 
 

@@ -164,6 +164,7 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
     """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds."""
     import uvicorn
 
+    from local.checkout_page import checkout_routes
     from local.gateway import Gateway, asgi_app, server_config
     from local.invoke import invoke_route, invoker_of
     from local.web import app_config, web_routes
@@ -174,7 +175,8 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
         app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
                                               realtime_route(running.stack.supabase),
                                               invoke_route(invoker_of(running, gateway)),
-                                              *web_routes(app_config(emulator_host=running.emulator.host))])
+                                              *web_routes(app_config(emulator_host=running.emulator.host)),
+                                              *checkout_routes(running.stack.razorpay.url)])
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="warning"))
         not_ready: list[str] = []
 

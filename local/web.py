@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from local.checkout_page import CHECKOUT_PATH
 from local.config import PARAMETERS, ROOT
 
 WEB_DIST = ROOT / "web" / "dist"
@@ -30,6 +31,9 @@ def app_config(*, emulator_host: str, places: list[dict[str, Any]] | None = None
         "firebase": {"apiKey": FAKE_API_KEY, "authDomain": f"{project}.firebaseapp.com", "projectId": project},
         "authEmulatorUrl": f"http://{emulator_host}",
         "places": places if places is not None else demo_places(),
+        # Online payments open Razorpay Checkout's stand-in page (local/checkout_page.py), not checkout.js
+        "checkout": "stand-in",
+        "checkoutUrl": CHECKOUT_PATH,
     }
 
 

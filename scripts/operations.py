@@ -70,6 +70,7 @@ GROUPS = [
     Group("Stock", "stock levels and the search indexer", r"^(Stock|SearchIndexer)"),
     Group("Cart", "cart routes", r"^Cart"),
     Group("Orders", "order routes", r"^(Orders|AdminOrders)"),
+    Group("AdminReports", "the admin dashboard's day of orders", r"^AdminDashboard"),
     Group("Offers", "coupons (admin routes) and the offers a cart can use", r"^(Offers|AdminCoupons)"),
     Group("Deliveries", "deliveries: assignment, pickup, hand-over, route and tracking", r"^(Delivery|AssignPartner)"),
     Group("Partners", "delivery partners: profiles, status, location and assignment", r"^(Partner|AdminPartners)"),

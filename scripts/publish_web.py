@@ -68,6 +68,7 @@ def web_config(stack: Stack, web_api_key: str) -> dict[str, Any]:
                      "projectId": stack.firebase_project},
         "authEmulatorUrl": None,
         "places": [],
+        "checkout": "razorpay",  # Razorpay's own checkout.js (the local stack names its stand-in page instead)
     }
 
 

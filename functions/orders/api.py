@@ -104,6 +104,14 @@ async def admin_orders(status: str | None = Query(None, pattern=StatusName), acc
     return service.admin_list(status, access.store_id, limit, cursor)
 
 
+@router.get("/admin/dashboard", tags=["admin"], response_model=schemas.DashboardOut, responses=COMMON)
+async def admin_dashboard(_: Principal = Depends(require_role(Role.ADMIN))):
+    """Today's orders (India's calendar day, by creation) by status, failure reasons, revenue (placed, not
+    cancelled) and the refunds orders knows of (cancelled online orders); admin only. At most `cap` orders
+    are read per status (`truncated` says when a status had more)."""
+    return service.admin_dashboard()
+
+
 # Offers and coupons -----------------------------------------------------------------------------------
 
 

@@ -178,6 +178,28 @@ class OrderPage(BaseModel):
     next_cursor: str | None
 
 
+class DashboardRefunds(BaseModel):
+    cancelled_online_orders: int = Field(description="Today's cancelled orders that were paid online")
+    cancelled_online_total: int = Field(description="Their totals, paise: refunded in full on cancel")
+    note: str = Field(description="What these figures leave out (partial refunds are payments' records)")
+
+
+class DashboardOut(BaseModel):
+    """Today's orders at a glance (admin)."""
+
+    date: str = Field(description="The day counted (YYYY-MM-DD), in `timezone`")
+    timezone: str
+    since: str = Field(description="The day's start (inclusive), UTC")
+    until: str = Field(description="The next day's start (exclusive), UTC")
+    by_status: dict[str, int] = Field(description="Orders created today, by the status they are in now")
+    total_orders: int
+    failure_reasons: dict[str, int] = Field(description="Today's FAILED orders by reason code, most first")
+    revenue: int = Field(description="paise: totals of today's orders placed and not cancelled or failed")
+    refunds: DashboardRefunds
+    truncated: bool = Field(description="A status had more than `cap` orders today: its figures count `cap`")
+    cap: int
+
+
 # Coupons (admin) and offers (customers) ---------------------------------------------------------------
 
 CATEGORY_ID = rf"^cat_{CROCKFORD}$"

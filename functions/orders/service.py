@@ -25,7 +25,7 @@ from blinkit.idempotency import body_hash
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.security import Principal, Role
-from orders import pricing, redemptions, store, upstream
+from orders import dashboard, pricing, redemptions, store, upstream
 from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn
 from orders.store import IdempotencyRecord, OrderRecord, VersionConflict
@@ -231,6 +231,22 @@ def list_mine(principal: Principal, limit: int, cursor: str | None) -> dict[str,
     scope = f"orders:user:{principal.uid}"
     items, last = store.orders_of_user(principal.uid, limit, decode_cursor(cursor, scope=scope))
     return {"orders": [summary_view(r) for r in items], "next_cursor": encode_cursor(last, scope=scope)}
+
+
+DASHBOARD_CAP = 1000  # orders read per status per day: 9 key-range queries of at most this many small items
+
+
+def admin_dashboard() -> dict[str, Any]:
+    """Today's orders (India's calendar day) by status, why the failed ones failed, revenue and the refunds
+    orders knows of (`orders.dashboard`). Bounded: one ByStatus query per status over today's `created_at`
+    range, at most `DASHBOARD_CAP` orders each (`truncated` says when a status had more)."""
+    date, start, end = dashboard.day_bounds(clock.now())
+    since, until = clock.iso(start), clock.iso(end)
+    read = {status: store.orders_in_status_between(status, since, until, DASHBOARD_CAP)
+            for status in dashboard.STATUSES}
+    figures = dashboard.summarise({status: orders for status, (orders, _) in read.items()})
+    return {"date": date, "timezone": dashboard.DAY_ZONE, "since": since, "until": until, **figures,
+            "truncated": any(more for _, more in read.values()), "cap": DASHBOARD_CAP}
 
 
 def admin_list(status: str | None, store_id: str | None, limit: int, cursor: str | None) -> dict[str, Any]:

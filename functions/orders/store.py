@@ -301,6 +301,22 @@ def orders_in_status(status: str, limit: int, start: dict[str, Any] | None) -> t
                                             last_evaluated_key=start))
 
 
+SUMMARY_ATTRIBUTES = ("status", "total", "reason", "payment_method", "created_at")
+
+
+def orders_in_status_between(status: str, since: str, until: str, cap: int) -> tuple[list[dict[str, Any]], bool]:
+    """Orders now in `status` created in [since, until) (ISO instants), newest first, at most `cap`, as dicts of
+    `SUMMARY_ATTRIBUTES` only; and whether more were left unread. One ByStatus key-range query (paged by
+    DynamoDB's 1 MB pages), never a scan."""
+    condition = OrderRecord.created_at.between(since, until)
+    results = OrderRecord.by_status.query(status, condition, scan_index_forward=False, limit=cap + 1,
+                                          attributes_to_get=list(SUMMARY_ATTRIBUTES))
+    found = [{name: getattr(record, name) for name in SUMMARY_ATTRIBUTES} for record in results]
+    # `between` is inclusive: an order made at the very instant the next day starts is the next day's
+    found = [order for order in found if order["created_at"] < until]
+    return found[:cap], len(found) > cap
+
+
 # Coupons as admins keep them (orders.offers) ---------------------------------------------------------------
 
 

@@ -14,11 +14,14 @@ from tests.browser.app import Console, launch, open_first_store_all_day, phone_p
 from tests.plugins.local_server import local_server
 from tests.plugins.stack import flush_keeping_claim
 
+PAYMENT_TIMEOUT_SECONDS = "60"  # the template's minimum: a declined online payment ends FAILED after it
+
 
 @pytest.fixture(scope="package")
 def server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[dict[str, Any]]:
     flush_keeping_claim(redis_url)  # the server shares this run's database; other tests clean up after it
-    with local_server(tmp_path_factory.mktemp("web-stack"), redis_url, stop_signal=signal.SIGTERM) as info:
+    with local_server(tmp_path_factory.mktemp("web-stack"), redis_url, stop_signal=signal.SIGTERM,
+                      env={"BLINKIT_PAYMENT_TIMEOUT_SECONDS": PAYMENT_TIMEOUT_SECONDS}) as info:
         info["store"] = open_first_store_all_day(info["api"], info["emulator_host"])
         yield info
 

@@ -143,3 +143,31 @@ def test_the_ops_screens_pass_wcag_aa_contrast_and_staff_confirm_with_the_keyboa
     expect(page.locator(".rider-status")).to_be_visible()
     screens["rider"] = low_contrast(page)
     assert {name: found for name, found in screens.items() if found} == {}
+
+
+def test_the_admin_screens_and_online_payment_pass_wcag_aa_contrast(page: Page, server):
+    from tests.browser.journey import admin_signs_in, fill_cart, open_checkout
+
+    admin_signs_in(page, server)
+    screens = {}
+    for route, ready in (("/#/admin", "[data-testid=orders-today]"), ("/#/admin/coupons", ".admin-table"),
+                         ("/#/admin/coupons/new", ".admin-form"), ("/#/admin/coupons/WELCOME75", ".admin-form .hint"),
+                         ("/#/admin/surge", ".surge"), ("/#/admin/partners", ".admin-table, .empty"),
+                         ("/#/admin/roles", ".admin-form")):
+        page.goto(route)
+        expect(page.locator(ready).first).to_be_visible()
+        screens[route] = low_contrast(page)
+    page.get_by_role("navigation", name="Admin").get_by_role("button", name="Sign out").click()
+    expect(page.get_by_label("Mobile number")).to_be_visible()  # signed out on the server too
+    fill_cart(page, server)
+    open_checkout(page)
+    expect(page.locator(".offer").first).to_be_visible()
+    screens["checkout with offers"] = low_contrast(page)
+    page.get_by_label("Pay online (UPI, cards, netbanking)").check()
+    page.get_by_role("button", name="Place order and pay").click()
+    expect(page.get_by_role("button", name="Pay ₹")).to_be_visible(timeout=30_000)
+    screens["payment"] = low_contrast(page)
+    page.get_by_role("button", name="Pay ₹").click()
+    expect(page.get_by_role("heading", name="Razorpay Checkout (local stand-in)")).to_be_visible()
+    screens["checkout stand-in"] = low_contrast(page)
+    assert {name: found for name, found in screens.items() if found} == {}

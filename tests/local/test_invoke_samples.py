@@ -79,6 +79,7 @@ SAMPLES: list[tuple[str, int | str]] = [
     ("OrdersInternalGetFunction", 200),
     ("OrdersListFunction", 200),
     ("AdminOrdersListFunction", 200),
+    ("AdminDashboardFunction", 200),
     ("AdminCouponsCreateFunction", 201),  # a fresh code every run ({{coupon.new_code}})
     ("AdminCouponsListFunction", 200),
     ("AdminCouponsGetFunction", 200),

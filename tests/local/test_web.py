@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from local.catalog.data import STORES
+from local.checkout_page import CHECKOUT_PATH
 from local.gateway import Gateway, asgi_app
 from local.web import ASSETS_PREFIX, CONFIG_PATH, app_config, demo_places, web_routes
 
@@ -80,8 +81,8 @@ def test_without_a_build_the_page_says_how_to_make_one(served: TestClient) -> No
 def test_no_template_route_uses_the_apps_paths_and_the_api_still_answers(project_stack: Any,
                                                                           served: TestClient) -> None:
     gateway = Gateway(project_stack.template, project_stack.functions)
-    for path in ("/", CONFIG_PATH, f"{ASSETS_PREFIX}/main-JS1.js"):
-        for method in ("GET", "HEAD"):
+    for path in ("/", CONFIG_PATH, f"{ASSETS_PREFIX}/main-JS1.js", CHECKOUT_PATH, f"{CHECKOUT_PATH}/pay"):
+        for method in ("GET", "HEAD", "POST"):
             assert gateway.match(method, path) is None, f"{method} {path} is a template route"
     health = served.get("/health")
     assert health.headers["content-type"].startswith("application/json") and "status" in health.json()

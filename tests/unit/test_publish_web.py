@@ -58,6 +58,7 @@ def test_the_config_names_the_api_and_the_firebase_project_of_the_stack(aws):
                      "projectId": "blinkit-prod"},
         "authEmulatorUrl": None,
         "places": [],
+        "checkout": "razorpay",
     }
 
 

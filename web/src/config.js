@@ -10,5 +10,8 @@ export async function loadConfig() {
     firebase: config.firebase || {},
     authEmulatorUrl: config.authEmulatorUrl || null, // set locally only
     places: Array.isArray(config.places) ? config.places : [], // suggested delivery places (locally: the demo stores)
+    // Online payments: Razorpay's checkout.js, or (locally) the stand-in page at checkoutUrl
+    checkout: config.checkout === "stand-in" ? "stand-in" : "razorpay",
+    checkoutUrl: config.checkoutUrl || null,
   };
 }

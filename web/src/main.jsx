@@ -19,6 +19,11 @@ import { SignIn } from "./screens/SignIn.jsx";
 import { Inbox } from "./screens/notifications/Inbox.jsx";
 import { Rider } from "./screens/rider/Rider.jsx";
 import { StaffConsole } from "./screens/staff/StaffConsole.jsx";
+import { AdminCouponEdit, AdminCoupons } from "./screens/admin/Coupons.jsx";
+import { AdminDashboard } from "./screens/admin/Dashboard.jsx";
+import { AdminPartners } from "./screens/admin/Partners.jsx";
+import { AdminRoles } from "./screens/admin/Roles.jsx";
+import { AdminSurge } from "./screens/admin/Surge.jsx";
 import { saved } from "./storage.js";
 
 // Adding a screen: a route here and a case in Screen below.
@@ -33,6 +38,14 @@ const ROUTES = [
   ["/staff", "staff"],
   ["/rider", "rider"],
   ["/notifications", "notifications"],
+  // admin (role `admin`): web/src/screens/admin/
+  ["/admin", "admin-dashboard"],
+  ["/admin/coupons", "admin-coupons"],
+  ["/admin/coupons/new", "admin-coupon-new"],
+  ["/admin/coupons/:code", "admin-coupon"],
+  ["/admin/surge", "admin-surge"],
+  ["/admin/partners", "admin-partners"],
+  ["/admin/roles", "admin-roles"],
 ];
 
 function Screen({ route }) {
@@ -47,6 +60,14 @@ function Screen({ route }) {
     case "staff": return <StaffConsole />;
     case "rider": return <Rider />;
     case "notifications": return <Inbox />;
+    // admin
+    case "admin-dashboard": return <AdminDashboard />;
+    case "admin-coupons": return <AdminCoupons />;
+    case "admin-coupon-new": return <AdminCouponEdit />;
+    case "admin-coupon": return <AdminCouponEdit code={route.params.code} />;
+    case "admin-surge": return <AdminSurge />;
+    case "admin-partners": return <AdminPartners />;
+    case "admin-roles": return <AdminRoles />;
     default: return <NotFound />;
   }
 }

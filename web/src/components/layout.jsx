@@ -41,6 +41,7 @@ export function Layout({ title, children }) {
         <a href="#/cart">Cart</a>
         <a href="#/orders">Orders</a>
         <a href="#/addresses">Addresses</a>
+        {user?.roles?.includes("admin") && <a href="#/admin">Admin</a>}
         <button type="button" class="link" onClick={signOut} title={user?.phone_number || ""}>
           Sign out
         </button>

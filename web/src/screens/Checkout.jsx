@@ -1,6 +1,6 @@
-// Checkout: the address, a tip, the quote with every bill line, then the order (cash on delivery) with an
-// Idempotency-Key that stays the same while the order's body does, so a retry after a lost answer cannot
-// order twice.
+// Checkout: the address, a tip, a coupon, the quote with every bill line, then the order (cash on delivery
+// or online: the order's screen then opens Razorpay Checkout) with an Idempotency-Key that stays the same
+// while the order's body does, so a retry after a lost answer cannot order twice.
 import { useRef, useState } from "preact/hooks";
 import { useApp } from "../app.js";
 import { Loading, Problem } from "../components/feedback.jsx";
@@ -9,23 +9,28 @@ import { useAction, useLoad } from "../hooks.js";
 import { rupees } from "../money.js";
 import { navigate } from "../router.js";
 import { AddressForm } from "./Addresses.jsx";
+import { CouponBox } from "./Offers.jsx";
 
 const TIPS = [0, 2000, 3000, 5000]; // paise
+const PAYMENT_METHODS = [["cod", "Cash on delivery"], ["online", "Pay online (UPI, cards, netbanking)"]];
 
 export function Checkout() {
   const { api, reloadCart } = useApp();
   const addresses = useLoad(() => api.get("/users/me/addresses"), []);
   const [addressId, setAddressId] = useState(null);
   const [tip, setTip] = useState(0);
+  const [coupon, setCoupon] = useState(null);
+  const [method, setMethod] = useState("cod");
   const list = addresses.data?.addresses || [];
   const chosen = addressId || list[0]?.address_id || null;
+  const withCoupon = (body) => (coupon ? { ...body, coupon_code: coupon } : body);
   const quote = useLoad(
-    () => (chosen ? api.post("/orders/quote", { address_id: chosen, tip }) : Promise.resolve(null)),
-    [chosen, tip],
+    () => (chosen ? api.post("/orders/quote", withCoupon({ address_id: chosen, tip })) : Promise.resolve(null)),
+    [chosen, tip, coupon],
   );
   const idempotency = useRef({ body: "", key: "" });
   const place = useAction(async () => {
-    const body = { address_id: chosen, payment_method: "cod", tip };
+    const body = withCoupon({ address_id: chosen, payment_method: method, tip });
     const text = JSON.stringify(body);
     if (idempotency.current.body !== text) idempotency.current = { body: text, key: crypto.randomUUID() };
     const accepted = await api.post("/orders", body, { "Idempotency-Key": idempotency.current.key });
@@ -62,7 +67,10 @@ export function Checkout() {
           </label>
         ))}
       </fieldset>
-      <CouponSlot />
+      {chosen && (
+        <CouponBox quoteBody={{ address_id: chosen, tip }} applied={coupon} saved={quote.data?.coupon?.discount}
+          onApply={setCoupon} onRemove={() => setCoupon(null)} />
+      )}
       {chosen && (
         <section aria-labelledby="bill-title" aria-busy={quote.loading}>
           <h2 id="bill-title">Bill details</h2>
@@ -73,20 +81,25 @@ export function Checkout() {
       )}
       {quote.data && !quote.loading && !quote.error && (
         <>
-          <p class="pay-with">Pay with: <strong>Cash on delivery</strong></p>
+          <fieldset class="choices pay-with">
+            <legend>Pay with</legend>
+            {PAYMENT_METHODS.map(([value, label]) => (
+              <label key={value} class="choice">
+                <input type="radio" name="payment" value={value} checked={method === value}
+                  onChange={() => setMethod(value)} />
+                <span>{label}</span>
+              </label>
+            ))}
+          </fieldset>
           <button type="button" class="primary wide" disabled={place.busy} onClick={place.run}>
-            {place.busy ? "Placing your order…" : `Place order · ${rupees(quote.data.total)}`}
+            {place.busy ? "Placing your order…"
+              : `${method === "online" ? "Place order and pay" : "Place order"} · ${rupees(quote.data.total)}`}
           </button>
         </>
       )}
       <Problem error={place.error} />
     </Layout>
   );
-}
-
-/** Where the coupon field and the offer hints go once offers exist (issue 15); nothing to show until then. */
-function CouponSlot() {
-  return null;
 }
 
 export function Bill({ quote }) {

@@ -7,6 +7,7 @@ import { useLoad } from "../hooks.js";
 import { rupees } from "../money.js";
 import { Bill } from "./Checkout.jsx";
 import { LiveTracking } from "./Tracking.jsx";
+import { OrderAgain, PaymentPanel } from "./OrderActions.jsx";
 
 const POLL_MS = 2000;
 const FINAL = new Set(["DELIVERED", "CANCELLED", "FAILED"]);
@@ -22,6 +23,17 @@ const REASONS = {
   OUT_OF_STOCK: "Some items went out of stock.", PAYMENT_FAILED: "The payment did not go through.",
   PAYMENT_TIMEOUT: "The payment was not completed in time.",
 };
+// Reasons whose detail carries the words to show (a coupon the saga refused: `{code, words}`).
+const REASONS_WITH_WORDS = {
+  COUPON_NOT_APPLICABLE: (d) => `Your coupon ${d.code} could not be used: ${d.words}`,
+  COUPON_UNAVAILABLE: (d) => `Your coupon ${d.code} is no longer available: ${d.words}`,
+};
+
+function reasonWords(order) {
+  const worded = REASONS_WITH_WORDS[order.reason];
+  if (worded && order.reason_detail?.words) return worded(order.reason_detail);
+  return REASONS[order.reason] || order.reason;
+}
 
 function when(iso) {
   return new Date(iso).toLocaleTimeString("en-IN", { hour: "numeric", minute: "2-digit" });
@@ -43,12 +55,12 @@ export function OrderStatus({ orderId }) {
     <Layout title="Order status">
       {!order.data && order.loading && <Loading label="Loading your order…" />}
       <Problem error={order.error} onRetry={order.reload} />
-      {order.data && <OrderDetail order={order.data} />}
+      {order.data && <OrderDetail order={order.data} onChanged={order.reload} />}
     </Layout>
   );
 }
 
-function OrderDetail({ order }) {
+function OrderDetail({ order, onChanged }) {
   const reached = new Map(order.status_history.map((h) => [h.status, h.at]));
   const steps = FINAL.has(order.status) && !STEPS.includes(order.status)
     ? [...order.status_history.map((h) => h.status)]
@@ -59,7 +71,10 @@ function OrderDetail({ order }) {
       <p class="status-now" role="status" aria-live="polite" data-status={order.status}>
         {WORDS[order.status] || order.status}
       </p>
-      {order.reason && <p class="warning">{REASONS[order.reason] || order.reason}</p>}
+      {order.reason && <p class="warning" data-reason={order.reason}>{reasonWords(order)}</p>}
+      {order.status === "PENDING" && order.payment_method === "online" && (
+        <PaymentPanel order={order} onChanged={onChanged} />
+      )}
       {order.eta_minutes && !FINAL.has(order.status) && (
         <p>Arriving in {order.eta_minutes.min}–{order.eta_minutes.max} min</p>
       )}
@@ -87,6 +102,7 @@ function OrderDetail({ order }) {
       </ul>
       {order.bill.length > 0 && <Bill quote={order} />}
       <p class="pay-with">Payment: {order.payment_method === "cod" ? "Cash on delivery" : "Online"}</p>
+      {order.status !== "PENDING" && order.items.length > 0 && <OrderAgain order={order} />}
     </>
   );
 }

@@ -251,3 +251,30 @@ def test_an_item_that_runs_out_is_flagged_in_the_cart_and_an_unknown_order_is_ex
     finally:
         with api(server, staff) as http:  # other tests shop at this store
             http.put(f"/stores/{shop}/stock/{product_id}", json={"available": before}).raise_for_status()
+
+
+def test_an_item_sold_out_between_the_quote_and_the_order_fails_the_order_in_words(page: Page, server):
+    """Out of stock at checkout: the bill was quoted, then the store sold the last one; the saga's reservation
+    refuses it, the order is FAILED `OUT_OF_STOCK` and the order screen says so in words."""
+    from tests.browser.journey import fill_cart, open_checkout, order_id_of
+
+    token = fill_cart(page, server, quantity=3)
+    open_checkout(page)
+    with api(server, token) as http:
+        product_id = http.get("/cart").json()["items"][0]["product_id"]
+    staff = demo_session(server["api"], server["emulator_host"], "staff")
+    shop = server["store"]["store_id"]
+    with api(server, staff) as http:
+        before = http.get(f"/products/{product_id}", params={"store_id": shop}).json()["available"]
+        assert http.put(f"/stores/{shop}/stock/{product_id}", json={"available": 0}).status_code == 200
+    try:
+        page.get_by_role("button", name=re.compile("^Place order")).click()
+        order_id = order_id_of(page)
+        expect(page.locator(".status-now")).to_have_text("Could not be placed", timeout=30_000)
+        expect(page.get_by_text("Some items went out of stock.")).to_be_visible()
+        with api(server, token) as http:
+            failed = http.get(f"/orders/{order_id}").json()
+        assert failed["status"] == "FAILED" and failed["reason"] == "OUT_OF_STOCK"
+    finally:
+        with api(server, staff) as http:  # other tests shop at this store
+            http.put(f"/stores/{shop}/stock/{product_id}", json={"available": before}).raise_for_status()

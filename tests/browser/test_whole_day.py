@@ -1,9 +1,8 @@
-"""The whole day in the browser, three people at once in their own browser contexts: a customer orders cash on
-delivery, the store staff confirm and pack it in their console, the demo rider goes online, is assigned, picks
-it up and drives while the customer's map shows the rider moving, and delivers with the code the customer reads
-out; the customer sees DELIVERED and is told in the notifications inbox.
-
-(The coupon and online payment of the issue's whole-day test are web-admin's part: they join this test.)"""
+"""The whole day in the browser, three people at once in their own browser contexts: a customer searches with a
+typo, fills the cart, applies an offer at checkout and pays online (Razorpay Checkout's local stand-in page), the
+store staff confirm and pack it in their console, the demo rider goes online, is assigned, picks it up and drives
+while the customer's map shows the rider moving, and delivers with the code the customer reads out; the customer
+sees DELIVERED and is told in the notifications inbox."""
 
 from __future__ import annotations
 
@@ -22,6 +21,7 @@ from tests.browser.test_accessibility import low_contrast
 pytestmark = pytest.mark.browser
 
 SEARCH_TYPO = "paneeer"
+ONLINE = "Pay online (UPI, cards, netbanking)"
 
 
 def demo_phone(key: str) -> str:
@@ -39,7 +39,7 @@ def people(browser: Browser, server: dict[str, Any]) -> Iterator[dict[str, tuple
         assert {who: console.errors for who, (_, console) in pages.items() if console.errors} == {}
 
 
-def customer_orders_cash_on_delivery(page: Page, server: dict[str, Any]) -> str:
+def customer_orders_with_an_offer_and_pays_online(page: Page, server: dict[str, Any]) -> str:
     sign_in(page, server["emulator_host"])
     choose_place(page)
     page.get_by_label("Search products").fill(SEARCH_TYPO)
@@ -54,8 +54,26 @@ def customer_orders_cash_on_delivery(page: Page, server: dict[str, Any]) -> str:
     page.get_by_label("PIN code").fill(HOME["pincode"])
     page.get_by_role("button", name="Save address").click()
     expect(page.locator(".bill")).to_be_visible()
-    page.get_by_role("button", name="Place order", exact=False).click()
+
+    # An offer this cart qualifies for (a new customer's first order above ₹149 gets at least one of the seeds).
+    offer = page.locator(".offer.ok").first
+    expect(offer).to_be_visible(timeout=15_000)
+    code = str(offer.get_attribute("data-code"))
+    page.get_by_role("button", name=f"Apply {code}").click()
+    expect(page.locator(".applied")).to_contain_text(f"{code} applied")
+    expect(page.locator(".bill tr[data-code=coupon_discount]")).to_be_visible()
+
+    # Paid online: the order waits for its payment, Checkout (the local stand-in) takes it, the order is placed.
+    page.get_by_label(ONLINE).check()
+    page.get_by_role("button", name="Place order and pay", exact=False).click()
+    pay = page.get_by_role("button", name="Pay ₹", exact=False)
+    expect(pay).to_be_visible(timeout=30_000)
+    pay.click()
+    expect(page.get_by_role("heading", name="Razorpay Checkout (local stand-in)")).to_be_visible()
+    page.get_by_role("button", name="Pay", exact=True).click()
     expect(page.locator(".status-now")).to_have_text("Order placed", timeout=30_000)
+    expect(page.get_by_text("Payment: Online")).to_be_visible()
+    expect(page.locator(".bill tr[data-code=coupon_discount]")).to_be_visible()
     return page.url.rsplit("/", 1)[-1]
 
 
@@ -79,7 +97,7 @@ def test_the_whole_day(people: dict[str, tuple[Page, Console]], server):
     rider_console.expect_failed_load(404, "/delivery/partners/me/assignment")  # nothing assigned yet
     rider_console.expect_failed_load(422, "/deliver")  # the wrong code, on purpose
 
-    order_id = customer_orders_cash_on_delivery(customer, server)
+    order_id = customer_orders_with_an_offer_and_pays_online(customer, server)
 
     # The rider signs in (their work screen opens) and goes online.
     sign_in(rider, server["emulator_host"], demo_phone("partner"))

@@ -265,16 +265,6 @@ def admin_list(status: str | None, store_id: str | None, limit: int, cursor: str
 # Changing ---------------------------------------------------------------------------------------------
 
 
-def _coupon_summary(coupon: Any) -> dict[str, Any] | None:
-    """The order's coupon as a notification shows it ("You saved ₹75 with WELCOME75"): `{code, title, kind,
-    discount}`, the discount in int paise; None without one (a map attribute or a plain dict)."""
-    if not coupon:
-        return None
-    found = coupon.as_dict() if hasattr(coupon, "as_dict") else dict(coupon)
-    return {"code": found["code"], "title": found.get("title"), "kind": found.get("kind"),
-            "discount": int(found["discount"])}
-
-
 def notification(order: OrderRecord, status: str, **data: Any) -> dict[str, Any]:
     # Priced orders carry their lines and bill so order mails can show a summary table (a few KB at most).
     summary: dict[str, Any] = {}
@@ -284,9 +274,8 @@ def notification(order: OrderRecord, status: str, **data: Any) -> dict[str, Any]
                              "line_total": int(line.get("line_total", 0))} for line in order.items]
     if order.bill:
         summary["bill"] = [{"code": e["code"], "label": e["label"], "amount": int(e["amount"])} for e in order.bill]
-    coupon = _coupon_summary(getattr(order, "coupon", None))  # a `coupon` attribute only on orders that used one
-    if coupon:
-        summary["coupon"] = coupon
+    if order.coupon:  # {code, title, kind, discount} once placed with a coupon: "You saved ₹75 with WELCOME75"
+        summary["coupon"] = {**order.coupon, "discount": int(order.coupon["discount"])}
     return {
         "type": f"order.{status.lower()}",
         "user_id": order.user_id,

@@ -80,7 +80,14 @@ def customer_orders_with_an_offer_and_pays_online(page: Page, server: dict[str, 
 def staff_move(page: Page, order_id: str, tab: str, action: str, done: str) -> None:
     """In the console's `tab`: opens the order and does `action` (Confirm/Pack); the queue says it is `done`."""
     page.get_by_role("button", name=tab, exact=True).click()
-    page.get_by_role("button", name=f"Open order {order_id}").click()
+    opener = page.get_by_role("button", name=f"Open order {order_id}")
+    for _ in range(10):  # as staff would: Refresh while the order is not listed yet (the queue read it earlier)
+        expect(page.locator(".queue, .empty").first).to_be_visible()
+        if opener.count():
+            break
+        page.get_by_role("button", name="Refresh").click()
+        page.wait_for_timeout(1000)
+    opener.click()
     page.get_by_role("button", name=f"{action} order").click()
     expect(page.get_by_role("status").filter(has_text=f"Order {order_id[-6:]} is {done}.")).to_be_visible()
 

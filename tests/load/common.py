@@ -220,3 +220,40 @@ def timed(run: Callable[[], Any], rounds: int, counters: Counters, *, warmup: in
         for name in totals:
             totals[name] += getattr(counters, name)
     return times, {name: total / rounds for name, total in totals.items()}
+
+
+# ---- results as JSON (for the summary of goals and for `make capacity`) --------------------------------------
+
+RESULTS_DIR_ENV = "BENCH_RESULTS_DIR"  # default .bench/ at the project root (git-ignored)
+
+
+@dataclass
+class Goal:
+    """One goal of a benchmark beside the figure it had before: `met` is computed, never written by hand."""
+
+    name: str  # e.g. "cold start median / fastapi floor"
+    before: str  # the figure before the work, in words with units ("2.31x", "3 DynamoDB calls")
+    now: float  # this run's figure
+    target: float  # the goal's bound
+    unit: str = ""  # "x", "calls", "%", "ms"
+    at_most: bool = True  # False when the goal is a floor (>= target)
+
+    @property
+    def met(self) -> bool:
+        return self.now <= self.target if self.at_most else self.now >= self.target
+
+
+def results_dir() -> str:
+    return os.environ.get(RESULTS_DIR_ENV, ".bench")
+
+
+def save_results(bench: str, figures: dict[str, Any], goals: Sequence[Goal] = ()) -> str:
+    """Write `<results dir>/<bench>.json`: this run's figures and goals (with `met`). Returns the path."""
+    os.makedirs(results_dir(), exist_ok=True)
+    path = os.path.join(results_dir(), f"{bench}.json")
+    payload = {"bench": bench, "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+               "load_average": os.getloadavg()[0], "figures": figures,
+               "goals": [{**goal.__dict__, "met": goal.met} for goal in goals]}
+    with open(path, "w", encoding="utf-8") as out:
+        json.dump(payload, out, indent=2, sort_keys=True, default=str)
+    return path

@@ -184,9 +184,11 @@ class Calls:
                     return float(row[name])
             return 0.0
 
-        own_ddb, own_redis = get("dynamodb", "ddb_own", "dynamodb_own"), get("redis", "redis_own")
-        return cls(dynamodb=own_ddb, dynamodb_all=get("dynamodb_all", "ddb_all") or own_ddb, redis=own_redis,
-                   redis_all=get("redis_all") or own_redis, internal=get("internal"),
+        # The benchmarks' own column names ("ddb own", "redis all") as well as snake_case keys.
+        own_ddb = get("dynamodb", "ddb_own", "dynamodb_own", "ddb own")
+        own_redis = get("redis", "redis_own", "redis own")
+        return cls(dynamodb=own_ddb, dynamodb_all=get("dynamodb_all", "ddb_all", "ddb all") or own_ddb,
+                   redis=own_redis, redis_all=get("redis_all", "redis all") or own_redis, internal=get("internal"),
                    external=get("external_http", "external"), writes=writes)
 
 

@@ -713,11 +713,12 @@ def report(inputs: Inputs, deployment: Deployment, scales: Iterable[float] = SCA
                      calls.redis_all, calls.internal, duration_ms(calls)])
     say(table(["request / job", "per order", "DynamoDB", "Redis RT", "internal", "est. ms"], rows))
     say("  (* no benchmark counts this one's calls: it counts as requests and invocations only)")
-    say(f"  the order itself: {float(inputs.order.get('state_transitions', 0)):g} state transitions, "
+    say("  the order itself, POST /orders to the end of its execution: "
+        f"{float(inputs.order.get('state_transitions', 0)):g} state transitions, "
         f"{float(inputs.order.get('lambda_invocations', 0)):g} Lambda invocations, "
-        f"{float(inputs.order.get('dynamodb_reads', 0)):g} DynamoDB reads + "
-        f"{float(inputs.order.get('dynamodb_writes', 0)):g} writes, "
-        f"{float(inputs.order.get('sqs_messages', 0)):g} SQS messages (POST /orders to the end of its execution)")
+        f"{float(inputs.order.get('dynamodb_reads', 0)):g} DynamoDB reads and "
+        f"{float(inputs.order.get('dynamodb_writes', 0)):g} writes, SQS messages: "
+        f"{float(inputs.order.get('sqs_messages', 0)):g}")
     for result in results:
         say("")
         say(f"== {result.orders_per_hour:,.0f} orders/hour (peak minute "

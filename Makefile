@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 PYTEST_WORKERS ?= 2
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: run demo test lint unit build deploy bench bench-quick clean install screenshots
+.PHONY: run demo test lint unit build deploy bench bench-quick capacity clean install screenshots
 
 install: $(VENV)/.installed node_modules/.installed
 
@@ -81,7 +81,8 @@ deploy: build web/dist/.built
 ##        notifications: 1,000 messages x 3 channels through the consumer (messages/s, time per batch);
 ##        cold start of every template function (init median of 5 in a fresh python, deployed MB, heavy imports);
 ##        warm p50/p95 and DynamoDB/Redis calls of the main routes; a Locust load run against `make run`'s
-##        server (BENCH_LOAD_SECONDS, default 60). Results: docs/benchmarks.md.
+##        server (BENCH_LOAD_SECONDS, default 60); last, issue 17's goals beside today's figures (every bench
+##        writes .bench/<bench>.json; the summary reads them all). Results: docs/benchmarks.md.
 ## bench-quick: the same with fewer rounds, 10k products only and a 20 s load run
 bench bench-quick: export POWERTOOLS_METRICS_DISABLED = true
 bench-quick: export BENCH_SEARCH_SIZES ?= 10000
@@ -102,6 +103,13 @@ bench: install
 	PYTHONPATH=. $(PY) -m tests.load.bench_coldstart
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_routes
 	PYTHONPATH=.:functions:layers/blinkit $(PY) -m tests.load.bench_load
+	PYTHONPATH=. $(PY) -m tests.load.bench_summary
+
+## capacity: the capacity and cost model for 1k, 10k and 100k orders an hour (Lambda concurrency, DynamoDB,
+##           Redis, Step Functions, SQS, cost per 1,000 orders, what binds first) from the measured calls in
+##           .bench/*.json, else docs/capacity-inputs.json, and AWS quotas and prices (docs/capacity.md)
+capacity: install
+	$(PY) scripts/capacity.py
 
 ## screenshots: a PNG of each screen of the web app in docs/screenshots/ (a real browser against a fresh stack)
 screenshots: install web/dist/.built

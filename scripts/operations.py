@@ -11,6 +11,9 @@ The block is derived from what the template declares, so it cannot drift from it
   definition a log metric filter plus alarm (the order saga's only Fail state is CompensationFailed).
 - The HTTP API's 5xx and 429 alarms, the Lambda throttles alarm (the account's pool), and a throttles alarm
   of its own for every function that reserves concurrency (it is throttled at its own ceiling first).
+- Alarms near the quotas the capacity model (scripts/capacity.py, docs/capacity.md) finds binding first: the
+  account's Lambda concurrency at 80 % of its quota (LAMBDA_CONCURRENCY_QUOTA), every state machine's throttled
+  transitions, and throttled DynamoDB reads and writes on every table.
 - The alarm topic, encrypted with a customer-managed KMS key whose policy lets CloudWatch alarms publish
   (the AWS-managed aws/sns key cannot be given that permission, so alarms could not notify through it).
 - One dashboard.
@@ -41,6 +44,10 @@ MAX_METRICS_PER_ALARM = 10  # CloudWatch's hard limit for metric-math alarms
 TOPIC = "AlarmTopic"
 TOPIC_KEY = "AlarmTopicKey"
 DASHBOARD = "OperationsDashboard"
+# The account's Lambda concurrency quota per Region (AWS's default; raise it here when Service Quotas raises it):
+# ClaimedAccountConcurrency (unreserved in use plus every reservation) alarms at 80 % of it, before throttles start.
+LAMBDA_CONCURRENCY_QUOTA = 1_000
+NEAR_QUOTA = 0.8
 # Metric filters on our own log groups publish here: one namespace per stack, so dev and prod never mix.
 LOG_METRICS_NAMESPACE = "Blinkit/${AWS::StackName}"
 
@@ -197,6 +204,25 @@ def function_base(fid: str) -> str:
 
 def queue_ids(template: Template) -> list[str]:
     return sorted(template.resources_of_type("AWS::SQS::Queue"))
+
+
+def dynamodb_tables(template: Template) -> list[str]:
+    return sorted(template.resources_of_type("AWS::DynamoDB::Table"))
+
+
+def throttle_sum_alarm(lid: str, description: str, metric: str, tables: list[str]) -> list[str]:
+    """Any throttled request on any of `tables` (at most MAX_METRICS_PER_ALARM) in a minute."""
+    lines = [f"  {lid}:", "    Type: AWS::CloudWatch::Alarm", "    Properties:",
+             f"      AlarmDescription: {json.dumps(description)}", *actions(), "      Metrics:"]
+    for n, table in enumerate(tables, 1):
+        lines += [f"        - Id: t{n}", "          ReturnData: false", "          MetricStat:",
+                  "            Metric:", "              Namespace: AWS/DynamoDB", f"              MetricName: {metric}",
+                  "              Dimensions:", "                - Name: TableName",
+                  f"                  Value: !Ref {table}", "            Period: 60", "            Stat: Sum"]
+    lines += ["        - Id: throttled", "          ReturnData: true", f"          Label: {metric}",
+              "          Expression: SUM(FILL(METRICS(), 0))", "      EvaluationPeriods: 1", "      Threshold: 0",
+              "      ComparisonOperator: GreaterThanThreshold", "      TreatMissingData: notBreaching", ""]
+    return lines
 
 
 def http_apis(template: Template) -> list[str]:
@@ -472,6 +498,32 @@ def render(template: Template) -> str:
         lines += simple_alarm(f"{function_base(fid)}ThrottlesAlarm", f"{fid} was throttled: it used all of its "
                               f"reserved concurrency (raise {ceiling} if the traffic is real)", "AWS/Lambda",
                               "Throttles", [("FunctionName", f"!Ref {fid}")], "Sum", 60, 0)
+
+    lines.append("  # Near the quotas (docs/capacity.md): the account's Lambda concurrency before it throttles, the")
+    lines.append("  # state machines' throttled transitions (StartExecution and state transitions share a token")
+    lines.append("  # bucket per account), and DynamoDB throttles (a hot key's partition, or a table past its warm")
+    lines.append("  # throughput while on-demand scales).")
+    alarm_ids.append("LambdaConcurrencyNearQuotaAlarm")
+    lines += simple_alarm("LambdaConcurrencyNearQuotaAlarm", f"The account's claimed Lambda concurrency passed "
+                          f"{NEAR_QUOTA:.0%} of its quota of {LAMBDA_CONCURRENCY_QUOTA:,} (scripts/operations.py "
+                          "LAMBDA_CONCURRENCY_QUOTA): request more with Service Quotas before functions throttle "
+                          "(docs/capacity.md)", "AWS/Lambda", "ClaimedAccountConcurrency", [], "Maximum", 60,
+                          NEAR_QUOTA * LAMBDA_CONCURRENCY_QUOTA, evaluation=3, datapoints=2)
+    for sm_id, _, _ in state_machines(template):
+        alarm_ids.append(f"{sm_base(sm_id)}ThrottledAlarm")
+        lines += simple_alarm(f"{sm_base(sm_id)}ThrottledAlarm", f"Step Functions throttled {sm_base(sm_id)}'s "
+                              "state transitions: the account's transition or StartExecution bucket is empty "
+                              "(raise the quota; docs/capacity.md)", "AWS/States", "ExecutionThrottled",
+                              [("StateMachineArn", f"!Ref {sm_id}")], "Sum", 60, 0)
+    tables = dynamodb_tables(template)
+    for n, start in enumerate(range(0, len(tables), MAX_METRICS_PER_ALARM), 1):
+        chunk = tables[start:start + MAX_METRICS_PER_ALARM]
+        suffix = "" if len(tables) <= MAX_METRICS_PER_ALARM else str(n)
+        for kind, metric in (("Read", "ReadThrottleEvents"), ("Write", "WriteThrottleEvents")):
+            alarm_ids.append(f"DynamoDB{kind}Throttles{suffix}Alarm")
+            lines += throttle_sum_alarm(f"DynamoDB{kind}Throttles{suffix}Alarm", f"DynamoDB throttled {kind.lower()}s "
+                                        f"on {', '.join(chunk)}: a hot key at its partition's limit, or a table "
+                                        "past its warm throughput (docs/capacity.md)", metric, chunk)
 
     groups = function_groups(template)
     lines.append("  # Lambda errors, one alarm per function group (a metric-math alarm reads at most 10 metrics).")

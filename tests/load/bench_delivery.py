@@ -1,7 +1,10 @@
 """Delivery benchmark: POST /delivery/partners/me/location — warm latency, the updates per second the function
 sustains (one instance, and four in parallel for four riders), and its calls per update, off a delivery and on
-one (route point + Supabase Realtime broadcast to the loopback receiver). In-process on the local stack (moto,
-a real Redis from REDIS_URL).
+one (route point + Supabase Realtime broadcast to the loopback receiver). Then the reads the customer's order
+screen polls every 2 s while the rider is on the way (web/src/screens/Orders.jsx and Tracking.jsx):
+GET /orders/{id}, GET /delivery/orders/{id}/tracking and .../route, with their calls. In-process on the local
+stack (moto, a real Redis from REDIS_URL). Results: printed, and `.bench/delivery.json` (calls per request
+for `make capacity`).
 
     PYTHONPATH=.:functions:layers/blinkit .venv/bin/python -m tests.load.bench_delivery [--rounds 300]
 
@@ -19,9 +22,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.load.common import ALWAYS_OPEN, loopback_stack, percentile, table, timed
+from tests.load.common import ALWAYS_OPEN, loopback_stack, percentile, save_results, table, timed
 
 PARALLEL = 4  # the local stack's instances per function
+# moto reads a rider's whole route in Python (~1.5 s here with a few hundred points): the counts are exact after
+# a few rounds, so the polls are measured at most this many times.
+POLL_ROUNDS = 30
+CUSTOMER = {"auth_state": "ok", "uid": "bench-customer", "session_id": "ses_bench", "roles": "customer"}
 
 
 def partner_context(uid: str) -> dict[str, str]:
@@ -34,6 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[tuple[Any, ...]] = []
     throughput: list[tuple[Any, ...]] = []
+    figures: dict[str, dict[str, float]] = {}
     with loopback_stack(11) as lb:
         shop = lb.invoke("POST", "/stores", {"name": "Bench Store", "address": "1 MG Road", "city": "Bengaluru",
                                              "lat": 12.97, "lng": 77.64, "opening_hours": ALWAYS_OPEN})
@@ -84,6 +92,9 @@ def main() -> None:
             rows.append((name, percentile(times, 50), percentile(times, 95), calls["dynamodb"], calls["redis"],
                          round(http, 2)))
             throughput.append((f"{name}, 1 instance", round(1000 * len(times) / sum(times))))
+            figures[name] = {"p50_ms": percentile(times, 50), "dynamodb": calls["dynamodb"],
+                             "dynamodb_all": calls["dynamodb_all"], "redis": calls["redis"],
+                             "redis_all": calls["redis_all"], "internal": calls["internal"], "external_http": http}
 
         measure("off a delivery", idle)
         store.set_partner_status(idle, store.AVAILABLE, now_iso())
@@ -107,6 +118,22 @@ def main() -> None:
         points = sum(len(store.route(o, 10_000, None)[0]) for o in assigned)
         received = len(supabase.broadcasts)
 
+        # What the customer's order screen polls while the rider is on the way (the route is read with
+        # limit=1000, as the app does; this rider has stored a few hundred points by now).
+        watched = next(iter(assigned))
+        reads = [("GET /orders/{order_id}", f"/orders/{watched}", ""),
+                 ("GET /delivery/orders/{order_id}/tracking", f"/delivery/orders/{watched}/tracking", ""),
+                 ("GET /delivery/orders/{order_id}/route", f"/delivery/orders/{watched}/route", "limit=1000")]
+        read_rows = []
+        for name, path, query in reads:
+            times, calls = timed(lambda p=path, q=query: lb.invoke("GET", p, context=CUSTOMER, query=q),
+                                 min(args.rounds, POLL_ROUNDS), lb.counters)
+            read_rows.append((name, percentile(times, 50), percentile(times, 95), calls["dynamodb"], calls["redis"],
+                              calls["internal"]))
+            figures[name] = {"p50_ms": percentile(times, 50), "dynamodb": calls["dynamodb"],
+                             "dynamodb_all": calls["dynamodb_all"], "redis": calls["redis"],
+                             "redis_all": calls["redis_all"], "internal": calls["internal"], "external_http": 0.0}
+
     print(f"\nDelivery benchmark: POST /delivery/partners/me/location, {args.rounds} warm updates each, in-process "
           "on moto, real Redis, Supabase Realtime on its loopback receiver")
     print(table(["update", "p50 ms", "p95 ms", "DynamoDB", "Redis RT", "Supabase HTTP"], rows))
@@ -114,6 +141,15 @@ def main() -> None:
     print()
     print(table(["sustained", "updates/s"], throughput))
     print(f"(route points stored: {points}; broadcasts the receiver recorded: {received})")
+    print()
+    print(table(["customer's poll while the rider is on the way", "p50 ms", "p95 ms", "DynamoDB", "Redis RT",
+                 "internal"], read_rows))
+    print(f"({min(args.rounds, POLL_ROUNDS)} requests each; calls per request made by the route's function; internal: "
+          "its calls to another service)")
+    path = save_results("delivery", {"requests": figures,
+                                     "sustained_updates_per_second": {name: n for name, n in throughput},
+                                     "route_points": points, "broadcasts": received})
+    print(f"(saved {path})")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ import threading
 from typing import Any
 
 import httpx
+import pytest
 
 from local.gateway import Gateway, asgi_app, is_service_call
 from local.template import HttpRoute
@@ -91,3 +92,14 @@ def test_what_counts_as_a_service_call() -> None:
     assert not is_service_call("/stores", {"user-agent": "Mozilla/5.0"})
     assert not is_service_call("/stores", {})
     assert not is_service_call("/cart/internal/x", {})  # only the /internal/ prefix, not the word anywhere
+
+
+def test_run_refuses_a_bound_that_is_not_a_count(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from local.__main__ import main
+
+    assert main(["run", "--concurrency", "-1"]) == 2
+    assert "--concurrency (or BLINKIT_CONCURRENCY) must be 0 (no bound) or more, got '-1'" in capsys.readouterr().err
+    monkeypatch.setenv("BLINKIT_CONCURRENCY", "two")
+    assert main(["run"]) == 2
+    assert "got 'two'" in capsys.readouterr().err

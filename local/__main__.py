@@ -224,16 +224,25 @@ def _run_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--emulator-port", type=int, default=None, help="Firebase Auth emulator (default: free port)")
     parser.add_argument("--ready-timeout", type=float, default=None, metavar="SECONDS",
                         help="how long /health may take to answer 200 before giving up (default: 180)")
+    parser.add_argument("--concurrency", type=int, default=None, metavar="N",
+                        help="clients' requests whose functions run at once; the others wait their turn, calls "
+                        "between services never do (default: $BLINKIT_CONCURRENCY or 2; 0: no bound)")
     parser.add_argument("--verbose", "-v", action="store_true")
 
 
 @command("run", "start the whole system locally: API on --port, /docs, emulator, seeded demo users", _run_arguments)
 def run_server(args: argparse.Namespace) -> int:
-    from local.server import READY_TIMEOUT_SECONDS, serve
+    from local.server import PUBLIC_CONCURRENCY, READY_TIMEOUT_SECONDS, serve
 
     _configure_logging(args.verbose)
     timeout = args.ready_timeout if args.ready_timeout is not None else READY_TIMEOUT_SECONDS
-    return serve(args.port, args.host, args.emulator_port, ready_timeout=timeout)
+    given = str(args.concurrency) if args.concurrency is not None else os.environ.get("BLINKIT_CONCURRENCY")
+    if given is not None and not given.isdigit():
+        print(f"error: --concurrency (or BLINKIT_CONCURRENCY) must be 0 (no bound) or more, got {given!r}",
+              file=sys.stderr)
+        return 2
+    concurrency = int(given) if given is not None else PUBLIC_CONCURRENCY
+    return serve(args.port, args.host, args.emulator_port, ready_timeout=timeout, public_concurrency=concurrency)
 
 
 def _token_arguments(parser: argparse.ArgumentParser) -> None:

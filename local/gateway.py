@@ -28,6 +28,8 @@ API_ID = "localapi"
 OPENAPI_URL = "/openapi.json"  # the merged document /docs shows
 _REQUEST_THREADS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="gateway")
 TEXT_TYPES = ("application/json", "application/problem+json", "text/", "application/x-www-form-urlencoded")
+# What blinkit.service_client sends as its user-agent suffix: a request one of the stack's own functions made.
+SERVICE_CLIENT_AGENT = "(service-client)"
 
 
 @dataclass(frozen=True)
@@ -242,8 +244,21 @@ def _with_gateway_401(operation: dict[str, Any]) -> dict[str, Any]:
     return {**operation, "responses": responses}
 
 
-def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
-    """A Starlette app serving the gateway, /docs and /openapi.json (what `make run` listens with)."""
+def is_service_call(path: str, headers: Any) -> bool:
+    """A call one of the stack's functions makes to another (an /internal/ route, or any route through
+    blinkit.service_client, whose user-agent says so), not a client's request."""
+    return path.startswith("/internal/") or headers.get("user-agent", "").endswith(SERVICE_CLIENT_AGENT)
+
+
+def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None, *,
+             public_concurrency: int | None = None) -> Any:
+    """A Starlette app serving the gateway, /docs and /openapi.json (what `make run` listens with).
+
+    `public_concurrency` (None: no limit) bounds how many clients' requests run their functions at once; the
+    others wait their turn in arrival order, and service-to-service calls never wait. Every function shares this
+    process's one interpreter lock, so without a bound 20 busy clients split the CPU twenty ways and a cart
+    write's call to products (1.5 s timeout in production) queues behind them all, times out and opens the
+    breaker; in AWS each of those calls has a Lambda instance of its own. See docs/decisions.md."""
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import JSONResponse, Response
@@ -256,19 +271,28 @@ def asgi_app(gateway: Gateway, extra_routes: list[Any] | None = None) -> Any:
             openapi.update(await asyncio.to_thread(merged_openapi, gateway.template, gateway.functions))
         return JSONResponse(openapi)
 
+    turns = asyncio.Semaphore(public_concurrency) if public_concurrency else None
+
     async def forward(request: Request) -> Response:
         body = await request.body()
+        if turns is None or is_service_call(request.scope["path"], request.headers):
+            reply = await _forward(request, body)
+        else:
+            async with turns:
+                reply = await _forward(request, body)
+        return Response(reply.body, status_code=reply.status, headers=reply.headers)
+
+    async def _forward(request: Request, body: bytes) -> Reply:
         client = request.client.host if request.client else "127.0.0.1"
         # Our own pool, not asyncio's default (cpu count + 4 threads): a request that calls another service
         # through this same server holds its thread while the inner request needs one, so a small pool
         # starves under load (20 Locust users on 2 cores: every internal call timed out).
-        reply = await asyncio.get_running_loop().run_in_executor(
+        return await asyncio.get_running_loop().run_in_executor(
             _REQUEST_THREADS,
             # scope["path"], not url.path: urlsplit drops tabs and newlines that a client sent as %09 / %0A.
             gateway.handle, request.method, request.scope["path"], request.url.query,
             dict(request.headers), body, client,
         )
-        return Response(reply.body, status_code=reply.status, headers=reply.headers)
 
     routes = [*docs_routes(OPENAPI_URL), Route(OPENAPI_URL, openapi_json), *(extra_routes or [])]
     routes.append(Route("/{path:path}", forward, methods=["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"]))

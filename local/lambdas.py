@@ -312,6 +312,14 @@ class LocalFunctions:
                     fn.handler = self._import_handler(fn.spec)
         return fn.handler
 
+    def import_handlers(self) -> None:
+        """Import every function's handler now, as each Lambda instance does in its init phase before its first
+        event. A long-running stack (`make run`) does this before it serves: imported on a first request instead,
+        a domain's modules take the shared interpreter for a second or more, which under load pushes the calls
+        other services are waiting on past their timeouts."""
+        for function_id in self._functions:
+            self.handler_of(function_id)
+
     def _import_handler(self, spec: FunctionSpec) -> Any:
         module_name, _, attr = spec.handler.rpartition(".")
         if not module_name:

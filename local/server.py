@@ -31,6 +31,9 @@ log = logging.getLogger("local.server")
 STATE_FILE = Path(os.environ.get("BLINKIT_LOCAL_STATE", STATE_DIR / "stack.json"))
 READY_TIMEOUT_SECONDS = 180.0  # seeding and the first search index take seconds; a slow CI machine, a minute
 BANNER = "Blinkit Clone is running on"
+# How many clients' requests run their functions at once (local/gateway.py asgi_app says why there is a bound);
+# service-to-service calls are not counted. 0 lifts the bound. Measured in docs/benchmarks.md (load).
+PUBLIC_CONCURRENCY = 2
 
 
 @contextlib.contextmanager
@@ -160,8 +163,9 @@ def _not_ready(reply: Any) -> str:
 
 
 def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
-          ready_timeout: float = READY_TIMEOUT_SECONDS) -> int:
-    """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds."""
+          ready_timeout: float = READY_TIMEOUT_SECONDS, public_concurrency: int = PUBLIC_CONCURRENCY) -> int:
+    """Serve until Ctrl-C (0), or exit 1 if /health does not answer 200 within `ready_timeout` seconds.
+    At most `public_concurrency` clients' requests run at once (0: no bound); calls between services always run."""
     import uvicorn
 
     from local.checkout_page import checkout_routes
@@ -171,12 +175,14 @@ def serve(port: int, host: str = "127.0.0.1", emulator_port: int | None = None,
 
     with local_system(port, emulator_port=emulator_port) as running:
         assert running.stack.functions is not None
+        running.stack.functions.import_handlers()
         gateway = Gateway(running.stack.template, running.stack.functions)
         app = asgi_app(gateway, extra_routes=[outbox_route(running.stack.receivers),
                                               realtime_route(running.stack.supabase),
                                               invoke_route(invoker_of(running, gateway)),
                                               *web_routes(app_config(emulator_host=running.emulator.host)),
-                                              *checkout_routes(running.stack.razorpay.url)])
+                                              *checkout_routes(running.stack.razorpay.url)],
+                      public_concurrency=public_concurrency or None)
         server = uvicorn.Server(server_config(app, host=host, port=port, log_level="warning"))
         not_ready: list[str] = []
 

@@ -66,6 +66,16 @@ def test_functions_are_found_by_name_and_by_arn(stack: LocalStack) -> None:
     assert not stack.functions.knows("NoSuchFunction")
 
 
+def test_import_handlers_loads_every_handler_before_any_event(stack: LocalStack) -> None:
+    functions = stack.functions
+    assert functions is not None
+    functions.import_handlers()  # what `make run` does before it serves
+    for function_id in functions.names:
+        handler = functions._lookup(function_id).handler
+        module, _, name = functions.function_for_name(function_id).handler.rpartition(".")
+        assert handler is getattr(sys.modules[module], name), function_id
+
+
 def _invoke_concurrently(functions: LocalFunctions, count: int) -> None:
     threads = [
         threading.Thread(target=functions.invoke, args=("SlowFunction", {"seconds": 0.05})) for _ in range(count)

@@ -328,12 +328,16 @@ class Deployment:
     memory_mb: dict[str, int]
     architecture: str
     reserved: dict[str, tuple[str, float]]  # function → (parameter, its default)
-    route_rate_limit: float
+    route_rate_limit: float  # every route's default (DefaultRouteSettings)
     route_burst_limit: float
     cache_nodes: int  # prod: 1 + CacheReplicas (samconfig's prod overrides CacheReplicas=1)
     group_of: dict[str, str]  # function → its alarm group (scripts/operations.py)
     consumers: dict[str, tuple[str, int]]  # queue logical id → (the function its events feed, batch size)
     state_machine_type: str
+    route_rate_limits: dict[str, float] = field(default_factory=dict)  # routes with RouteSettings of their own
+
+    def rate_limit(self, route: str) -> float:
+        return self.route_rate_limits.get(route, self.route_rate_limit)
 
 
 def load_deployment(path: Path = TEMPLATE) -> Deployment:
@@ -376,7 +380,20 @@ def load_deployment(path: Path = TEMPLATE) -> Deployment:
         reserved=reserved, route_rate_limit=float(defaults.get("ApiThrottlingRateLimit", 0)),
         route_burst_limit=float(defaults.get("ApiThrottlingBurstLimit", 0)),
         cache_nodes=1 + _prod_replicas(), group_of=_groups(template), consumers=consumers,
-        state_machine_type=str(machine_type))
+        state_machine_type=str(machine_type), route_rate_limits=_route_rate_limits(template, defaults))
+
+
+def _route_rate_limits(template: Template, defaults: dict[str, Any]) -> dict[str, float]:
+    """The HttpApi's per-route throttles ("POST /path" → requests/s), parameters resolved to their defaults."""
+    limits: dict[str, float] = {}
+    for api in template.resources_of_type("AWS::Serverless::HttpApi").values():
+        for route, settings in ((api.get("Properties") or {}).get("RouteSettings") or {}).items():
+            value = settings.get("ThrottlingRateLimit")
+            if isinstance(value, dict) and "Ref" in value:
+                value = defaults[value["Ref"]]
+            if value is not None:
+                limits[route] = float(value)
+    return limits
 
 
 def _prod_replicas() -> int:
@@ -531,6 +548,7 @@ class Scale:
     function_concurrency: dict[str, float]
     api_rps: float
     busiest_route: tuple[str, float]
+    tightest_route: tuple[str, float, float]  # the route nearest its own throttle: (route, req/s, its limit)
     dynamodb_rru_s: float
     dynamodb_wru_s: float
     redis_ops_s: float
@@ -614,6 +632,8 @@ def model(orders_per_hour: float, loads: list[Load], inputs: Inputs, deployment:
         orders_per_hour=orders_per_hour, concurrency=dict(groups), function_concurrency=dict(per_function),
         api_rps=orders_s * api_requests,
         busiest_route=max(route_rps.items(), key=lambda kv: kv[1], default=("none", 0.0)),
+        tightest_route=max(((route, rps, deployment.rate_limit(route)) for route, rps in route_rps.items()),
+                           key=lambda use: utilisation(use[1], use[2]), default=("none", 0.0, 0.0)),
         dynamodb_rru_s=orders_s * rru, dynamodb_wru_s=orders_s * wru, redis_ops_s=orders_s * redis_ops,
         redis_connections=WARM_CONTAINERS_PER_BUSY * total_concurrency, sfn_starts_s=orders_s,
         sfn_transitions_s=orders_s * transitions, sqs_messages_s=orders_s * messages, hot_keys=hot,
@@ -649,10 +669,10 @@ def limits(scale: Scale, deployment: Deployment) -> list[Limit]:
             "the reserving functions take their share out of the pool; the rest share what is left"),
         Limit("HTTP API requests, account", scale.api_rps, QUOTAS["api_rps"].value, "req/s",
               "HttpApiThrottledAlarm counts 429s from the access log"),
-        Limit(f"HTTP API per-route throttle ({scale.busiest_route[0]})", scale.busiest_route[1],
-              deployment.route_rate_limit, "req/s",
-              "ApiThrottlingRateLimit/BurstLimit parameters (every route's default); HttpApiThrottledAlarm",
-              aws=False),
+        Limit(f"HTTP API per-route throttle ({scale.tightest_route[0]})", scale.tightest_route[1],
+              scale.tightest_route[2], "req/s",
+              "ApiThrottlingRateLimit/BurstLimit parameters (every route's default; a route's own RouteSettings "
+              "where it has them); HttpApiThrottledAlarm", aws=False),
         Limit("Step Functions StartExecution", scale.sfn_starts_s, QUOTAS["sfn_start_rate"].value, "starts/s",
               "OrderSagaThrottledAlarm (ExecutionThrottled); POST /orders answers 503 when the start is refused"),
         Limit("Step Functions state transitions", scale.sfn_transitions_s, QUOTAS["sfn_transition_rate"].value,

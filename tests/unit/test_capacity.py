@@ -147,6 +147,18 @@ def test_limits_come_most_used_first_and_name_what_the_template_does() -> None:
     assert any(lim.name == "reserved concurrency of AuthorizerFunction" for lim in found)
 
 
+def test_a_route_is_judged_against_its_own_throttle_where_it_has_one() -> None:
+    cap = capacity()
+    loads = one_request_per_order()
+    own = deployment(route_rate_limits={"GET /categories": 1_000.0})
+    # 36,000 orders an hour at the peak factor 2 is 20 requests/s of GET /categories: 20 % of the default
+    # route limit of 100, 2 % of its own 1,000.
+    assert cap.model(36_000, loads, inputs(), deployment(), peak_factor=2.0).tightest_route == (
+        "GET /categories", pytest.approx(20.0), 100.0)
+    assert cap.model(36_000, loads, inputs(), own, peak_factor=2.0).tightest_route == (
+        "GET /categories", pytest.approx(20.0), 1_000.0)
+
+
 # ---- inputs ----------------------------------------------------------------------------------------------------
 
 
@@ -215,6 +227,7 @@ def test_the_template_gives_routes_memory_and_reserved_concurrency() -> None:
     assert found.architecture == "arm64"
     assert found.group_of["AuthorizerFunction"] == "Authorizer"
     assert found.consumers["NotificationsQueue"] == ("NotificationsConsumerFunction", 10)
+    assert found.rate_limit("GET /categories") == found.route_rate_limit == 1_000.0
 
 
 def test_the_web_apps_polling_intervals_are_read_from_its_source() -> None:

@@ -273,7 +273,7 @@ def _add(owner: Owner, store_id: str, product: dict[str, Any], quantity: int, li
     for _ in range(3):  # existing ↔ new can flip under concurrent removes/adds; it settles quickly
         if try_existing:
             try:
-                return store.add_to_line(owner, product_id, quantity, limit)
+                return store.add_to_line(owner, store_id, product_id, quantity, limit)
             except KeyError:
                 try_existing = False  # removed meanwhile: insert it
                 continue

@@ -182,8 +182,9 @@ def add_to_known_line(owner: Owner, store_id: str, product_id: str, quantity: in
     return int(record.quantity) if update_if(record, actions, condition) else None
 
 
-def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int:
-    """ADD to an existing live line, keeping it ≤ limit, the header refreshed first. Returns the new quantity.
+def add_to_line(owner: Owner, store_id: str, product_id: str, quantity: int, limit: int) -> int:
+    """ADD to an existing live line of the cart at `store_id` (which the caller checked), keeping it ≤ limit, the
+    header refreshed first. Returns the new quantity. The line then carries what `add_to_known_line` needs.
 
     Raises LineLimit when the result would exceed `limit`, and KeyError when the line does not exist.
     """
@@ -194,7 +195,7 @@ def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int
     condition = (CartItem.sk.exists() & (CartItem.expires_at > epoch)
                  & (CartItem.quantity <= limit - quantity))
     actions = [CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
-               CartItem.expires_at.set(epoch + owner.ttl_seconds)]
+               CartItem.expires_at.set(epoch + owner.ttl_seconds), CartItem.store_id.set(store_id)]
     if refreshed is not None:
         actions.append(CartItem.header_until.set(refreshed))
     if not update_if(record, actions, condition):

@@ -135,22 +135,28 @@ def test_a_snapshot_miss_asks_products_once_and_fills_it(customer, shop, served,
     assert (calls.dynamodb, served.faults.calls - before) == (1, 0)
 
 
-def test_a_stale_header_takes_the_checked_path_and_is_refreshed(customer, shop, served, project_stack,
-                                                                monkeypatch):
-    """A line's `header_until` no longer vouching for the header (the slack since its last refresh passed):
-    the one-write ADD is refused, the add still succeeds (header refreshed first), and the next is one write."""
+@pytest.mark.parametrize("line_state", ["header slack passed", "written before snapshots"])
+def test_a_line_the_one_write_add_cannot_trust_takes_the_checked_path_once(customer, shop, served, project_stack,
+                                                                         monkeypatch, line_state):
+    """A line whose `header_until` no longer vouches for the header (the slack since its last refresh passed), or
+    a line written before lines carried it and their store: the one-write ADD is refused, the add still succeeds
+    (the header refreshed first, the line given both), and the next add is one write."""
     assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["status"] == 200
     table = project_stack.resources.tables["CartsTable"]
     key = {"pk": {"S": f"USER#{customer.uid}"}, "sk": {"S": f"LINE#{shop.pid(0)}"}}
-    boto3.client("dynamodb").update_item(TableName=table, Key=key, UpdateExpression="SET header_until = :t",
-                                         ExpressionAttributeValues={":t": {"N": "1"}})
+    if line_state == "header slack passed":
+        boto3.client("dynamodb").update_item(TableName=table, Key=key, UpdateExpression="SET header_until = :t",
+                                             ExpressionAttributeValues={":t": {"N": "1"}})
+    else:
+        boto3.client("dynamodb").update_item(TableName=table, Key=key, UpdateExpression="REMOVE header_until, store_id")
     before = served.faults.calls
     assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["quantity"] == 2
     assert served.faults.calls == before  # still the snapshot's facts
     header = boto3.client("dynamodb").get_item(TableName=table, Key={**key, "sk": {"S": "META"}},
                                                ConsistentRead=True)["Item"]
-    assert int(line_item(project_stack, customer.uid, shop.pid(0))["header_until"]["N"]) == int(
-        header["expires_at"]["N"])
+    line = line_item(project_stack, customer.uid, shop.pid(0))
+    assert int(line["header_until"]["N"]) == int(header["expires_at"]["N"])
+    assert line["store_id"]["S"] == shop.store_id
     with counting(monkeypatch) as calls:
         assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["quantity"] == 3
     assert calls.dynamodb == 1

@@ -1,9 +1,8 @@
-"""Redis for the cart: the assembled view (5 minutes) and per-store product snapshots.
+"""Redis for the cart: the assembled view (5 minutes). The catalog snapshots are `blinkit.snapshots`'.
 
 Keys:
     cart:view:<owner>               the GET /cart body (JSON), `cart_view_cache_seconds`
     cart:gen:<owner>                a counter every write bumps (with the DEL of the view)
-    cart:snap:<store_id>:<product>  the last product details the products service gave (1 day)
 
 A hit costs one round trip: a pipeline of GET view + GET gen. A miss keeps the generation it saw and
 stores the view it assembled only if no write bumped the generation meanwhile (one Lua call), so a read
@@ -24,7 +23,6 @@ from blinkit.observability import logger
 from blinkit.redis_client import get_redis
 from blinkit.settings import get_settings
 
-SNAPSHOT_SECONDS = 24 * 3600
 GEN_SECONDS = 24 * 3600
 
 # Store the view only if the generation is still the one the reader saw (ARGV[1]; "" = none).
@@ -50,10 +48,6 @@ def view_key(owner_pk: str) -> str:
 
 def gen_key(owner_pk: str) -> str:
     return f"cart:gen:{owner_pk}"
-
-
-def snapshot_key(store_id: str, product_id: str) -> str:
-    return f"cart:snap:{store_id}:{product_id}"
 
 
 def get_view(owner_pk: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -91,27 +85,3 @@ def invalidate(*owner_pks: str) -> None:
         pipe.execute()
     except redis.RedisError as exc:
         _failed("invalidate", exc)
-
-
-def put_snapshots(store_id: str, products: list[dict[str, Any]]) -> None:
-    if not products:
-        return
-    try:
-        pipe = _client().pipeline(transaction=False)
-        for product in products:
-            pipe.set(snapshot_key(store_id, product["product_id"]), json.dumps(product, separators=(",", ":")),
-                     ex=SNAPSHOT_SECONDS)
-        pipe.execute()
-    except redis.RedisError as exc:
-        _failed("put_snapshots", exc)
-
-
-def get_snapshots(store_id: str, product_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not product_ids:
-        return {}
-    try:
-        values = _client().mget([snapshot_key(store_id, pid) for pid in product_ids])
-    except redis.RedisError as exc:
-        _failed("get_snapshots", exc)
-        return {}
-    return {pid: json.loads(v) for pid, v in zip(product_ids, values, strict=True) if v}

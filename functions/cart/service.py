@@ -15,6 +15,12 @@ Decisions (docs for clients are on the routes):
   `insufficient-stock`, naming the limit); at most 50 lines (409 `limit-reached`, as the auth domain's
   per-user limits); another store's item → 409 `different-store` unless `replace_cart`.
 - Lowering a quantity never needs the products service (it works while it is down); raising one does.
+- Adding trusts the catalog snapshots (`blinkit.snapshots`, kept fresh by products' writes) to ACCEPT: when
+  they hold the product, its stock and the store, and the quantity fits their limits, the add is one
+  conditional write with no products call (`_add_known`). Anything they cannot vouch for (a miss, an
+  inactive store or product, a quantity beyond their limits, another store's cart) takes the full path,
+  which reads the cart and asks products, so every refusal is the live answer. Stock is a hint there: a line
+  beyond it is refused at checkout by the reservation, as ever.
 - A store switched off (`is_active: false`) takes no additions: adding, or raising a quantity, is 409
   `store-inactive`; its carts can still be read, lowered, emptied or replaced by another store's items.
 - Lines whose product was deactivated or whose `max_per_order` was lowered after they were added stay in the
@@ -186,6 +192,50 @@ def _new_guest() -> tuple[Owner, Cart]:
 def add_item(owner: Owner | None, store_id: str, product_id: str, quantity: int,
              replace_cart: bool = False) -> dict[str, Any]:
     """Add `quantity` to the line (creating it, and a guest cart under a new id, when needed)."""
+    known = upstream.snapshot(store_id, product_id)  # one Redis round trip
+    if known is not None and quantity <= _limit(known):
+        added = _add_known(owner, store_id, known, quantity)
+        if added is not None:
+            return added
+    metrics.add_metric(name="CartAddsChecked", unit="Count", value=1)
+    return _add_checked(owner, store_id, product_id, quantity, replace_cart, known)
+
+
+def _limit(product: dict[str, Any]) -> int:
+    return min(int(product["max_per_order"]), int(product["available"]))
+
+
+def _add_known(owner: Owner | None, store_id: str, product: dict[str, Any], quantity: int) -> dict[str, Any] | None:
+    """The common add, with the snapshot's facts and no read: ADD to the line (one UpdateItem), or else insert it
+    (one transaction), each write's condition holding the cart's rules. None, nothing written, when a condition
+    says the cart needs a closer look (another store, the limit, a header to refresh, no such guest cart...)."""
+    product_id, price, limit = product["product_id"], int(product["price"]), _limit(product)
+    fresh_guest = owner is None
+    if owner is None:  # a guest's first write: a new cart under a new id
+        owner = _new_guest()[0]
+    # A guest's id names a cart only if this service made it: a line may go in only where its header exists.
+    existing_cart = owner.guest_cart_id is not None and not fresh_guest
+    try:
+        total = None if fresh_guest else store.add_to_known_line(owner, store_id, product_id, quantity, limit)
+        if total is None:
+            try:
+                inserted = store.insert_line(owner, store_id, product_id, quantity, price, existing_cart=existing_cart)
+            except store.NewLineRefused:
+                inserted = False
+            total = quantity if inserted else None
+    except Exception:
+        cache.invalidate(owner.pk)  # the error may hide a write that landed: never leave a view that may be stale
+        raise
+    if total is None:
+        return None
+    cache.invalidate(owner.pk)
+    return _line_out(owner, store_id, product_id, total, price, limit)
+
+
+def _add_checked(owner: Owner | None, store_id: str, product_id: str, quantity: int, replace_cart: bool,
+                 known: dict[str, Any] | None) -> dict[str, Any]:
+    """The add that reads the cart first: says which rule a write's condition refused, empties another store's
+    cart on `replace_cart`, and asks products whenever the snapshot (`known`) cannot vouch for the add."""
     if owner is None:
         owner, cart = _new_guest()
     else:
@@ -198,7 +248,10 @@ def add_item(owner: Owner | None, store_id: str, product_id: str, quantity: int,
     if other_store and not replace_cart:
         raise Conflict("The cart holds items from another store; send replace_cart: true to empty it first",
                        code="different-store", extra={"cart_store_id": cart.store_id})
-    product = _product(store_id, product_id)  # 404 unknown store or product; 503 products down
+    existing = cart.line(product_id) if not other_store else None
+    wanted = (existing.quantity if existing else 0) + quantity
+    # The snapshot vouches only for an add it accepts; else products: 404 unknown store or product, 503 down.
+    product = known if known is not None and wanted <= _limit(known) else _product(store_id, product_id)
     if other_store:
         store.clear(owner)
         cache.invalidate(owner.pk)
@@ -220,7 +273,7 @@ def _add(owner: Owner, store_id: str, product: dict[str, Any], quantity: int, li
     for _ in range(3):  # existing ↔ new can flip under concurrent removes/adds; it settles quickly
         if try_existing:
             try:
-                return store.add_to_line(owner, product_id, quantity, limit)
+                return store.add_to_line(owner, store_id, product_id, quantity, limit)
             except KeyError:
                 try_existing = False  # removed meanwhile: insert it
                 continue

@@ -4,13 +4,19 @@ Keys (table `CartsTable`, TTL attribute `expires_at`, epoch seconds):
     pk = USER#<uid>          a signed-in customer's cart (30 days after its last change)
     pk = GUEST#<cart_id>     a guest cart, `X-Cart-Id` (24 hours after its last change)
     sk = META                the header: store_id, line_count, updated_at, expires_at
-    sk = LINE#<product_id>   one line: product_id, quantity, price_at_add, added_at, updated_at, expires_at
+    sk = LINE#<product_id>   one line: product_id, store_id, quantity, price_at_add, added_at, updated_at,
+                             expires_at, header_until (the header's expires_at as this line last set it)
     sk = CLEARED#<order_id>  ClearCart's idempotency marker (expires with the cart's TTL)
 
 DynamoDB deletes expired items late (moto never does), so every read drops items whose `expires_at` has
-passed; a write on an expired cart first removes what is left of it. Quantity changes are atomic:
+passed; a write on an expired cart first removes what is left of it. A line lives `ttl` after its last change;
+the header `ttl + slack` after the last write that refreshed it (`header_expiry`), so the cart lives at least
+`ttl` after its last change and at most `slack` longer. Quantity changes are atomic:
 - adding to an existing line is one UpdateItem `ADD quantity :q` whose condition keeps the result within
-  the limit (so 20 concurrent adds of one item end with the exact sum, never above the limit);
+  the limit (so 20 concurrent adds of one item end with the exact sum, never above the limit); while the
+  header will outlive the line's new expiry (the line's `header_until`, which only ever under-states the
+  header's, says so) and the line is of the store asked for, that UpdateItem is the whole write
+  (`add_to_known_line`); otherwise the header is refreshed first (`add_to_line`);
 - a new line is one transaction: the header's `line_count` (`< 50`, same store) `ADD 1` and the line's put
   (`attribute_not_exists`); a concurrent add of the same new line loses the put and falls back to ADD.
 """
@@ -36,6 +42,7 @@ CLEARED = "CLEARED#"
 MAX_LINES = 50
 USER_TTL_SECONDS = 30 * 24 * 3600
 GUEST_TTL_SECONDS = 24 * 3600
+HEADER_SLACK_DIVISOR = 48
 
 
 class CartItem(Model):
@@ -55,6 +62,7 @@ class CartItem(Model):
     added_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
     expires_at = NumberAttribute(null=True)
+    header_until = NumberAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,11 @@ class Owner:
     @property
     def ttl_seconds(self) -> int:
         return GUEST_TTL_SECONDS if self.guest_cart_id else USER_TTL_SECONDS
+
+    @property
+    def header_slack_seconds(self) -> int:
+        # How long after a header refresh an add may skip the next one: 15 h for users, 30 min for guests.
+        return self.ttl_seconds // HEADER_SLACK_DIVISOR
 
 
 @dataclass(frozen=True)
@@ -120,6 +133,11 @@ def line_sk(product_id: str) -> str:
     return LINE + product_id
 
 
+def header_expiry(owner: Owner, now: int) -> int:
+    """The header's `expires_at` when refreshed at `now`: the cart's TTL plus the slack adds may skip."""
+    return now + owner.ttl_seconds + owner.header_slack_seconds
+
+
 # Reads ----------------------------------------------------------------------------------------------
 
 
@@ -150,44 +168,66 @@ def load(owner: Owner) -> Cart:
 # Writes ---------------------------------------------------------------------------------------------
 
 
-def add_to_line(owner: Owner, product_id: str, quantity: int, limit: int) -> int:
-    """ADD to an existing live line, keeping it ≤ limit. Returns the new quantity.
+def add_to_known_line(owner: Owner, store_id: str, product_id: str, quantity: int, limit: int) -> int | None:
+    """The common add in ONE conditional UpdateItem: ADD to a live line of `store_id` whose header outlives the
+    line's new expiry, keeping it ≤ limit. Returns the new quantity; None, nothing written, when any of that
+    does not hold (no such line, another store's, beyond the limit, a header to refresh): the caller then
+    takes the path that reads the cart and says which."""
+    now, epoch = clock.now(), now_epoch()
+    record = CartItem(pk=owner.pk, sk=line_sk(product_id))
+    condition = (CartItem.sk.exists() & (CartItem.store_id == store_id) & (CartItem.expires_at > epoch)
+                 & (CartItem.header_until >= epoch + owner.ttl_seconds) & (CartItem.quantity <= limit - quantity))
+    actions = [CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
+               CartItem.expires_at.set(epoch + owner.ttl_seconds)]
+    return int(record.quantity) if update_if(record, actions, condition) else None
+
+
+def add_to_line(owner: Owner, store_id: str, product_id: str, quantity: int, limit: int) -> int:
+    """ADD to an existing live line of the cart at `store_id` (which the caller checked), keeping it ≤ limit, the
+    header refreshed first. Returns the new quantity. The line then carries what `add_to_known_line` needs.
 
     Raises LineLimit when the result would exceed `limit`, and KeyError when the line does not exist.
     """
-    now = clock.now()
+    now, epoch = clock.now(), now_epoch()
+    # The header first: a line's `header_until` must never claim more than the header has.
+    refreshed = touch(owner)
     record = CartItem(pk=owner.pk, sk=line_sk(product_id))
-    condition = (CartItem.sk.exists() & (CartItem.expires_at > now_epoch())
+    condition = (CartItem.sk.exists() & (CartItem.expires_at > epoch)
                  & (CartItem.quantity <= limit - quantity))
     actions = [CartItem.quantity.add(quantity), CartItem.updated_at.set(now),
-               CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)]
+               CartItem.expires_at.set(epoch + owner.ttl_seconds), CartItem.store_id.set(store_id)]
+    if refreshed is not None:
+        actions.append(CartItem.header_until.set(refreshed))
     if not update_if(record, actions, condition):
         if _get_line(owner, product_id) is None:
             raise KeyError(product_id)
         raise LineLimit(product_id)
-    touch(owner)
     return int(record.quantity)
 
 
-def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, price: int) -> bool:
+def insert_line(owner: Owner, store_id: str, product_id: str, quantity: int, price: int, *,
+                existing_cart: bool = False) -> bool:
     """A new line and the header's count in one transaction. False when the line already exists.
 
-    Raises NewLineRefused when the cart is full or holds another store's lines.
+    Raises NewLineRefused when the cart is full, holds another store's lines or has lapsed (or, with
+    `existing_cart`, does not exist: a guest's id names a cart only this service made).
     """
-    now = clock.now()
-    expires = now_epoch() + owner.ttl_seconds
+    now, epoch = clock.now(), now_epoch()
+    expires, header_expires = epoch + owner.ttl_seconds, header_expiry(owner, epoch)
     header = CartItem(pk=owner.pk, sk=META)
-    line = CartItem(pk=owner.pk, sk=line_sk(product_id), product_id=product_id, quantity=quantity,
-                    price_at_add=price, added_at=now, updated_at=now, expires_at=expires)
-    header_ok = CartItem.pk.does_not_exist() | (
-        (CartItem.line_count < MAX_LINES) & ((CartItem.store_id == store_id) | (CartItem.line_count == 0))
-    )
+    line = CartItem(pk=owner.pk, sk=line_sk(product_id), product_id=product_id, store_id=store_id,
+                    quantity=quantity, price_at_add=price, added_at=now, updated_at=now, expires_at=expires,
+                    header_until=header_expires)
+    header_ok = (CartItem.expires_at > epoch) & (CartItem.line_count < MAX_LINES) & (
+        (CartItem.store_id == store_id) | (CartItem.line_count == 0))
+    if not existing_cart:
+        header_ok = CartItem.pk.does_not_exist() | header_ok
     try:
         with TransactWrite(connection=connection()) as tx:
             # pynamodb sends puts before updates: the line is position 0, the header 1.
             tx.save(line, condition=CartItem.sk.does_not_exist())
             tx.update(header, actions=[CartItem.line_count.add(1), CartItem.store_id.set(store_id),
-                                       CartItem.updated_at.set(now), CartItem.expires_at.set(expires)],
+                                       CartItem.updated_at.set(now), CartItem.expires_at.set(header_expires)],
                       condition=header_ok)
     except TransactWriteError as exc:
         if condition_failed_at(exc, 0):
@@ -234,11 +274,13 @@ def remove_line(owner: Owner, product_id: str, *, expired_ok: bool = False) -> b
     return True
 
 
-def touch(owner: Owner) -> None:
-    """Refresh the header's TTL and time after a line changed (best effort: the line write is what counts)."""
-    update_if(CartItem(pk=owner.pk, sk=META),
-              [CartItem.updated_at.set(clock.now()), CartItem.expires_at.set(now_epoch() + owner.ttl_seconds)],
-              CartItem.pk.exists())  # False when there is no header: nothing to refresh
+def touch(owner: Owner) -> int | None:
+    """Refresh the header's TTL and time around a line's change (best effort: the line write is what counts).
+    Returns the header's new `expires_at`; None when there is no header (nothing to refresh)."""
+    expires = header_expiry(owner, now_epoch())
+    ok = update_if(CartItem(pk=owner.pk, sk=META),
+                   [CartItem.updated_at.set(clock.now()), CartItem.expires_at.set(expires)], CartItem.pk.exists())
+    return expires if ok else None
 
 
 def clear(owner: Owner) -> int:

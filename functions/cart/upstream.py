@@ -1,9 +1,11 @@
-"""What the cart asks the products domain: batch lookups through `blinkit.upstreams`, and snapshots.
+"""What the cart asks the products domain: batch lookups through `blinkit.upstreams`, and its snapshots.
 
-`POST /internal/products/batch` gives details, price and stock of up to 100 products at one store. Every
-successful answer refreshes the per-store snapshots in Redis (`cart.cache`), which are what GET /cart
-falls back to when the service is down or the breaker is open (`lookup(..., allow_degraded=True)`).
-Everything else lets the client's `ServiceUnavailable` (503 with Retry-After) escape.
+`POST /internal/products/batch` gives details, price and stock of up to 100 products at one store. The
+catalog snapshots in Redis (`blinkit.snapshots`), which products refreshes on every catalog, stock and store
+write, answer the common add without a call (`snapshot`); every successful batch answer fills those that
+are missing, and GET /cart falls back to them when the service is down or the breaker is open
+(`lookup(..., allow_degraded=True)`). Everything else lets the client's `ServiceUnavailable` (503 with
+Retry-After) escape.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinkit import snapshots
 from blinkit.errors import NotFound, ServiceUnavailable
 from blinkit.observability import logger
 from blinkit.upstreams import upstream
-from cart import cache
 
 BATCH_PATH = "/internal/products/batch"
 BATCH_LIMIT = 100
@@ -57,6 +59,17 @@ def lookup(store_id: str, product_ids: list[str], *, allow_degraded: bool = Fals
     except ServiceUnavailable:
         if not allow_degraded:
             raise
-        return Lookup(products=cache.get_snapshots(store_id, ids), degraded=True)
-    cache.put_snapshots(store_id, list(result.products.values()))
+        found = snapshots.read(store_id, ids, with_store=False)
+        return Lookup(products={pid: p for pid in ids if (p := found.product(pid)) is not None}, degraded=True)
+    snapshots.fill(store_id, result.store_active, result.products.values())
     return result
+
+
+def snapshot(store_id: str, product_id: str) -> dict[str, Any] | None:
+    """The product as the batch would answer it, from the snapshots (one Redis round trip), when they hold it,
+    its stock at the store, and the store taking orders; None otherwise (ask `lookup`)."""
+    found = snapshots.read(store_id, [product_id])
+    product = found.product(product_id)
+    if found.store_active is not True or product is None or not product.get("is_active"):
+        return None
+    return product

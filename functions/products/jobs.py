@@ -20,6 +20,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from blinkit import snapshots
 from blinkit.clock import now_iso
 from blinkit.observability import logger, metrics
 from products import store
@@ -90,6 +91,7 @@ def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReserved", unit="Count", value=1)
+        snapshots.move_stock(request.store_id, [(i.product_id, -i.quantity) for i in request.items])
         return reservation_view(record, reserved_now=True)
     raise RuntimeError(f"could not reserve stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")
 
@@ -121,5 +123,6 @@ def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReleased", unit="Count", value=1)
+        snapshots.move_stock(found.store_id, [(i.product_id, int(i.quantity)) for i in found.items])
         return {**reservation_view(found), "released": True}
     raise RuntimeError(f"could not release stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")

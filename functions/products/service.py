@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from blinkit import clock
+from blinkit import clock, snapshots
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, Problem, Unprocessable
 from blinkit.eta import order_eta
@@ -73,6 +73,7 @@ def create_store(data: dict[str, Any]) -> dict[str, Any]:
     record = store_record(data, clock.now_iso())
     _insert_new(record, "store")
     forget_stores()
+    snapshots.put_store(record.store_id, bool(record.is_active), record.updated_at)
     return store_view(record)
 
 
@@ -101,6 +102,7 @@ def _change_store(store_id: str, changes: dict[str, Any], now: datetime) -> dict
     if record is None:
         raise NotFound("No such store")
     forget_stores()
+    snapshots.put_store(record.store_id, bool(record.is_active), record.updated_at)
     return store_view(record, now)
 
 
@@ -319,7 +321,7 @@ def create_product(data: dict[str, Any]) -> dict[str, Any]:
     _require_category(data["category_id"])
     record = product_record(data, clock.now_iso())
     _insert_new(record, "product")
-    return product_view(record)
+    return _snapshotted(product_view(record))
 
 
 def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -336,12 +338,20 @@ def update_product(product_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     # Optimistic: the price ≤ mrp check above holds only if nobody changed the product meanwhile.
     if not store.update_product(current, changes, clock.now_iso()):
         raise Conflict("The product changed meanwhile; read it and try again", code="edit-conflict")
-    return product_view(current)
+    return _snapshotted(product_view(current))
 
 
 def deactivate_product(product_id: str) -> None:
-    if not store.deactivate_product(product_id, clock.now_iso()):
+    record = store.deactivate_product(product_id, clock.now_iso())
+    if record is None:
         raise NotFound("No such product")
+    _snapshotted(product_view(record))
+
+
+def _snapshotted(view: dict[str, Any]) -> dict[str, Any]:
+    """Refresh the cart's snapshot of a product just written (`blinkit.snapshots`); returns the view."""
+    snapshots.put_product(view, view["updated_at"])
+    return view
 
 
 def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] | None:
@@ -414,7 +424,9 @@ def set_stock(store_id: str, product_id: str, available: int) -> dict[str, Any]:
     require_store(store_id)
     if store.get_product(product_id) is None:
         raise NotFound("No such product")
-    return stock_view(store.set_stock(store_id, product_id, available, clock.now_iso()))
+    record = store.set_stock(store_id, product_id, available, clock.now_iso())
+    snapshots.put_stock(store_id, product_id, available, record.updated_at)
+    return stock_view(record)
 
 
 def low_stock(store_id: str, threshold: int, limit: int, cursor: str | None) -> dict[str, Any]:

@@ -355,11 +355,11 @@ def update_product(product: ProductRecord, changes: dict[str, Any], updated_at: 
     return update_if(product, actions, ProductRecord.updated_at == product.updated_at)
 
 
-def deactivate_product(product_id: str, updated_at: str) -> bool:
-    """Soft delete (is_active false); False when there is no such product."""
+def deactivate_product(product_id: str, updated_at: str) -> ProductRecord | None:
+    """Soft delete (is_active false); the product as stored now, or None when there is no such product."""
     record = ProductRecord(pk=product_pk(product_id), sk=PRODUCT)
     actions = [ProductRecord.is_active.set(False), ProductRecord.updated_at.set(updated_at)]
-    return update_if(record, actions, ProductRecord.pk.exists())
+    return record if update_if(record, actions, ProductRecord.pk.exists()) else None
 
 
 # Stock ----------------------------------------------------------------------------------------------

@@ -8,9 +8,10 @@ for 1 s (tests/integration/cart/conftest.py).
 Expected, request by request:
 - the first cart read after the failure spends exactly the threshold on products (one call, two retries),
   opens the breaker (one `BreakerOpened` metric) and answers 200 `degraded`, priced from the lines' agreed
-  prices and named from the snapshots the last good answer left in Redis;
+  prices and named from the catalog snapshots in Redis;
 - while open, nothing reaches products: reads stay 200 `degraded`, lowering or removing a line works
-  (it needs no products call), adding a new product is 503 problem+json with Retry-After;
+  (it needs no products call), adding a product the catalog snapshots do not hold is 503 problem+json
+  with Retry-After;
 - after the cool-down exactly one caller makes a half-open trial; failing, it re-opens the breaker
   (a second `BreakerOpened`); once products answers again the next trial closes it and every cart is
   normal again (live prices, cached, writable);
@@ -74,7 +75,8 @@ def test_products_down_then_back_under_a_stream_of_cart_requests(
         assert add(api, shop, 3, 1, user.session_token).status == 200
     healthy = {u.uid: api.get("/cart", token=u.session_token).json() for u in customers}
     assert not any(view["degraded"] for view in healthy.values())
-    assert cache.exists(f"cart:snap:{shop.store_id}:{shop.pid(3)}")  # what a degraded answer will use
+    # What a degraded answer will use (products wrote them; `blinkit.snapshots`)
+    assert cache.exists(f"snap:product:{shop.pid(3)}", f"snap:stock:{shop.store_id}:{shop.pid(3)}") == 2
     # Lowering a line needs no products call and drops the cached view: the next read must go upstream.
     first = customers[0]
     assert api.put(f"/cart/items/{shop.pid(3)}", {"quantity": 1}, token=first.session_token).status == 200
@@ -89,6 +91,7 @@ def test_products_down_then_back_under_a_stream_of_cart_requests(
         assert served.faults.calls - before == BREAKER_FAILURES  # one call and two retries, then it opened
         assert cache.exists(OPEN_KEY)
         stream = [degraded] + [api.get("/cart", token=u.session_token) for u in customers[1:]]
+        cache.delete(f"snap:product:{shop.pid(4)}")  # an add the snapshots cannot vouch for needs products
         refused = add(api, shop, 4, 1, first.session_token)
         lowered = api.put(f"/cart/items/{shop.pid(0)}", {"quantity": 1}, token=first.session_token)
         removed = api.delete(f"/cart/items/{shop.pid(3)}", token=customers[1].session_token)

@@ -159,6 +159,13 @@ def test_a_guest_cart_works_with_all_of_redis_down(api, shop, project_stack, mon
 # ---- breaker and degraded mode --------------------------------------------------------------------------
 
 
+def drop_snapshots(redis_url: str, store_id: str, product_id: str) -> None:
+    """As if products' snapshots of a product at a store had expired (`blinkit.snapshots`)."""
+    from blinkit import snapshots
+
+    redis.Redis.from_url(redis_url).delete(snapshots.product_key(product_id), snapshots.stock_key(store_id, product_id))
+
+
 def _breaker_open(redis_url: str) -> bool:
     return bool(redis.Redis.from_url(redis_url).exists("breaker:{products}:open"))
 
@@ -186,10 +193,13 @@ def test_breaker_opens_get_cart_degrades_and_recovers(api, customer, shop, serve
     assert first["price"] == first["price_at_add"] == 1000 and first["quantity"] == 1
     assert body["subtotal"] == 1000 + 1100
 
-    # Open: later calls skip the network entirely.
+    # Open: later calls skip the network entirely. An add the catalog snapshots vouch for needs no products
+    # call; one they cannot (no snapshot of product 3 here) is 503.
     before = served.faults.calls
     assert api.get("/cart", token=token).json()["degraded"] is True
-    reply = add(api, shop, 2, 1, token)
+    assert add(api, shop, 2, 1, token).status == 200
+    drop_snapshots(redis_url, shop.store_id, shop.pid(3))
+    reply = add(api, shop, 3, 1, token)
     problem = assert_problem(reply, 503)
     assert int(reply.headers["retry-after"]) >= 1 and "products" in problem["detail"]
     assert served.faults.calls == before

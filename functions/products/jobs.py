@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from blinkit.clock import now_iso
 from blinkit.observability import logger, metrics
-from products import store
+from products import cache, store
 from products.schemas import ReleaseInput, ReserveInput
 from products.store import RESERVED, ReservationRecord, StockNotWritten
 
@@ -90,6 +90,7 @@ def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReserved", unit="Count", value=1)
+        cache.forget_stock()  # this process's product pages show the new stock at once (others within its TTL)
         return reservation_view(record, reserved_now=True)
     raise RuntimeError(f"could not reserve stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")
 
@@ -121,5 +122,6 @@ def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             _backoff(attempt)
             continue
         metrics.add_metric(name="StockReleased", unit="Count", value=1)
+        cache.forget_stock()
         return {**reservation_view(found), "released": True}
     raise RuntimeError(f"could not release stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")

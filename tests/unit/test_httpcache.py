@@ -121,3 +121,10 @@ def test_problems_and_unmarked_routes_carry_no_cache_headers():
     plain = client.get("/plain", headers={"if-none-match": "*"})
     assert plain.status_code == 200 and "etag" not in plain.headers and "cache-control" not in plain.headers
     assert writes == []
+
+
+def test_the_openapi_documents_304_on_cacheable_routes_only():
+    client, _ = _app()
+    paths = client.app.openapi()["paths"]
+    assert "304" in paths["/thing"]["get"]["responses"]
+    assert "304" not in paths["/plain"]["get"]["responses"] and "304" not in paths["/thing"]["put"]["responses"]

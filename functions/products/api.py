@@ -2,21 +2,42 @@
 
 Search (`GET /products/search`) lives in `products.search.api`; the app includes that router first so the
 literal path wins over `/products/{product_id}`.
+
+The public GETs (no authorizer: their answer is the same for everyone) are `@cacheable`: `Cache-Control:
+public`, a strong ETag, 304 to `If-None-Match` (blinkit.httpcache), for browsers and the CDN in front of them
+(template.yaml's CatalogDistribution). A successful write here forgets this process's in-memory catalog
+(products.cache); other containers' copies expire by themselves within its TTL.
 """
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
 from blinkit.errors import PROBLEM_JSON
+from blinkit.httpcache import Freshness, cacheable, caching_route
 from blinkit.idempotency import Idempotency, idempotency
 from blinkit.security import Principal, Role, StoreAccess, require_role, store_access
-from products import schemas, service
+from products import cache, schemas, service
 from products.health import report as health_report
 from products.schemas import CATEGORY_ID, PRODUCT_ID, STORE_ID
 
-router = APIRouter()
+
+def _forget_after_edit(request: Request) -> None:
+    if not request.url.path.startswith("/internal/"):  # the cart's batch is a POST that reads
+        cache.forget()
+
+
+router = APIRouter(route_class=caching_route(after_write=_forget_after_edit))
+
+# How long browsers and the CDN may keep each public answer (then revalidate: a 304 when it has not changed).
+# The catalog (names, prices, categories) changes by an admin's hand: an edit shows within 30 s (+30 s served
+# stale once while a cache asks again). Stock changes with every order: answers that carry it (`store_id`)
+# keep 10 s, which the cart's own stock check and the reservation at checkout make safe (docs/decisions.md).
+# Stores change rarely and serviceability already reads them through a 60 s cache (service.cached_stores).
+CATALOG = Freshness(max_age=30, stale_while_revalidate=30)
+WITH_STOCK = Freshness(max_age=10, stale_while_revalidate=10)
+STORES = Freshness(max_age=60, stale_while_revalidate=60)
 
 PROBLEM = {"model": None, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
 COMMON = {400: PROBLEM, 413: PROBLEM, 422: PROBLEM, 503: PROBLEM}
@@ -35,6 +56,7 @@ store_staff = store_access(StoreIdPath, refused="Only an admin or the staff of t
 
 
 @router.get("/stores", tags=["stores"], response_model=schemas.StoreList, responses=COMMON)
+@cacheable(STORES)
 async def list_stores():
     """Active dark stores."""
     return {"stores": service.list_stores()}
@@ -42,6 +64,7 @@ async def list_stores():
 
 @router.get("/stores/serviceable", tags=["stores"], response_model=schemas.ServiceableOut,
             responses={**COMMON, 404: PROBLEM})
+@cacheable(CATALOG)
 async def serviceable(lat: float = Query(ge=-90, le=90), lng: float = Query(ge=-180, le=180)):
     """The nearest open store that delivers to the point, its distance and an ETA (404 `not-serviceable`)."""
     return service.serviceable(lat, lng)
@@ -79,6 +102,7 @@ async def end_surge(store_id: str = StoreIdPath, _: Principal = Depends(admin_on
 
 
 @router.get("/categories", tags=["categories"], response_model=schemas.CategoryTree, responses=COMMON)
+@cacheable(CATALOG)
 async def category_tree():
     """Top-level categories with their subcategories, by sort order."""
     return {"categories": service.category_tree()}
@@ -110,6 +134,7 @@ async def delete_category(category_id: str = CategoryIdPath, _: Principal = Depe
 
 
 @router.get("/products", tags=["products"], response_model=schemas.ProductPage, responses={**COMMON, 404: PROBLEM})
+@cacheable(CATALOG, store_id=WITH_STOCK)
 async def list_products(store_id: str | None = StoreIdQuery,
                         category_id: str | None = Query(None, pattern=CATEGORY_ID),
                         limit: int = Limit, cursor: str | None = Cursor):
@@ -119,6 +144,7 @@ async def list_products(store_id: str | None = StoreIdQuery,
 
 @router.get("/products/category/{category_id}", tags=["products"], response_model=schemas.ProductPage,
             responses={**COMMON, 404: PROBLEM})
+@cacheable(CATALOG, store_id=WITH_STOCK)
 async def list_category_products(category_id: str = CategoryIdPath, store_id: str | None = StoreIdQuery,
                                  limit: int = Limit, cursor: str | None = Cursor):
     return service.list_products(category_id=category_id, store_id=store_id, limit=limit, cursor=cursor)
@@ -126,6 +152,7 @@ async def list_category_products(category_id: str = CategoryIdPath, store_id: st
 
 @router.get("/products/{product_id}", tags=["products"], response_model=schemas.ProductOut,
             response_model_exclude_none=False, responses={**COMMON, 404: PROBLEM})
+@cacheable(CATALOG, store_id=WITH_STOCK)
 async def get_product(product_id: str = ProductIdPath, store_id: str | None = StoreIdQuery):
     return service.get_product(product_id, store_id)
 

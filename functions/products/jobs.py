@@ -23,7 +23,7 @@ from pydantic import ValidationError
 from blinkit import snapshots
 from blinkit.clock import now_iso
 from blinkit.observability import logger, metrics
-from products import store
+from products import cache, store
 from products.schemas import ReleaseInput, ReserveInput
 from products.store import RESERVED, ReservationRecord, StockNotWritten
 
@@ -92,6 +92,7 @@ def reserve_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             continue
         metrics.add_metric(name="StockReserved", unit="Count", value=1)
         snapshots.move_stock(request.store_id, [(i.product_id, -i.quantity) for i in request.items])
+        cache.forget_stock()  # this process's product pages show the new stock at once (others within its TTL)
         return reservation_view(record, reserved_now=True)
     raise RuntimeError(f"could not reserve stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")
 
@@ -124,5 +125,6 @@ def release_stock(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
             continue
         metrics.add_metric(name="StockReleased", unit="Count", value=1)
         snapshots.move_stock(found.store_id, [(i.product_id, int(i.quantity)) for i in found.items])
+        cache.forget_stock()
         return {**reservation_view(found), "released": True}
     raise RuntimeError(f"could not release stock for order {request.order_id} after {MAX_ATTEMPTS} attempts")

@@ -19,7 +19,7 @@ from blinkit.eta import order_eta
 from blinkit.fees import AMOUNT_FIELDS, WINDOW_FIELDS, complete_fees, live_surge
 from blinkit.geo import haversine_km
 from blinkit.ids import new_id
-from products import hours, store
+from products import cache, hours, store
 from products.store import CategoryRecord, ProductRecord, StoreRecord
 
 STORES_CACHE_SECONDS = 60.0
@@ -185,7 +185,7 @@ def category_view(r: CategoryRecord) -> dict[str, Any]:
 
 
 def category_tree() -> list[dict[str, Any]]:
-    views = [category_view(r) for r in store.list_categories()]
+    views = [category_view(r) for r in cache.CATEGORIES.get_or_load(None, store.list_categories)]
 
     def order(c: dict[str, Any]) -> tuple[int, str]:
         return c["sort_order"], c["name"].lower()
@@ -354,15 +354,44 @@ def _snapshotted(view: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
+# The public reads below (product page, product lists) come from this container's memory while fresh
+# (products.cache: 0 DynamoDB calls on a hit, an edit shows within its TTL); writes and the cart's batch read
+# the table.
+
+
+def _require_known_store(store_id: str) -> None:
+    """404 for an unknown store, judged from the cached store list (a store made since: one GetItem)."""
+    if not any(s["store_id"] == store_id for s in cached_stores()):
+        require_store(store_id)
+
+
+def _require_known_category(category_id: str) -> None:
+    known = cache.CATEGORIES.get_or_load(None, store.list_categories)
+    if not any(c.category_id == category_id for c in known) and store.get_category(category_id) is None:
+        raise NotFound("No such category")
+
+
+def _cached_stock(store_id: str, product_ids: list[str]) -> dict[str, int]:
+    return cache.stock_many(store_id, product_ids, lambda missing: store.get_stock_many(store_id, missing))
+
+
 def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] | None:
     if store_id is None:
         return None
-    require_store(store_id)
-    return store.get_stock_many(store_id, product_ids) if product_ids else {}
+    _require_known_store(store_id)
+    return _cached_stock(store_id, product_ids) if product_ids else {}
+
+
+def _cached_product(product_id: str) -> ProductRecord | None:
+    fresh, record = cache.PRODUCTS.get(product_id)
+    if fresh:
+        return record
+    record = store.get_product(product_id)
+    return None if record is None else cache.PRODUCTS.put(product_id, record)  # an unknown id is not kept
 
 
 def get_product(product_id: str, store_id: str | None) -> dict[str, Any]:
-    record = store.get_product(product_id)
+    record = _cached_product(product_id)
     if record is None or not record.is_active:
         raise NotFound("No such product")
     return product_view(record, _stock_for(store_id, [product_id]))
@@ -372,16 +401,17 @@ def list_products(*, category_id: str | None, store_id: str | None, limit: int, 
                   ) -> dict[str, Any]:
     """One page of active products, by name within a category (ByCategory) or by id overall (ByType)."""
     if store_id is not None:
-        require_store(store_id)
+        _require_known_store(store_id)
     scope = f"products:category:{category_id}" if category_id else "products:all"
     last_key = decode_cursor(cursor, scope=scope)
     if category_id:
-        if store.get_category(category_id) is None:
-            raise NotFound("No such category")
-        records, last_read = store.active_products_in_category_page(category_id, limit, last_key)
+        _require_known_category(category_id)
+        records, last_read = cache.PAGES.get_or_load(
+            (category_id, limit, cursor), lambda: store.active_products_in_category_page(category_id, limit, last_key))
     else:
-        records, last_read = store.active_products_page(limit, last_key)
-    stock = store.get_stock_many(store_id, [r.product_id for r in records]) if store_id and records else None
+        records, last_read = cache.PAGES.get_or_load(
+            (None, limit, cursor), lambda: store.active_products_page(limit, last_key))
+    stock = _cached_stock(store_id, [r.product_id for r in records]) if store_id and records else None
     if store_id and stock is None:
         stock = {}
     next_key = last_read if len(records) == limit else None

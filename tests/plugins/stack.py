@@ -116,5 +116,8 @@ def _empty_tables() -> None:
 def api(project_stack: LocalStack, redis_url: str, firebase: Any) -> Api:
     flush_keeping_claim(redis_url)
     _empty_tables()
+    from products import cache as catalog_cache
+
+    catalog_cache.forget()  # the tables were emptied behind the functions' back: so is what they keep in memory
     assert project_stack.functions is not None
     return Api(Gateway(project_stack.template, project_stack.functions))

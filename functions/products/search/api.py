@@ -13,11 +13,16 @@ from fastapi import APIRouter, Query
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import PROBLEM_JSON, BadRequest, NotFound, Unprocessable
 from blinkit.forms import SINGLE_LINE, single_line
+from blinkit.httpcache import CachingRoute, Freshness, cacheable
 from products.search import query as search_query
 from products.search import readiness, snapshot
 from products.search.schemas import SearchResponse
 
-router = APIRouter()
+router = APIRouter(route_class=CachingRoute)
+# Public (the same answer for everyone): browsers and the CDN keep it as long as products.api's catalog and
+# stock answers, the index itself following an edit within the indexer's batching window.
+SEARCH = Freshness(max_age=30, stale_while_revalidate=30)
+WITH_STOCK = Freshness(max_age=10, stale_while_revalidate=10)
 
 PROBLEM = {"model": None, "content": {PROBLEM_JSON: {}}, "description": "Problem details (RFC 9457)"}
 STORE_TTL_SECONDS = 60.0  # a known store id is not looked up again for this long (stores are few and stable)
@@ -52,6 +57,7 @@ def _invalid(field: str, message: str) -> Unprocessable:
 
 @router.get("/products/search", tags=["products"], response_model=SearchResponse, response_model_exclude_unset=True,
             responses={400: PROBLEM, 404: PROBLEM, 422: PROBLEM, 503: PROBLEM})
+@cacheable(SEARCH, store_id=WITH_STOCK)
 async def search_products(
     q: Annotated[str, Query(min_length=1, max_length=100, pattern=SINGLE_LINE,
                             description="words, typos and prefixes welcome"), single_line],

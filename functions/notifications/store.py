@@ -144,6 +144,7 @@ class MessageRecord(Model):
         found: ChannelState | None = getattr(self, channel)
         return found
 
+
 # In-app notifications ----------------------------------------------------------------------------------
 
 
@@ -218,9 +219,9 @@ def load(uid: str, idempotency_key: str) -> tuple[dict[str, Any] | None, Message
     record: MessageRecord | None = None
     # pynamodb's batch_get reads one model; these are two of one table, so its connection is asked directly
     # (the same client, retries and timeouts as every other call of the models).
-    connection = PreferencesRecord._get_connection()
+    table_connection = PreferencesRecord._get_connection()
     for attempt in range(BATCH_GET_ATTEMPTS):
-        data = connection.batch_get_item(wanted, consistent_read=True)
+        data = table_connection.batch_get_item(wanted, consistent_read=True)
         for item in data.get("Responses", {}).get(table, []):
             if item["sk"]["S"] == PREFS:
                 prefs = dict(PreferencesRecord.from_raw_data(item).preferences)
@@ -289,13 +290,13 @@ def claim(idempotency_key: str, seen: MessageRecord | None, channels: list[str],
                 MessageRecord.user_id.set(user_id), MessageRecord.type.set(type_),
                 MessageRecord.updated_at.set(now), MessageRecord.expires_at.set(now + DELIVERY_TTL_SECONDS)]
     as_seen = MessageRecord.pk.does_not_exist() if seen is None else MessageRecord.version == int(seen.version)
-    if IN_APP not in channels or not put_inbox:
+    put = inbox if IN_APP in channels and put_inbox else None
+    if put is None:
         return CLAIMED if update_if(record, actions, as_seen) else CONFLICT
-    assert inbox is not None
     try:
         # Sent as (blinkit.dynamodb): the inbox item's put (position 0), then the record's update (1).
         with TransactWrite(connection=connection()) as tx:
-            tx.save(inbox, condition=NotificationRecord.pk.does_not_exist())
+            tx.save(put, condition=NotificationRecord.pk.does_not_exist())
             tx.update(record, actions=actions, condition=as_seen)
     except TransactWriteError as exc:
         codes = cancellation_codes(exc)

@@ -81,7 +81,7 @@ def staff_move(page: Page, order_id: str, tab: str, action: str, done: str) -> N
     """In the console's `tab`: opens the order and does `action` (Confirm/Pack); the queue says it is `done`."""
     page.get_by_role("button", name=tab, exact=True).click()
     opener = page.get_by_role("button", name=f"Open order {order_id}")
-    for _ in range(10):  # as staff would: Refresh while the order is not listed yet (the queue read it earlier)
+    for _ in range(30):  # as staff would: Refresh while the order is not listed yet (the queue read it earlier)
         expect(page.locator(".queue, .empty").first).to_be_visible()
         if opener.count():
             break

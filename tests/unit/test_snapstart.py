@@ -109,6 +109,9 @@ def test_the_hot_path_publishes_a_live_alias_and_snapstart_follows_the_parameter
         assert resources[version]["Type"] == "AWS::Lambda::Version"
     versions = [r for r in resources.values() if r["Type"] == "AWS::Lambda::Version"]
     assert len(versions) == len(HOT_PATH), "only the hot path pays two resources per function"
+    snapstarted = {lid for lid, r in resources.items() if r["Type"] == "AWS::Lambda::Function"
+                   and "SnapStart" in r["Properties"]}
+    assert snapstarted == {f"{name}Function" for name in HOT_PATH}, "SnapStart applies to published versions only"
 
 
 def test_api_gateway_invokes_the_aliases() -> None:

@@ -337,7 +337,7 @@ def _getatt_target(value: Any) -> str | None:
     if isinstance(value, dict) and "Fn::GetAtt" in value:
         return str(value["Fn::GetAtt"][0])
     if isinstance(value, dict) and "Ref" in value:
-        return str(value["Ref"])
+        return str(value["Ref"]).removesuffix(".Alias")  # SAM's `!Ref Function.Alias`: the function, locally
     return None
 
 

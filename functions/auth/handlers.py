@@ -1,7 +1,7 @@
-"""Lambda entry points of the auth domain (every route function shares `handler`; the authorizer has its own)."""
+"""Lambda entry points of the auth domain's routes (every route function shares `handler`). The authorizer has
+its own module, `auth.authorizer`, so that its cold start imports no FastAPI."""
 
-from auth.app import app, authorize_event
-from blinkit.handler import make_authorizer, make_handler
+from auth.app import app
+from blinkit.handler import make_handler
 
 handler = make_handler(app, service="auth")
-authorizer = make_authorizer(authorize_event, service="auth")

@@ -11,46 +11,30 @@ import contextlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
-import redis
-
 from auth import store
-from auth.session_store import SessionStore
-from auth.sessions import Policy, Session, hash_token, looks_like_token, mint_token, new_session
+from auth.sessions import Session, hash_token, mint_token, new_session
+
+# The session store and the verdict live in auth.verdict (the authorizer imports it alone); the routes, the
+# sign-in and the tests use them through here.
+from auth.verdict import authorize as authorize
+from auth.verdict import bearer_token as bearer_token
+from auth.verdict import session_policy, sessions
 from blinkit import clock
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
-from blinkit.security import AuthState, Principal, Role
+from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 
 MAX_ADDRESSES = 10
 MAX_DEVICES = 10
 DEFAULT_ROLES = (Role.CUSTOMER.value,)
 USERS_LIST = "users"  # the cursor scope of GET /internal/users: one list, no filters
-
-
-def session_policy() -> Policy:
-    s = get_settings()
-    return Policy(
-        absolute=timedelta(days=s.session_absolute_days),
-        idle=timedelta(days=s.session_idle_days),
-        touch_every=timedelta(seconds=s.session_touch_seconds),
-    )
-
-
-@lru_cache(maxsize=4)
-def _store_for(client: redis.Redis) -> SessionStore:
-    return SessionStore(client, session_policy())
-
-
-def sessions() -> SessionStore:
-    return _store_for(get_redis())
 
 
 # Sign-in -------------------------------------------------------------------------------------------
@@ -161,44 +145,6 @@ def validate_id_token(id_token: str, ip: str) -> dict[str, Any]:
 
 
 # Sessions ------------------------------------------------------------------------------------------
-
-
-def bearer_token(headers: dict[str, str] | None) -> str | None:
-    for key, value in (headers or {}).items():
-        if key.lower() == "authorization" and value[:7].lower() == "bearer ":
-            return value[7:].strip()
-    return None
-
-
-def authorize(headers: dict[str, str] | None) -> dict[str, Any]:
-    """The authorizer's verdict for a request's session token (see blinkit.security for why a verdict)."""
-    if not any(key.lower() == "authorization" for key in (headers or {})):
-        # No credentials at all: a guest. Only OptionalSessionAuthorizer routes get here without the
-        # header (SessionAuthorizer declares it, so API Gateway answers 401 first); they serve guests.
-        return {"auth_state": AuthState.ANONYMOUS.value}
-    token = bearer_token(headers)
-    if not token or not looks_like_token(token):
-        return {"auth_state": AuthState.INVALID.value}
-    try:
-        store_ = sessions()
-        token_hash = hash_token(token)
-        session = store_.get(token_hash)
-        now = clock.now()
-        if session is None or not session.is_active(now, store_.policy):
-            return {"auth_state": AuthState.INVALID.value}
-        if session.needs_touch(now, store_.policy) and not store_.touch(token_hash, session, now):
-            return {"auth_state": AuthState.INVALID.value}  # ended between our read and our write
-    except redis.RedisError:
-        return {"auth_state": AuthState.UNAVAILABLE.value}
-    verdict = {
-        "auth_state": AuthState.OK.value,
-        "uid": session.uid,
-        "session_id": session.session_id,
-        "roles": ",".join(session.roles),
-    }
-    if session.store_id:
-        verdict["store_id"] = session.store_id
-    return verdict
 
 
 def refresh_session(principal: Principal, token: str | None) -> dict[str, Any]:

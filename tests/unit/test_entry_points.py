@@ -48,10 +48,25 @@ def test_every_function_logs_and_measures_as_the_domain_its_handler_lives_in(fun
 
 
 def test_the_authorizer_is_built_by_make_authorizer() -> None:
-    authorizers = {fid for fid, spec in TEMPLATE.functions.items() if spec.handler.endswith(".authorizer")}
+    # Its own module (auth.authorizer), so that its cold start imports no FastAPI app.
+    assert TEMPLATE.functions["AuthorizerFunction"].handler == "auth.authorizer.handler"
+    authorizers = {fid for fid in TEMPLATE.functions if getattr(_handler(fid), ENTRY_POINT, None) == AUTHORIZER}
     assert authorizers == {"AuthorizerFunction"}
-    assert getattr(_handler("AuthorizerFunction"), ENTRY_POINT) == AUTHORIZER
 
+
+
+def test_the_authorizer_imports_no_web_framework_and_no_tables() -> None:
+    """It runs before every protected request: its init loads Redis, the settings and Powertools, not the app.
+    (Powertools imports botocore's package itself for its user agent, not a session or a client.)"""
+    import subprocess
+    import sys
+
+    code = ("import sys, auth.authorizer; heavy = ('fastapi', 'starlette', 'mangum', 'pynamodb', 'botocore.session', "
+            "'httpx', 'auth.app', 'auth.service'); print(sorted(m for m in heavy if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={"PYTHONPATH": "functions:layers/blinkit", "AWS_REGION": "ap-south-1",
+                               "PATH": "/usr/bin:/bin"})
+    assert done.stdout.strip() == "[]"
 
 def _context(name: str) -> Any:
     return SimpleNamespace(function_name=name, memory_limit_in_mb=512, aws_request_id=f"lambda-{name}",

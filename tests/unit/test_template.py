@@ -251,10 +251,11 @@ def test_the_redis_only_role_grants_logs_traces_vpc_access_and_the_cache_token_o
 def test_both_authorizers_are_allowed_through_one_permission() -> None:
     api = template().resources["HttpApi"]["Properties"]
     for name, authorizer in api["Auth"]["Authorizers"].items():
-        assert authorizer["FunctionArn"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}, name
+        # The function's published alias (AutoPublishAlias: SnapStart restores versions, never $LATEST).
+        assert authorizer["FunctionArn"] == {"Ref": "AuthorizerFunction.Alias"}, name
         assert authorizer["EnableFunctionDefaultPermissions"] is False, f"{name}: AuthorizerInvokePermission covers it"
     permission = template().resources["AuthorizerInvokePermission"]["Properties"]
-    assert permission["FunctionName"] == {"Fn::GetAtt": ["AuthorizerFunction", "Arn"]}
+    assert permission["FunctionName"] == {"Ref": "AuthorizerFunction.Alias"}, "the alias the authorizers invoke"
     assert permission["Principal"] == "apigateway.amazonaws.com"
     assert permission["SourceArn"]["Fn::Sub"].endswith(":${HttpApi}/authorizers/*"), "only this API's authorizers"
 
@@ -412,7 +413,7 @@ def test_http_api_authorizer_checks_every_request() -> None:
     assert authorizer["Identity"]["Headers"] == ["Authorization"]
     # Caching would keep a logged-out session working until the cache entry expires.
     assert authorizer["Identity"]["ReauthorizeEvery"] == 0, "authorizer caching must stay off"
-    function_id = authorizer["FunctionArn"]["Fn::GetAtt"][0]
+    function_id = authorizer["FunctionArn"]["Ref"].removesuffix(".Alias")  # its published alias
     assert function_id in template().functions
     assert route_of(function_id) is None, "the authorizer must not be reachable as a route"
 

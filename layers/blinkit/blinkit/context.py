@@ -5,7 +5,22 @@ from __future__ import annotations
 import re
 import uuid
 from contextvars import ContextVar
+from enum import StrEnum
 from typing import Any
+
+
+class AuthState(StrEnum):
+    """The authorizer's verdict on a request's credentials (`auth_state`; see blinkit.security). Here, not
+    in blinkit.security, so that the authorizer imports no FastAPI."""
+
+    OK = "ok"
+    INVALID = "invalid"  # unknown, expired, idle or rotated-out token
+    UNAVAILABLE = "unavailable"  # the session store could not be asked: fail closed
+    # No Authorization header at all. Only routes behind OptionalSessionAuthorizer (which declares no
+    # identity header, so API Gateway calls it for every request) ever see it; `current_user` refuses it
+    # with 401 and `optional_user` turns it into None (a guest).
+    ANONYMOUS = "anonymous"
+
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")

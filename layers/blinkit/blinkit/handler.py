@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from blinkit import snapstart  # noqa: F401  (registers the SnapStart after-restore hook, in Lambda only)
 from blinkit.context import REQUEST_ID_HEADER, request_id_from_event, request_id_var
 from blinkit.observability import invocation_metrics, logger, metrics
 

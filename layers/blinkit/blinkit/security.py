@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPBearer
 
-from blinkit.context import authorizer_context
+from blinkit.context import AuthState, authorizer_context  # AuthState: defined there, FastAPI-free (the authorizer)
 from blinkit.errors import Forbidden, Problem, ServiceUnavailable, Unauthorized
 
 
@@ -24,16 +24,6 @@ class Role(StrEnum):
     ADMIN = "admin"
     STORE_STAFF = "store_staff"
     DELIVERY_PARTNER = "delivery_partner"
-
-
-class AuthState(StrEnum):
-    OK = "ok"
-    INVALID = "invalid"  # unknown, expired, idle or rotated-out token
-    UNAVAILABLE = "unavailable"  # the session store could not be asked: fail closed
-    # No Authorization header at all. Only routes behind OptionalSessionAuthorizer (which declares no
-    # identity header, so API Gateway calls it for every request) ever see it; `current_user` refuses it
-    # with 401 and `optional_user` turns it into None (a guest).
-    ANONYMOUS = "anonymous"
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,15 +25,16 @@ import random
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from blinkit.breaker import CircuitBreaker, CircuitOpen
 from blinkit.context import REQUEST_ID_HEADER, request_id_var
 from blinkit.errors import ServiceUnavailable
 from blinkit.observability import logger
 from blinkit.settings import get_settings
+
+if TYPE_CHECKING:  # imported on the first call: a route that calls no other domain never loads httpx (cold start)
+    import httpx
 
 __all__ = ["CircuitOpen", "ServiceClient", "UpstreamUnavailable"]
 
@@ -64,6 +65,8 @@ def _pooled_client() -> httpx.Client:
     global _http
     with _http_lock:
         if _http is None:
+            import httpx
+
             # trust_env=False: calls between our own services never go through an environment proxy.
             _http = httpx.Client(limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
                                  follow_redirects=False, trust_env=False)
@@ -142,6 +145,8 @@ class ServiceClient:
 
     def _request(self, method: str, path: str, *, headers: Mapping[str, str] | None, timeout_seconds: float | None,
                  retries: int | None, params: Mapping[str, Any] | None = None, json: Any = None) -> httpx.Response:
+        import httpx
+
         attempts = 1 + (self.retries if retries is None else _check_retries(retries))
         sign = self.signs(path)
         url = str(httpx.URL(self.base_url + "/" + path.lstrip("/"), params=params))

@@ -25,6 +25,11 @@ def test_an_admin_sets_a_surge_that_the_customers_quote_then_shows(page: Page, b
     card.get_by_role("button", name="Set surge").click()
     try:
         expect(card.get_by_role("status")).to_contain_text("Surge ₹15 (Heavy rain) until")
+        # Back on the screen later, the list is read again: GET /stores is cacheable (max-age 60), and the app
+        # must not show the browser's copy from before the surge.
+        page.goto("/#/admin/partners")
+        page.goto("/#/admin/surge")
+        expect(card.get_by_role("status")).to_contain_text("Surge ₹15 (Heavy rain) until")
         with phone_page(browser, server["api"]) as (customer, console):
             fill_cart(customer, server)
             open_checkout(customer)

@@ -55,7 +55,10 @@ export function createApi({ baseUrl, getToken, onSessionEnded }) {
     if (body !== undefined) sent["Content-Type"] = "application/json";
     let reply;
     try {
-      reply = await fetch(url, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body) });
+      // "no-cache": the browser keeps catalog answers but asks again each time (If-None-Match, a 304 when
+      // unchanged), so a screen reloaded after an edit (a surge, a store) never shows the cached answer.
+      reply = await fetch(url, { method, headers: sent, body: body === undefined ? undefined : JSON.stringify(body),
+                                 cache: "no-cache" });
     } catch {
       throw new ApiError(0, null);
     }

@@ -115,7 +115,7 @@ def put_view(owner_pk: str, view: dict[str, Any], seen_gen: str | None) -> None:
         client = _client()
         client.eval(_PUT_IF_UNCHANGED, 3, view_key(owner_pk), gen_key(owner_pk), lines_key(owner_pk), seen_gen,
                     json.dumps(view, separators=(",", ":")), get_settings().cart_view_cache_seconds, LINES_SECONDS,
-                    COMPLETE, *(item["product_id"] for item in view["items"]))
+                    COMPLETE, *(item["product_id"] for item in view.get("items", ())))
     except redis.RedisError as exc:
         _failed("put_view", exc)
 

@@ -107,6 +107,6 @@ def clear_cart(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     removed = store.clear_for_order(owner, request.order_id)
     if removed is None:
         return {"user_id": request.user_id, "order_id": request.order_id, "cleared": 0, "already_cleared": True}
-    cache.invalidate(owner.pk)
+    cache.invalidate(owner.pk, all_lines=[])  # emptied: the next add (a new line) goes straight to its transaction
     logger.info("cart cleared for order", extra={"order_id": request.order_id, "lines": removed})
     return {"user_id": request.user_id, "order_id": request.order_id, "cleared": removed, "already_cleared": False}

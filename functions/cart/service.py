@@ -192,9 +192,10 @@ def _new_guest() -> tuple[Owner, Cart]:
 def add_item(owner: Owner | None, store_id: str, product_id: str, quantity: int,
              replace_cart: bool = False) -> dict[str, Any]:
     """Add `quantity` to the line (creating it, and a guest cart under a new id, when needed)."""
-    known = upstream.snapshot(store_id, product_id)  # one Redis round trip
+    # One Redis round trip: the snapshots, and the cart's lines hint with them.
+    known, replies = upstream.snapshot(store_id, product_id, also=cache.read_lines(owner.pk) if owner else None)
     if known is not None and quantity <= _limit(known):
-        added = _add_known(owner, store_id, known, quantity)
+        added = _add_known(owner, store_id, known, quantity, cache.lines(replies))
         if added is not None:
             return added
     metrics.add_metric(name="CartAddsChecked", unit="Count", value=1)
@@ -205,10 +206,12 @@ def _limit(product: dict[str, Any]) -> int:
     return min(int(product["max_per_order"]), int(product["available"]))
 
 
-def _add_known(owner: Owner | None, store_id: str, product: dict[str, Any], quantity: int) -> dict[str, Any] | None:
-    """The common add, with the snapshot's facts and no read: ADD to the line (one UpdateItem), or else insert it
-    (one transaction), each write's condition holding the cart's rules. None, nothing written, when a condition
-    says the cart needs a closer look (another store, the limit, a header to refresh, no such guest cart...)."""
+def _add_known(owner: Owner | None, store_id: str, product: dict[str, Any], quantity: int,
+               lines: cache.Lines) -> dict[str, Any] | None:
+    """The common add, with the snapshot's facts and no read: ADD to the line (one UpdateItem), or insert it (one
+    transaction), each write's condition holding the cart's rules; the lines hint says which to try first. None,
+    nothing written, when a condition says the cart needs a closer look (another store, the limit, a header to
+    refresh, no such guest cart...)."""
     product_id, price, limit = product["product_id"], int(product["price"]), _limit(product)
     fresh_guest = owner is None
     if owner is None:  # a guest's first write: a new cart under a new id
@@ -216,20 +219,38 @@ def _add_known(owner: Owner | None, store_id: str, product: dict[str, Any], quan
     # A guest's id names a cart only if this service made it: a line may go in only where its header exists.
     existing_cart = owner.guest_cart_id is not None and not fresh_guest
     try:
-        total = None if fresh_guest else store.add_to_known_line(owner, store_id, product_id, quantity, limit)
-        if total is None:
-            try:
-                inserted = store.insert_line(owner, store_id, product_id, quantity, price, existing_cart=existing_cart)
-            except store.NewLineRefused:
-                inserted = False
-            total = quantity if inserted else None
+        total = _write_known(owner, store_id, product_id, quantity, price, limit, existing_cart=existing_cart,
+                             new_first=fresh_guest or lines.holds(product_id) is False, fresh_guest=fresh_guest)
     except Exception:
         cache.invalidate(owner.pk)  # the error may hide a write that landed: never leave a view that may be stale
         raise
     if total is None:
         return None
-    cache.invalidate(owner.pk)
+    if fresh_guest:
+        cache.invalidate(owner.pk, all_lines=[product_id])  # a cart just made: this line is all of it
+    else:
+        cache.invalidate(owner.pk, line_in=product_id)
     return _line_out(owner, store_id, product_id, total, price, limit)
+
+
+def _write_known(owner: Owner, store_id: str, product_id: str, quantity: int, price: int, limit: int, *,
+                 existing_cart: bool, new_first: bool, fresh_guest: bool) -> int | None:
+    """The line's new quantity after one write (two when the first tried finds the line in the other state);
+    None, nothing written, when the cart needs the checked path."""
+    def add() -> int | None:
+        return store.add_to_known_line(owner, store_id, product_id, quantity, limit)
+
+    if not new_first:
+        total = add()
+        if total is not None:
+            return total
+    try:
+        if store.insert_line(owner, store_id, product_id, quantity, price, existing_cart=existing_cart):
+            return quantity
+    except store.NewLineRefused:
+        return None  # the header refused (another store, full, lapsed, no such guest cart): the checked path says
+    # The line exists (a stale hint, or a concurrent add of it): ADD to it, unless that was tried first.
+    return add() if new_first and not fresh_guest else None
 
 
 def _add_checked(owner: Owner | None, store_id: str, product_id: str, quantity: int, replace_cart: bool,
@@ -262,8 +283,12 @@ def _add_checked(owner: Owner | None, store_id: str, product_id: str, quantity: 
     price = int(product["price"])
     try:
         total = _add(owner, store_id, product, quantity, limit, try_existing=existing is not None)
-    finally:
+    except Exception:
         cache.invalidate(owner.pk)  # also after a partial failure: never leave a view that may be stale
+        raise
+    # The cart was just read: its lines and this one are all of them (a concurrent write may make the hint stale,
+    # which costs the next add one refused write, never a wrong answer).
+    cache.invalidate(owner.pk, all_lines={*(line.product_id for line in cart.lines), product_id})
     return _line_out(owner, store_id, product_id, total, price, limit)
 
 
@@ -313,23 +338,24 @@ def set_quantity(owner: Owner | None, product_id: str, quantity: int) -> dict[st
         limit = _check_limits(product, quantity, line.quantity)
         price = int(product["price"])
     ok = store.set_quantity(owner, product_id, quantity)
-    cache.invalidate(owner.pk)
     if not ok:
+        cache.invalidate(owner.pk, line_out=product_id)
         raise NotFound("This product is not in the cart", code="not-in-cart")
+    cache.invalidate(owner.pk, line_in=product_id)
     return _line_out(owner, cart.store_id, product_id, quantity, price, limit)
 
 
 def remove_item(owner: Owner | None, product_id: str) -> None:
     if owner is None or not store.remove_line(owner, product_id):
         raise NotFound("This product is not in the cart", code="not-in-cart")
-    cache.invalidate(owner.pk)
+    cache.invalidate(owner.pk, line_out=product_id)
 
 
 def clear_cart(owner: Owner | None) -> int:
     if owner is None:
         return 0
     removed = store.clear(owner)
-    cache.invalidate(owner.pk)
+    cache.invalidate(owner.pk, all_lines=[])
     return removed
 
 

@@ -10,6 +10,7 @@ Retry-After) escape.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,11 +66,13 @@ def lookup(store_id: str, product_ids: list[str], *, allow_degraded: bool = Fals
     return result
 
 
-def snapshot(store_id: str, product_id: str) -> dict[str, Any] | None:
+def snapshot(store_id: str, product_id: str, *,
+             also: Callable[[Any], None] | None = None) -> tuple[dict[str, Any] | None, list[Any]]:
     """The product as the batch would answer it, from the snapshots (one Redis round trip), when they hold it,
-    its stock at the store, and the store taking orders; None otherwise (ask `lookup`)."""
-    found = snapshots.read(store_id, [product_id])
+    its stock at the store, and the store taking orders; None otherwise (ask `lookup`). Second, the replies to
+    the caller's `also` reads, sent in the same round trip ([] when Redis failed)."""
+    found = snapshots.read(store_id, [product_id], also=also)
     product = found.product(product_id)
     if found.store_active is not True or product is None or not product.get("is_active"):
-        return None
-    return product
+        return None, found.also
+    return product, found.also

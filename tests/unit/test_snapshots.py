@@ -75,3 +75,26 @@ def test_redis_down_reads_nothing_and_writes_nothing_without_raising(monkeypatch
     snapshots.fill(STORE, True, [{**view(), "available": 1}])
     found = snapshots.read(STORE, [PRODUCT])
     assert (found.products, found.stock, found.store_active) == ({}, {}, None)
+
+
+def test_a_callers_reads_ride_the_same_round_trip(rds: redis.Redis) -> None:
+    snapshots.put_stock(STORE, PRODUCT, 7, "2026-12-05T10:00:00.000Z")
+    rds.sadd("caller:set", "a")
+    sent = []
+    send = redis.connection.AbstractConnection.send_packed_command
+
+    def counted(self: redis.connection.AbstractConnection, command: object, check_health: bool = True) -> None:
+        sent.append(command)
+        send(self, command, check_health)
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(redis.connection.AbstractConnection, "send_packed_command", counted)
+        found = snapshots.read(STORE, [PRODUCT], also=lambda pipe: (pipe.smembers("caller:set"), pipe.get("none")))
+    assert len(sent) == 1 and found.also == [{b"a"}, None]
+    assert found.stock == {PRODUCT: 7} and found.store_active is None  # its own replies unchanged
+
+
+def test_redis_down_gives_a_caller_no_replies(monkeypatch: pytest.MonkeyPatch) -> None:
+    dead = redis.Redis(host="127.0.0.1", port=1, socket_timeout=0.2, socket_connect_timeout=0.2)
+    monkeypatch.setattr(snapshots, "get_redis", lambda: dead)
+    assert snapshots.read(STORE, [PRODUCT], also=lambda pipe: pipe.smembers("caller:set")).also == []

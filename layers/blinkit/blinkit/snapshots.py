@@ -25,7 +25,7 @@ Every function swallows Redis errors (logged): a snapshot missing is a call to p
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -138,6 +138,7 @@ class Snapshot:
     products: dict[str, dict[str, Any]] = field(default_factory=dict)  # product_id → facts
     stock: dict[str, int] = field(default_factory=dict)  # product_id → available
     store_active: bool | None = None  # None: no snapshot of the store
+    also: list[Any] = field(default_factory=list)  # the replies to the caller's `also` commands ([]: Redis failed)
 
     def product(self, product_id: str) -> dict[str, Any] | None:
         """The product as the batch answer gives it (facts, `available`, `in_stock`), or None when its facts or
@@ -148,8 +149,11 @@ class Snapshot:
         return {**facts, "available": available, "in_stock": available > 0}
 
 
-def read(store_id: str, product_ids: list[str], *, with_store: bool = True) -> Snapshot:
-    """Everything snapshotted for `product_ids` at `store_id`, in one round trip (an empty one when Redis fails)."""
+def read(store_id: str, product_ids: list[str], *, with_store: bool = True,
+         also: Callable[[Any], None] | None = None) -> Snapshot:
+    """Everything snapshotted for `product_ids` at `store_id`, in one round trip (an empty one when Redis fails).
+    `also` queues the caller's own reads on the same pipeline (so they cost no round trip of their own); their
+    replies are the Snapshot's `also`."""
     found = Snapshot()
     try:
         pipe = get_redis().pipeline(transaction=False)
@@ -158,10 +162,14 @@ def read(store_id: str, product_ids: list[str], *, with_store: bool = True) -> S
             pipe.hget(stock_key(store_id, pid), "n")
         if with_store:
             pipe.hget(store_key(store_id), "d")
+        if also is not None:
+            also(pipe)
         values = pipe.execute()
     except redis.RedisError as exc:
         _failed("read", exc)
         return found
+    mine = 2 * len(product_ids) + int(with_store)
+    values, found.also = values[:mine], values[mine:]
     for i, pid in enumerate(product_ids):
         facts, available = values[2 * i], values[2 * i + 1]
         if facts is not None:

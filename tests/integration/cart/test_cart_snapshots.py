@@ -85,20 +85,105 @@ def test_a_warm_add_to_a_line_is_one_update_item_two_redis_round_trips_and_no_pr
     assert api.get("/cart", token=customer.session_token).json()["items"][0]["quantity"] == 3
 
 
-def test_a_warm_new_line_writes_it_in_one_transaction_without_products(api, customer, shop, served,
-                                                                        project_stack, monkeypatch):
-    assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["status"] == 200
-    before = served.faults.calls
+def operations_of_add(project_stack: Any, monkeypatch: pytest.MonkeyPatch, uid: str, store_id: str, product_id: str,
+                      quantity: int = 1) -> tuple[dict[str, Any], list[str], int]:
+    """An add's reply, the DynamoDB operations it made and its Redis round trips."""
     with counting(monkeypatch) as calls:
         ops = DynamoDBOperations(monkeypatch)
-        reply = invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(1), 2)
+        reply = invoke_add(project_stack, uid, store_id, product_id, quantity)
+    return reply, ops.names, calls.redis
+
+
+def cart_lines(api: Any, customer: Any) -> list[tuple[str, int]]:
+    return [(i["product_id"], i["quantity"]) for i in api.get("/cart", token=customer.session_token).json()["items"]]
+
+
+def test_a_new_line_of_a_cart_never_read_tries_the_add_first(api, customer, shop, served, project_stack,
+                                                             monkeypatch):
+    assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["status"] == 200
+    before = served.faults.calls
+    reply, ops, redis_rt = operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1), 2)
     assert reply["status"] == 200 and reply["quantity"] == 2 and reply["price"] == 1100
-    # The ADD's condition finds no such line (nothing written), then the line and the header's count go in
-    # together: no read of the cart, no products call.
-    assert ops.names == ["UpdateItem", "TransactWriteItems"] and calls.redis == 2
+    # No lines hint that lists the whole cart (it was never read): the ADD's condition finds no such line
+    # (nothing written), then the line and the header's count go in together. No read of the cart, no products.
+    assert ops == ["UpdateItem", "TransactWriteItems"] and redis_rt == 2
     assert served.faults.calls == before
-    items = api.get("/cart", token=customer.session_token).json()["items"]
-    assert [(i["product_id"], i["quantity"]) for i in items] == [(shop.pid(0), 1), (shop.pid(1), 2)]
+    assert cart_lines(api, customer) == [(shop.pid(0), 1), (shop.pid(1), 2)]
+
+
+def test_a_warm_new_line_is_one_transaction_and_two_redis_round_trips(api, customer, shop, served, project_stack,
+                                                                      monkeypatch):
+    """The common add: a product not yet in a cart that was read (or written by a path that read it) before."""
+    assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(0))["status"] == 200
+    assert cart_lines(api, customer) == [(shop.pid(0), 1)]  # the read leaves the complete lines hint
+    before = served.faults.calls
+    reply, ops, redis_rt = operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1), 2)
+    assert (reply["status"], reply["quantity"], reply["price"]) == (200, 2, 1100)
+    assert ops == ["TransactWriteItems"] and redis_rt == 2  # the hint rode in the snapshots' pipeline
+    assert served.faults.calls == before
+    # Each add keeps the hint: the next new line is one transaction, an existing one one UpdateItem.
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(2))[1:] == (
+        ["TransactWriteItems"], 2)
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1))[1:] == (
+        ["UpdateItem"], 2)
+    assert cart_lines(api, customer) == [(shop.pid(0), 1), (shop.pid(1), 3), (shop.pid(2), 1)]
+
+
+def test_the_cart_routes_keep_the_lines_hint(api, customer, shop, project_stack, monkeypatch):
+    """Removing a line, setting a quantity, emptying the cart, and the checkout's clear keep the hint right, so the
+    add after each is still one write."""
+    token = customer.session_token
+    for i in (0, 1):
+        assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(i))["status"] == 200
+    assert api.get("/cart", token=token).status == 200
+    assert api.delete(f"/cart/items/{shop.pid(1)}", token=token).status == 204
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1))[1] == [
+        "TransactWriteItems"]
+    assert api.put(f"/cart/items/{shop.pid(1)}", {"quantity": 0}, token=token).status == 204
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1))[1] == [
+        "TransactWriteItems"]
+    assert api.put(f"/cart/items/{shop.pid(1)}", {"quantity": 3}, token=token).status == 200
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1))[1] == ["UpdateItem"]
+    assert api.delete("/cart", token=token).status == 204
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(2))[1] == [
+        "TransactWriteItems"]
+    project_stack.functions.invoke("ClearCartFunction", {"user_id": customer.uid, "order_id": "ord_hint_1"})
+    assert operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(2))[1] == [
+        "TransactWriteItems"]
+    assert cart_lines(api, customer) == [(shop.pid(2), 1)]
+
+
+def test_a_stale_lines_hint_costs_one_write_never_a_wrong_answer(api, customer, shop, project_stack, redis_url,
+                                                                monkeypatch):
+    """Another container's write the hint missed, either way: the write's condition refuses, the other write is
+    made, the answer is right, and the hint is right again for the next add."""
+    from cart import cache, store
+
+    owner = store.Owner.user(customer.uid)
+    for i in (0, 1):
+        assert invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(i))["status"] == 200
+    assert cart_lines(api, customer) == [(shop.pid(0), 1), (shop.pid(1), 1)]
+    # A line removed behind the hint: it still says the line exists.
+    assert store.remove_line(owner, shop.pid(0))
+    reply, ops, _ = operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(0), 2)
+    assert reply["quantity"] == 2 and ops == ["UpdateItem", "TransactWriteItems"]
+    # A line added behind the hint: it says the cart has no such line.
+    redis.Redis.from_url(redis_url).srem(cache.lines_key(owner.pk), shop.pid(1))
+    reply, ops, _ = operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, shop.pid(1), 2)
+    assert reply["quantity"] == 3 and ops == ["TransactWriteItems", "UpdateItem"]
+    # Corrected by those adds: one write each again.
+    for pid, total in ((shop.pid(0), 3), (shop.pid(1), 4)):
+        reply, ops, _ = operations_of_add(project_stack, monkeypatch, customer.uid, shop.store_id, pid)
+        assert (reply["quantity"], ops) == (total, ["UpdateItem"])
+    # A hint that outlived its cart (a lapsed header): the transaction's header condition refuses, and the checked
+    # path answers as for any lapsed cart.
+    table = project_stack.resources.tables["CartsTable"]
+    boto3.client("dynamodb").update_item(TableName=table, Key={"pk": {"S": owner.pk}, "sk": {"S": "META"}},
+                                         UpdateExpression="SET expires_at = :t", ExpressionAttributeValues={
+                                             ":t": {"N": "1"}})
+    reply = invoke_add(project_stack, customer.uid, shop.store_id, shop.pid(2))
+    assert (reply["status"], reply["quantity"]) == (200, 1)
+    assert cart_lines(api, customer) == [(shop.pid(2), 1)]
 
 
 def test_a_guests_first_add_is_one_transaction(api, shop, served, project_stack, monkeypatch):
@@ -116,7 +201,17 @@ def test_a_guests_first_add_is_one_transaction(api, shop, served, project_stack,
     assert reply["statusCode"] == 200, reply
     cart_id = json.loads(reply["body"])["cart_id"]
     assert ops.names == ["TransactWriteItems"] and calls.redis == 2 and served.faults.calls == before
-    assert api.get("/cart", headers={"x-cart-id": cart_id}).json()["item_count"] == 1
+    # The cart it made is all the lines hint needs: the guest's next new line is one transaction too.
+    body["product_id"] = shop.pid(1)
+    event = build_event(route, "POST", "/cart/items", "", {"content-type": "application/json", "x-cart-id": cart_id},
+                        json.dumps(body).encode(), "127.0.0.1", params)
+    event["requestContext"]["authorizer"] = {"lambda": {"auth_state": "anonymous"}}
+    with counting(monkeypatch) as calls:
+        ops = DynamoDBOperations(monkeypatch)
+        reply = project_stack.functions.invoke("CartAddItemFunction", event)
+    assert (reply["statusCode"], json.loads(reply["body"])["cart_id"]) == (200, cart_id)
+    assert ops.names == ["TransactWriteItems"] and calls.redis == 2
+    assert api.get("/cart", headers={"x-cart-id": cart_id}).json()["item_count"] == 2
 
 
 def test_a_snapshot_miss_asks_products_once_and_fills_it(customer, shop, served, project_stack, redis_url,

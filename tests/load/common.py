@@ -151,6 +151,18 @@ class Loopback:
         return json.loads(reply["body"]) if reply.get("body") else None
 
 
+def claim_database(client: Any, db: int) -> None:
+    """Claim the bench's Redis database as a test run claims its own (tests/plugins/stack.py), then empty it:
+    a test run starting beside the bench then takes another database instead of flushing this one mid-run."""
+    from tests.plugins.stack import CLAIM_KEY
+
+    if not client.set(CLAIM_KEY, f"bench {os.getpid()}", nx=True, ex=3600):
+        raise RuntimeError(f"Redis database {db} is claimed by {client.get(CLAIM_KEY)!r} (a test run or another "
+                           f"bench); wait for it, or delete the key {CLAIM_KEY} if that run is gone")
+    client.flushdb()
+    client.set(CLAIM_KEY, f"bench {os.getpid()}", ex=3600)
+
+
 @contextlib.contextmanager
 def loopback_stack(redis_db: int, *, firebase_emulator_host: str = "127.0.0.1:1",
                    env: dict[str, str] | None = None) -> Iterator[Loopback]:
@@ -178,7 +190,7 @@ def loopback_stack(redis_db: int, *, firebase_emulator_host: str = "127.0.0.1:1"
 
         get_settings.cache_clear()
         reset_redis()
-        get_redis().flushdb()
+        claim_database(get_redis(), redis_db)
         gateway = Gateway(stack.template, stack.functions)
         inner = asgi_app(gateway)
 
@@ -199,6 +211,7 @@ def loopback_stack(redis_db: int, *, firebase_emulator_host: str = "127.0.0.1:1"
             server.should_exit = True
             thread.join(timeout=10)
             sock.close()
+            get_redis().flushdb()  # the claim with it
 
 
 def timed(run: Callable[[], Any], rounds: int, counters: Counters, *, warmup: int = 10,

@@ -87,6 +87,9 @@ def staff_move(page: Page, order_id: str, tab: str, action: str, done: str) -> N
             break
         page.get_by_role("button", name="Refresh").click()
         page.wait_for_timeout(1000)
+    # Not listed after every refresh: say what the queue showed, so a failure names its cause.
+    shown = page.locator(".queue, .empty").first.inner_text()
+    assert opener.count(), f"order {order_id} not in the {tab} queue: {shown!r}"
     opener.click()
     page.get_by_role("button", name=f"{action} order").click()
     expect(page.get_by_role("status").filter(has_text=f"Order {order_id[-6:]} is {done}.")).to_be_visible()

@@ -98,5 +98,10 @@ def test_partners_and_roles_answer_from_the_api(page: Page, server):
 def test_the_admin_pages_are_not_for_customers(page: Page, server):
     sign_in(page, server["emulator_host"])
     expect(page.get_by_role("link", name="Admin")).to_have_count(0)
+    asked_admin: list[str] = []
+    page.on("request", lambda request: asked_admin.append(request.url) if "/admin/" in request.url else None)
     page.goto("/#/admin/coupons")
     expect(page.get_by_role("alert")).to_have_text("This page is for admins. Back to the shop")
+    # The refusal is the app's own: it does not ask the API for admin data it knows it would be refused.
+    page.wait_for_load_state("networkidle")
+    assert [url for url in asked_admin if "/#/" not in url] == []

@@ -49,10 +49,14 @@ function Queue({ storeId }) {
   const { api } = useApp();
   const [tab, setTab] = useState(QUEUE[0]);
   const [notice, setNotice] = useState(null);
+  // Bumped on every refresh: an order opened in the queue reads itself again with the list, so the version it
+  // sends with the next step is never older than the list it sits in.
+  const [generation, setGeneration] = useState(0);
   const list = useLoad(() => api.get("/admin/orders", { store_id: storeId, status: tab.status, limit: 50 }),
     [storeId, tab.status]);
   const refresh = (words) => {
     setNotice(words);
+    setGeneration((g) => g + 1);
     list.reload();
   };
   return (
@@ -72,14 +76,18 @@ function Queue({ storeId }) {
       <Problem error={list.error} onRetry={list.reload} />
       {list.data && (list.data.orders.length ? (
         <ul class="queue">
-          {list.data.orders.map((o) => <QueueOrder key={o.order_id} summary={o} step={tab} onChanged={refresh} />)}
+          {/* Keyed by tab too: an order that moved on starts closed in its next tab and reads itself afresh. */}
+          {list.data.orders.map((o) => (
+            <QueueOrder key={`${tab.status}:${o.order_id}`} summary={o} step={tab} generation={generation}
+              onChanged={refresh} />
+          ))}
         </ul>
       ) : !list.loading && <Empty>No {tab.label.toLowerCase()} orders.</Empty>)}
     </section>
   );
 }
 
-function QueueOrder({ summary, step, onChanged }) {
+function QueueOrder({ summary, step, generation, onChanged }) {
   const { api } = useApp();
   const [open, setOpen] = useState(false);
   return (
@@ -95,14 +103,15 @@ function QueueOrder({ summary, step, onChanged }) {
           {open ? "Close" : "Open"}
         </button>
       </div>
-      {open && <OrderWork api={api} orderId={summary.order_id} step={step} onChanged={onChanged} />}
+      {open && <OrderWork api={api} orderId={summary.order_id} step={step} generation={generation}
+        onChanged={onChanged} />}
     </li>
   );
 }
 
 /** One order opened in the queue: its items, the next step (with the version read here), items unavailable. */
-function OrderWork({ api, orderId, step, onChanged }) {
-  const order = useLoad(() => api.get(`/orders/${encodeURIComponent(orderId)}`), [orderId]);
+function OrderWork({ api, orderId, step, generation, onChanged }) {
+  const order = useLoad(() => api.get(`/orders/${encodeURIComponent(orderId)}`), [orderId, generation]);
   const advance = useAction(async () => {
     try {
       const changed = await api.patch(`/orders/${orderId}/status`, { status: step.next, version: order.data.version });

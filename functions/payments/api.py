@@ -42,7 +42,8 @@ async def refund(body: schemas.RefundIn, order_id: str = Path(pattern=schemas.OR
                  principal: Principal = Depends(require_role(Role.ADMIN, Role.STORE_STAFF)),
                  key: str | None = Header(None, alias=HEADER, min_length=1, max_length=255, pattern=r"^[\x21-\x7e]+$",
                                           description="Required: the same key never refunds twice")):
-    """Refund part of a paid order (`amount` in paise, or `items` of the order at their checkout price): an
+    """Refund part of a paid order (`amount` in paise, or `items` of the order at their checkout price
+    less their share of a flat or percent coupon): an
     admin, or the order's store staff (another store's order is 404). 202: the refund is reserved and queued;
     Razorpay returns the money in days and the customer is told at "refund initiated" and "refund processed".
     422 `refund-exceeds-captured` when captured - refunded - pending does not cover it; 409 `not-paid-online`

@@ -361,7 +361,8 @@ def apply_webhook(raw_body: bytes, signature: str | None, event_id: str | None) 
 
 
 def _items_amount(order: dict[str, Any], items: list[RefundItem]) -> int:
-    """What the order charged for these items (its lines' prices at checkout); 422 naming a bad line."""
+    """What the order charged for these items: its lines' prices at checkout less their share of the coupon;
+    422 naming a bad line."""
     lines = {line.get("product_id"): line for line in order.get("items") or []}
     wanted: dict[str, int] = {}
     for item in items:
@@ -377,7 +378,21 @@ def _items_amount(order: dict[str, Any], items: list[RefundItem]) -> int:
                            "code": "above-ordered-quantity"})
     if errors:
         raise Unprocessable("Some items are not in this order as given", code="invalid-items", errors=errors)
-    return sum(int(lines[p].get("price", 0)) * q for p, q in wanted.items())
+    charged = sum(int(lines[p].get("price", 0)) * q for p, q in wanted.items())
+    return charged - items_coupon_share(order, charged)
+
+
+def items_coupon_share(order: dict[str, Any], charged: int) -> int:
+    """The part of a flat or percent coupon's discount that `charged` paise of the order's items carried: the
+    customer paid the items less the discount, so their refund is less it too (else a partial refund of a
+    discounted order pays back more than the items cost). Shared in proportion to the item total and rounded
+    down, in the customer's favour; a free-delivery coupon discounted the fee, not the items, so it carries 0."""
+    coupon = order.get("coupon") or {}
+    item_total = int(order.get("item_total") or 0)
+    if coupon.get("kind") not in ("flat", "percent") or item_total <= 0:
+        return 0
+    discount = min(int(coupon.get("discount") or 0), item_total)
+    return discount * charged // item_total
 
 
 def admin_refund(principal: Principal, order_id: str, body: RefundIn, key: str) -> RefundOut:

@@ -183,3 +183,21 @@ def test_an_edit_in_this_process_shows_at_once(api, admin, catalog, clock):
     assert api.delete(page, token=admin.session_token).status == 204
     assert api.get(page).status == 404
     assert api.get("/products").json()["products"] == []
+
+
+def test_search_reads_stock_from_the_warm_container_within_the_ttl(api, admin, catalog, clock, dynamodb_calls,
+                                                                   other_container):
+    from products.search import indexer
+
+    indexer.rebuild()
+    shop, product = catalog["store"]["store_id"], catalog["product"]["product_id"]
+    query = f"q=milk&store_id={shop}"
+    assert api.get("/products/search", query=query).json()["items"][0]["available"] == 12
+    dynamodb_calls.clear()
+    assert api.get("/products/search", query=query).json()["items"][0]["available"] == 12
+    assert "BatchGetItem" not in dynamodb_calls
+    assert set_stock(api, admin, shop, product, 4).status == 200  # in another container
+    clock.now += 5
+    dynamodb_calls.clear()
+    assert api.get("/products/search", query=query).json()["items"][0]["available"] == 4
+    assert "BatchGetItem" in dynamodb_calls

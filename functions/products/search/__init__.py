@@ -14,8 +14,9 @@ Why this design (cost and speed on Lambda)
   still shows within the indexer's batching window plus a second. Redis down → the S3 pointer.
 * **The request path never touches the catalog table.** Matching, ranking, filters, sorting and
   paging run on the in-memory index; the only AWS reads per request are a bounded BatchGetItem of
-  stock for the page (only with `store_id`) and one cached GetItem for an unseen `store_id`. Calls
-  per request do not grow with the catalog.
+  stock for the page (only with `store_id`, and only for the products whose stock the warm container
+  has not read in the last `products.cache.TTL_SECONDS`) and one cached GetItem for an unseen
+  `store_id`. Calls per request do not grow with the catalog.
 * **Freshness from the table's stream, incrementally.** The stream carries NEW_AND_OLD_IMAGES, so the
   indexer applies the changed products and categories to the documents of the current snapshot and
   republishes, without reading the table (a full rebuild by Query on `ByType` only when there is no

@@ -261,7 +261,7 @@ def price_order(lines: Sequence[Mapping[str, Any]], fees: StoreFees, *, tip: int
             for (code, label), amount in charges if code == ITEM_TOTAL[0] or amount != 0]
     return Bill(lines=priced, bill=bill, item_total=item_total, savings=savings,
                 total=sum(entry["amount"] for entry in bill), late_night=late_night,
-                coupon=None if coupon is None else coupon.summary(discount))
+                coupon=None if coupon is None else coupon.summary(discount, priced))
 
 
 # Store time -------------------------------------------------------------------------------------------

@@ -134,9 +134,14 @@ class Coupon:
     def refuse(self, code: str, words: str, *, short: int | None = None) -> CouponRefused:
         return CouponRefused(code, words, coupon_code=self.code, short=short)
 
-    def summary(self, discount: int) -> dict[str, Any]:
-        """What a quote, a priced order and an order show: `{code, title, kind, discount}`."""
-        return {"code": self.code, "title": self.title, "kind": self.kind, "discount": discount}
+    def summary(self, discount: int, lines: Sequence[Mapping[str, Any]] = ()) -> dict[str, Any]:
+        """What a quote, a priced order and an order show: `{code, title, kind, discount}`, and for a flat or
+        percent coupon limited to some categories or products, `applies_to`: the products of `lines` it was
+        taken from (a refund of items gives back their share of it, and only theirs)."""
+        shown: dict[str, Any] = {"code": self.code, "title": self.title, "kind": self.kind, "discount": discount}
+        if self.kind != FREE_DELIVERY and (self.category_ids or self.product_ids):
+            shown["applies_to"] = sorted({str(line["product_id"]) for line in lines if in_scope(self, line)})
+        return shown
 
 
 # The checks ---------------------------------------------------------------------------------------------

@@ -6,10 +6,10 @@
   `InvalidTip`, `StoreInactive` (switched off since LoadCart read the cart), or `StoresUnavailable` (the
   state machine retries it).
   With a `coupon_code` on the order, the coupon is checked as the quote checks it (`redemptions.checked`) and
-  applied: the output carries `coupon {code, title, kind, discount}` (null without one) and the discounted
-  bill; a refusal is `CouponNotApplicable` (`COUPON_NOT_APPLICABLE`, its message `{code, words}`), except the
-  refusals that say the uses are taken (limits, first order) or the coupon is gone (switched off since the
-  checkout was accepted): `CouponUnavailable`, as RedeemCoupon's.
+  applied: the output carries `coupon {code, title, kind, discount}` (`applies_to` too for a scoped one; null
+  without a coupon) and the discounted bill; a refusal is `CouponNotApplicable` (`COUPON_NOT_APPLICABLE`, its
+  message `{code, words}`), except the refusals that say the uses are taken (limits, first order) or the coupon
+  is gone (switched off since the checkout was accepted): `CouponUnavailable`, as RedeemCoupon's.
 - `RedeemCoupon {order_id, user_id, coupon}` (only when the priced order has a coupon): counts the use in one
   conditional transaction (`redemptions.redeem`); `CouponUnavailable` (`COUPON_UNAVAILABLE`, `{code, words}`)
   when the coupon's limit, the user's or the first order went to another order. A retry answers the same.

@@ -112,6 +112,8 @@ class AppliedCoupon(BaseModel):
     title: str
     kind: Literal["flat", "percent", "free_delivery"]
     discount: int = Field(ge=0)
+    applies_to: list[str] | None = Field(None, description="For a flat or percent coupon limited to some categories "
+                                         "or products: the products whose lines it was taken from; null: every line")
 
 
 class Eta(BaseModel):

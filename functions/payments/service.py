@@ -361,7 +361,7 @@ def apply_webhook(raw_body: bytes, signature: str | None, event_id: str | None) 
 
 
 def _items_amount(order: dict[str, Any], items: list[RefundItem]) -> int:
-    """What the order charged for these items: its lines' prices at checkout less their share of the coupon;
+    """What the customer paid for these items: their lines' prices at checkout less their share of the coupon;
     422 naming a bad line."""
     lines = {line.get("product_id"): line for line in order.get("items") or []}
     wanted: dict[str, int] = {}
@@ -379,20 +379,29 @@ def _items_amount(order: dict[str, Any], items: list[RefundItem]) -> int:
     if errors:
         raise Unprocessable("Some items are not in this order as given", code="invalid-items", errors=errors)
     charged = sum(int(lines[p].get("price", 0)) * q for p, q in wanted.items())
-    return charged - items_coupon_share(order, charged)
+    return charged - items_coupon_share(order, wanted)
 
 
-def items_coupon_share(order: dict[str, Any], charged: int) -> int:
-    """The part of a flat or percent coupon's discount that `charged` paise of the order's items carried: the
-    customer paid the items less the discount, so their refund is less it too (else a partial refund of a
-    discounted order pays back more than the items cost). Shared in proportion to the item total and rounded
-    down, in the customer's favour; a free-delivery coupon discounted the fee, not the items, so it carries 0."""
+def items_coupon_share(order: dict[str, Any], wanted: dict[str, int]) -> int:
+    """The part of a flat or percent coupon's discount that these items (product id -> units) carried: the
+    customer paid them less it, so their refund is less it too (else a partial refund of a discounted order
+    pays back more than the items cost). The discount was taken from the lines it `applies_to` (every line
+    when that is absent), in proportion to their price, so an item outside them carried none; rounded down,
+    in the customer's favour. A free-delivery coupon discounted the fee, not the items: 0."""
     coupon = order.get("coupon") or {}
-    item_total = int(order.get("item_total") or 0)
-    if coupon.get("kind") not in ("flat", "percent") or item_total <= 0:
+    if coupon.get("kind") not in ("flat", "percent"):
         return 0
-    discount = min(int(coupon.get("discount") or 0), item_total)
-    return discount * charged // item_total
+    lines = {line.get("product_id"): line for line in order.get("items") or []}
+    scope = set(lines) if coupon.get("applies_to") is None else set(coupon["applies_to"]) & set(lines)
+
+    def cost(product_id: Any, units: int) -> int:
+        return int(lines[product_id].get("price", 0)) * units
+
+    scope_total = sum(cost(p, int(lines[p].get("quantity", 0))) for p in scope)
+    if scope_total <= 0:
+        return 0
+    carried = sum(cost(p, units) for p, units in wanted.items() if p in scope)
+    return min(int(coupon.get("discount") or 0), scope_total) * carried // scope_total
 
 
 def admin_refund(principal: Principal, order_id: str, body: RefundIn, key: str) -> RefundOut:

@@ -129,7 +129,7 @@ def test_the_first_order_takes_the_first_order_offer_and_the_bill_shows_the_savi
     line = {"code": "coupon_discount", "label": f"Coupon {FIRST_ORDER_COUPON}", "amount": -7500}
     assert line in quote["bill"] and line in placed["bill"]
     assert quote["coupon"] == {"code": FIRST_ORDER_COUPON, "title": "₹75 off your first order", "kind": "flat",
-                               "discount": 7500}
+                               "discount": 7500, "applies_to": None}
     assert placed["coupon"] == quote["coupon"] and placed["bill"] == quote["bill"]
     assert placed["total"] == quote["total"] == sum(e["amount"] for e in quote["bill"])
     assert quote["total"] == quote["item_total"] - 7500 + sum(

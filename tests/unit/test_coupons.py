@@ -73,6 +73,17 @@ def test_summary_and_bill_labels():
     assert coupons.bill_label(coupon(code="FREEDEL", kind="free_delivery", amount=None)) == "Free delivery (FREEDEL)"
 
 
+def test_a_scoped_coupons_summary_names_the_products_it_was_taken_from():
+    lines = [line(10_000, product_id="p1"), line(5_000, product_id="p2", category_id="cat_dairy"),
+             line(2_000, product_id="p3", category_id="cat_dairy")]
+    dairy = coupon(category_ids=frozenset({"cat_dairy"}))
+    assert dairy.summary(5000, lines)["applies_to"] == ["p2", "p3"]
+    assert coupon(product_ids=frozenset({"p1"})).summary(5000, lines)["applies_to"] == ["p1"]
+    assert "applies_to" not in coupon().summary(5000, lines)  # every line
+    free = coupon(code="FREEDEL", kind="free_delivery", amount=None, category_ids=frozenset({"cat_dairy"}))
+    assert "applies_to" not in free.summary(2500, lines)  # the fee, not the items
+
+
 def test_a_refusal_is_a_422_problem_with_its_code_and_words():
     refused = coupons.not_found("nope")
     assert (refused.status, refused.code, refused.words) == (422, "coupon-not-found", "Coupon not found")

@@ -1,6 +1,6 @@
 """A refund of items is what the customer paid for them: their checkout price less the share of a flat or
-percent coupon they carried (rounded down, in the customer's favour); a free-delivery coupon took nothing
-off the items."""
+percent coupon they carried (rounded down, in the customer's favour); a coupon limited to some products was
+carried by those lines alone; a free-delivery coupon took nothing off the items."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_a_percent_coupon_is_shared_the_same_way():
 
 def test_the_share_is_rounded_down_so_the_customer_gets_the_odd_paisa():
     # ₹1 off ₹300: one item's share is 33.33 paise; 33 is kept back, 9,967 refunded.
-    assert items_coupon_share(order(flat(100)), 10_000) == 33
+    assert items_coupon_share(order(flat(100)), {BREAD: 1}) == 33
     assert _items_amount(order(flat(100)), [RefundItem(product_id=BREAD, quantity=1)]) == 9_967
 
 
@@ -52,8 +52,18 @@ def test_free_delivery_takes_nothing_off_the_items():
 
 
 def test_a_discount_never_shares_more_than_the_items_cost():
-    assert items_coupon_share(order(flat(99_999)), 10_000) == 10_000
-    assert items_coupon_share({"items": [], "item_total": 0, "coupon": flat(100)}, 0) == 0
+    assert items_coupon_share(order(flat(99_999)), {BREAD: 1}) == 10_000
+    assert items_coupon_share({"items": [], "item_total": 0, "coupon": flat(100)}, {}) == 0
+
+
+def test_a_coupon_limited_to_some_products_is_carried_by_their_lines_alone():
+    # ₹50 off the milk only (₹200 of it): one milk carried ₹25, the bread nothing.
+    milk_only = {**flat(5_000), "applies_to": [MILK]}
+    assert _items_amount(order(milk_only), [RefundItem(product_id=MILK, quantity=1)]) == 7_500
+    assert _items_amount(order(milk_only), [RefundItem(product_id=BREAD, quantity=1)]) == 10_000
+    # Every line refunded gives back exactly what was paid for the items.
+    assert _items_amount(order(milk_only), [RefundItem(product_id=MILK, quantity=2),
+                                            RefundItem(product_id=BREAD, quantity=1)]) == 30_000 - 5_000
 
 
 def test_items_not_in_the_order_or_above_its_quantity_are_refused_by_name():

@@ -127,7 +127,8 @@ def test_the_quote_applies_each_kind(kind: str, api: Any, project_stack: Any, cu
     reply = quote(api, customer, address_id, coupon_code=code.lower())  # codes are case-insensitive
     assert reply.status == 200, reply.body
     body = reply.json()
-    assert body["coupon"] == {"code": code, "title": f"Test {code}", "kind": fields["kind"], "discount": discount}
+    assert body["coupon"] == {"code": code, "title": f"Test {code}", "kind": fields["kind"], "discount": discount,
+                              "applies_to": None}  # every line
     assert body["bill"][:2] == [{"code": "item_total", "label": "Item total", "amount": 14000},
                                 {"code": "coupon_discount", "label": label.format(code=code), "amount": -discount}]
     assert body["total"] == plain.json()["total"] - discount == sum(e["amount"] for e in body["bill"])
@@ -148,6 +149,7 @@ def test_a_category_scope_discounts_the_lines_of_that_category_only(
     assert added.status == 200, added.body
     body = quote(api, customer, address_id, coupon_code=code).json()
     assert body["coupon"]["discount"] == 5000  # half of the ₹100 paneer; the ₹70 item is out of scope
+    assert body["coupon"]["applies_to"] == [paneer["product_id"]]  # what a refund of items shares it over
     assert {line["product_id"]: line["category_id"] for line in body["lines"]} == {
         paneer["product_id"]: dairy["category_id"], shop.pid(BIG): shop.products[BIG]["category_id"]}
 
@@ -158,6 +160,7 @@ def test_a_product_scope_caps_a_flat_discount_at_the_in_scope_lines(
     address_id = ready(api, customer, shop, {0: 1, BIG: 2})  # ₹20 in scope, ₹140 not
     body = quote(api, customer, address_id, coupon_code=code).json()
     assert body["coupon"]["discount"] == 2000 and body["bill"][1]["amount"] == -2000
+    assert body["coupon"]["applies_to"] == [shop.pid(0)]
 
 
 # Quote: every refusal ----------------------------------------------------------------------------------------
@@ -279,7 +282,7 @@ def test_a_coupon_checkout_is_placed_with_the_quoted_bill_and_counts_one_use(
     assert placed["status"] == "PLACED"
     assert placed["bill"] == quoted["bill"] and placed["total"] == quoted["total"]  # quote equals bill
     assert placed["coupon"] == quoted["coupon"] == {"code": code, "title": f"Test {code}", "kind": "flat",
-                                                    "discount": 5000}
+                                                    "discount": 5000, "applies_to": None}
     assert placed["coupon_code"] == code
     assert placed["total"] == 14000 - 5000 + 2500 + 400 + 1000
     assert (used(code), user_used(code, customer.uid), redemption_state(placed["order_id"])) == (1, 1, "redeemed")
@@ -287,7 +290,8 @@ def test_a_coupon_checkout_is_placed_with_the_quoted_bill_and_counts_one_use(
         "LoadCart", "ReserveStock", "PriceOrder", "HasCoupon", "RedeemCoupon", "PaymentMethod", "CreateOrder",
         "ClearCart", "Notify", "OrderPlaced"]
     (note,) = [m for m in drain_notifications(project_stack) if m["type"] == "order.placed"]
-    assert note["data"]["coupon"] == placed["coupon"]
+    # An unscoped coupon is kept without `applies_to`; the API shows it as null (every line).
+    assert {**note["data"]["coupon"], "applies_to": None} == placed["coupon"]
     assert {"code": "coupon_discount", "label": f"Coupon {code}", "amount": -5000} in note["data"]["bill"]
 
 

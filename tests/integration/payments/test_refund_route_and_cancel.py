@@ -168,3 +168,28 @@ def test_the_refund_routes_bad_input_roles_and_other_stores_orders(
     row = payment_row(order_id)
     assert (int(row.refunded), int(row.pending)) == (0, 0)  # nothing above reserved anything
     assert take(project_stack, "RefundsQueue") == []
+
+
+def test_a_refund_of_items_gives_back_their_share_of_a_scoped_coupon_and_no_more(
+        api: Any, project_stack: Any, customer: User, staff: User, razorpay: RazorpayStandIn,
+        shop: Any) -> None:  # noqa: F811
+    from orders import store as orders_store
+
+    placed, _ = paid_order(api, project_stack, razorpay, customer, shop)
+    order_id = placed["order_id"]
+    scoped, other = placed["items"][0], placed["items"][1]
+    in_scope = int(scoped["price"]) * int(scoped["quantity"])
+    # The order as the saga prices one with ₹10 off the first product only (its coupon's `applies_to`).
+    record = orders_store.get_order(order_id)
+    assert record is not None
+    record.update(actions=[type(record).coupon.set({"code": "SCOPED10", "title": "₹10 off", "kind": "flat",
+                                                    "discount": 1000, "applies_to": [scoped["product_id"]]})])
+    assert order(api, customer, order_id)["coupon"]["applies_to"] == [scoped["product_id"]]
+
+    one = refund(api, staff, order_id, {"items": [{"product_id": scoped["product_id"], "quantity": 1}],
+                                        "reason": "Could not be packed"}, key="scoped-1")
+    assert one.status == 202, one.body
+    assert one.json()["amount"] == int(scoped["price"]) - 1000 * int(scoped["price"]) // in_scope
+    outside = refund(api, staff, order_id, {"items": [{"product_id": other["product_id"], "quantity": 1}],
+                                            "reason": "Could not be packed"}, key="scoped-2")
+    assert outside.status == 202 and outside.json()["amount"] == int(other["price"])  # carried none of it

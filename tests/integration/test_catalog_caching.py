@@ -4,11 +4,11 @@ GETs carry Cache-Control and an ETag and answer 304 to it; a warm products conta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from tests.integration.dynamodb_spy import spy_dynamodb
 from tests.integration.products_helpers import make_category, make_product, make_store, set_stock
 
 pytestmark = pytest.mark.emulator
@@ -44,23 +44,11 @@ def other_container(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def dynamodb_calls() -> Iterator[list[str]]:
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The DynamoDB operations made in this process while the test runs."""
-    import botocore.client
-
     seen: list[str] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counting(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            seen.append(operation)
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counting  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+    spy_dynamodb(monkeypatch, lambda operation, _: seen.append(operation))
+    return seen
 
 
 @pytest.fixture

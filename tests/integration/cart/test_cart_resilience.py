@@ -9,11 +9,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-import botocore.client
 import pytest
 import redis
 
 from tests.integration.cart.conftest import BREAKER_COOLDOWN_SECONDS, BREAKER_FAILURES, make_shop
+from tests.integration.dynamodb_spy import spy_dynamodb
 from tests.integration.products_helpers import assert_problem, set_stock
 
 
@@ -38,13 +38,10 @@ def counting(monkeypatch: pytest.MonkeyPatch):
     """
     calls = Calls()
     me = threading.get_ident()
-    make_api_call = botocore.client.BaseClient._make_api_call
     send = redis.connection.AbstractConnection.send_packed_command
 
-    def counted_call(self, operation, params):
-        if self.meta.service_model.service_name == "dynamodb" and threading.get_ident() == me:
-            calls.dynamodb += 1
-        return make_api_call(self, operation, params)
+    def counted_call(operation, params):
+        calls.dynamodb += 1
 
     def counted_send(self, command, check_health=True):
         if threading.get_ident() == me:
@@ -52,7 +49,7 @@ def counting(monkeypatch: pytest.MonkeyPatch):
         return send(self, command, check_health)
 
     with monkeypatch.context() as m:
-        m.setattr(botocore.client.BaseClient, "_make_api_call", counted_call)
+        spy_dynamodb(m, counted_call, this_thread_only=True)
         m.setattr(redis.connection.AbstractConnection, "send_packed_command", counted_send)
         yield calls
 

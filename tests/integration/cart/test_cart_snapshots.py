@@ -16,6 +16,7 @@ import redis
 
 from tests.integration.cart.conftest import make_shop
 from tests.integration.cart.test_cart_resilience import counting, drop_snapshots
+from tests.integration.dynamodb_spy import spy_dynamodb
 from tests.integration.products_helpers import assert_problem, set_stock
 
 
@@ -44,19 +45,8 @@ class DynamoDBOperations:
     """The DynamoDB operation names this thread calls (the counter above counts; this names them)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        import threading
-
-        import botocore.client
-
         self.names: list[str] = []
-        me, call = threading.get_ident(), botocore.client.BaseClient._make_api_call
-
-        def named(client: Any, operation: str, params: Any) -> Any:
-            if client.meta.service_model.service_name == "dynamodb" and threading.get_ident() == me:
-                self.names.append(operation)
-            return call(client, operation, params)
-
-        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", named)
+        spy_dynamodb(monkeypatch, lambda operation, _: self.names.append(operation), this_thread_only=True)
 
 
 def line_item(project_stack: Any, uid: str, product_id: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ import boto3
 import pytest
 
 from tests.integration.conftest import User
+from tests.integration.dynamodb_spy import spy_dynamodb
 from tests.integration.notifications.conftest import inbox, order_message, pump, send, with_contact
 
 GOAL = 6  # DynamoDB calls per message for 3 channels
@@ -31,22 +32,18 @@ def _tables(params: dict[str, Any]) -> set[str]:
 def notification_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[Counter[str]]:
     """DynamoDB operations on the notifications table, from any thread (the consumer sends from worker
     threads); auth's reads for the contact lookup are other tables and are not counted."""
-    import botocore.client
-
     from blinkit.settings import get_settings
 
     table = get_settings().notifications_table
     calls: Counter[str] = Counter()
     lock = threading.Lock()
-    real = botocore.client.BaseClient._make_api_call
 
-    def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
-        if client.meta.service_model.service_name == "dynamodb" and table in _tables(params):
+    def counted(operation: str, params: dict[str, Any]) -> None:
+        if table in _tables(params):
             with lock:
                 calls[operation] += 1
-        return real(client, operation, params)
 
-    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counted)
+    spy_dynamodb(monkeypatch, counted)
     yield calls
 
 

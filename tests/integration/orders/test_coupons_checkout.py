@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
@@ -21,6 +20,7 @@ import boto3
 import pytest
 
 from tests.integration.conftest import User, login_again, sign_up_and_login
+from tests.integration.dynamodb_spy import spy_dynamodb
 from tests.integration.orders.conftest import (
     add_address,
     checkout,
@@ -494,23 +494,12 @@ def test_two_concurrent_first_orders_get_a_first_order_coupon_once(
 
 
 @pytest.fixture
-def dynamodb_calls() -> Iterator[list[tuple[str, str]]]:
+def dynamodb_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     """(table, operation) of every DynamoDB call this process makes while the test runs."""
-    import botocore.client
-
     calls: list[tuple[str, str]] = []
-    original = botocore.client.BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        if self.meta.service_model.service_name == "dynamodb":
-            calls.append((str(params.get("TableName") or params.get("RequestItems") or ""), operation))
-        return original(self, operation, params)
-
-    botocore.client.BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    try:
-        yield calls
-    finally:
-        botocore.client.BaseClient._make_api_call = original  # type: ignore[method-assign]
+    spy_dynamodb(monkeypatch, lambda operation, params: calls.append(
+        (str(params.get("TableName") or params.get("RequestItems") or ""), operation)))
+    return calls
 
 
 def test_a_coupon_adds_only_its_own_reads_to_a_quote(

@@ -371,7 +371,8 @@ def _require_known_category(category_id: str) -> None:
         raise NotFound("No such category")
 
 
-def _cached_stock(store_id: str, product_ids: list[str]) -> dict[str, int]:
+def cached_stock(store_id: str, product_ids: list[str]) -> dict[str, int]:
+    """Units at the store: this container's fresh ones (products.cache) and one BatchGetItem for the rest."""
     return cache.stock_many(store_id, product_ids, lambda missing: store.get_stock_many(store_id, missing))
 
 
@@ -379,7 +380,7 @@ def _stock_for(store_id: str | None, product_ids: list[str]) -> dict[str, int] |
     if store_id is None:
         return None
     _require_known_store(store_id)
-    return _cached_stock(store_id, product_ids) if product_ids else {}
+    return cached_stock(store_id, product_ids) if product_ids else {}
 
 
 def _cached_product(product_id: str) -> ProductRecord | None:
@@ -411,7 +412,7 @@ def list_products(*, category_id: str | None, store_id: str | None, limit: int, 
     else:
         records, last_read = cache.PAGES.get_or_load(
             (None, limit, cursor), lambda: store.active_products_page(limit, last_key))
-    stock = _cached_stock(store_id, [r.product_id for r in records]) if store_id and records else None
+    stock = cached_stock(store_id, [r.product_id for r in records]) if store_id and records else None
     if store_id and stock is None:
         stock = {}
     next_key = last_read if len(records) == limit else None

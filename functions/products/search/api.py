@@ -32,11 +32,10 @@ _stores_lock = threading.Lock()
 
 
 def _stock(store_id: str, product_ids: list[str]) -> dict[str, int]:
-    """Units at the store, from the warm container's stock cache (`products.cache`, the one product lists use:
-    the same TTL, forgotten by writes in this process) and one BatchGetItem for the rest."""
-    from products import cache, store
+    """Units at the store, through the stock cache product lists use (products.service.cached_stock)."""
+    from products import service
 
-    return cache.stock_many(store_id, product_ids, lambda missing: store.get_stock_many(store_id, missing))
+    return service.cached_stock(store_id, product_ids)
 
 
 def _require_store(store_id: str) -> None:

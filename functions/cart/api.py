@@ -24,7 +24,7 @@ CART_ID_HEADER = "X-Cart-Id"
 ProductIdPath = Path(pattern=schemas.PRODUCT_ID)
 
 
-def cart_owner(
+async def cart_owner(
     principal: Principal | None = Depends(optional_user),
     cart_id: str | None = Header(None, alias=CART_ID_HEADER, pattern=schemas.CART_ID,
                                  description="Guests only (ignored with a session): the guest cart's id, as a write "

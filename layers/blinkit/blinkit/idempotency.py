@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, Header
@@ -101,11 +101,11 @@ class Idempotency:
         return JSONResponse(record["body"], status_code=int(record["status"]), headers=REPLAYED)
 
 
-def idempotency(scope: str, *, principal_dependency: Callable[..., Principal] = current_user
-                ) -> Callable[..., Idempotency]:
+def idempotency(scope: str, *, principal_dependency: Callable[..., Awaitable[Principal]] = current_user
+                ) -> Callable[..., Awaitable[Idempotency]]:
     """Dependency factory: the route's `Idempotency` for the caller (an authenticated principal)."""
 
-    def _dependency(
+    async def _dependency(
         principal: Principal = Depends(principal_dependency),
         key: str | None = Header(None, alias=HEADER, description="Makes retries of this create safe (24 h)"),
     ) -> Idempotency:

@@ -3,11 +3,15 @@
 HTTP APIs can only turn an authorizer's "no" into a bare 403 and its failure into a 500, so the
 authorizer resolves the session and passes a verdict (`auth_state`) instead; `enforce_verdict` (run by
 every app before routing) answers 401 or 503 as problem+json for anything but "ok". See docs/decisions.md.
+
+The dependencies are `async def`, like every route: FastAPI runs a plain `def` dependency in a worker thread, and
+that hand-off (to the thread and back through the event loop) cost more than the add to cart's own work outside
+DynamoDB. A Lambda container serves one request at a time, so nothing else waits on the loop meanwhile.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -54,7 +58,7 @@ def verdict_problem(context: dict[str, Any] | None) -> Problem | None:
 _bearer = HTTPBearer(auto_error=False, description="Session token from POST /auth/login")
 
 
-def current_user(request: Request, _: Any = Depends(_bearer)) -> Principal:
+async def current_user(request: Request, _: Any = Depends(_bearer)) -> Principal:
     context = authorizer_context(request.scope.get("aws.event"))
     if context is None:
         raise Unauthorized()  # a protected route reached without an authorizer: refuse, never guess
@@ -64,7 +68,7 @@ def current_user(request: Request, _: Any = Depends(_bearer)) -> Principal:
     return principal
 
 
-def optional_user(request: Request, _: Any = Depends(_bearer)) -> Principal | None:
+async def optional_user(request: Request, _: Any = Depends(_bearer)) -> Principal | None:
     """The caller, or None for a request with no Authorization header at all (a guest).
 
     A token that is present but invalid is still 401 and an unreachable session store still 503: a
@@ -95,7 +99,7 @@ def require_role(*roles: Role | str):
     """Dependency factory: the caller must hold at least one of `roles` (403 otherwise)."""
     wanted = {str(r) for r in roles}
 
-    def _check(principal: Principal = Depends(current_user)) -> Principal:
+    async def _check(principal: Principal = Depends(current_user)) -> Principal:
         if not principal.roles.intersection(wanted):
             raise Forbidden(f"This action needs one of the roles: {', '.join(sorted(wanted))}")
         return principal
@@ -113,7 +117,7 @@ class StoreAccess:
 
 
 def store_access(param: params.Path | params.Query, *, refused: str,
-                 other_store: str | None = None) -> Callable[..., StoreAccess]:
+                 other_store: str | None = None) -> Callable[..., Awaitable[StoreAccess]]:
     """Dependency factory: admins act on any store, store staff only on their own, anyone else gets 403.
 
     `param` declares where the route takes `store_id` from: `Path(...)`, or `Query(None, ...)` for a
@@ -133,10 +137,10 @@ def store_access(param: params.Path | params.Query, *, refused: str,
         raise Forbidden(refused)
 
     if isinstance(param, params.Path):
-        def check(store_id: str = param, principal: Principal = Depends(current_user)) -> StoreAccess:
+        async def check(store_id: str = param, principal: Principal = Depends(current_user)) -> StoreAccess:
             return decide(principal, store_id)
     else:
-        def check(store_id: str | None = param,  # type: ignore[no-redef]
+        async def check(store_id: str | None = param,  # type: ignore[no-redef]
                   principal: Principal = Depends(current_user)) -> StoreAccess:
             return decide(principal, store_id)
 

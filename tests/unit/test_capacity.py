@@ -214,6 +214,41 @@ def test_bench_results_override_the_snapshot_and_say_so(tmp_path: Path) -> None:
     assert "checkout.json of T2" in loaded.sources["order"]
 
 
+def test_the_warm_row_is_carried_not_its_cold_or_304_comparison(tmp_path: Path) -> None:
+    cap = capacity()
+    assert cap.is_comparison("GET /categories (cold)") and cap.is_comparison("GET /products?store_id (20, cold)")
+    assert cap.is_comparison("GET /products/{id}?store_id (304)")
+    assert not cap.is_comparison("GET /cart (3 lines)") and not cap.is_comparison("GET /categories")
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    # As bench_routes saves them: a dict in name order, so each comparison comes after its warm row.
+    write(bench / "routes.json", {"measured_at": "T1", "figures": {"routes": {
+        "GET /categories": {"ddb_own": 0, "ddb_all": 0, "redis_own": 0, "redis_all": 0},
+        "GET /categories (304)": {"ddb_own": 0, "ddb_all": 0, "redis_own": 0, "redis_all": 0},
+        "GET /categories (cold)": {"ddb_own": 1, "ddb_all": 1, "redis_own": 0, "redis_all": 0},
+        "GET /products?store_id (20)": {"ddb_own": 0, "ddb_all": 0, "redis_own": 0, "redis_all": 0},
+        "GET /products?store_id (20, cold)": {"ddb_own": 2, "ddb_all": 2, "redis_own": 0, "redis_all": 0}}}})
+    loaded = cap.load_inputs(bench, snapshot(tmp_path), ["GET /cart", "GET /categories", "GET /products"])
+    assert loaded.routes["GET /categories"].dynamodb == 0
+    assert loaded.routes["GET /products"].dynamodb == 0
+
+
+def test_a_refreshed_snapshot_keeps_where_each_figure_was_measured(tmp_path: Path) -> None:
+    cap = capacity()
+    bench = tmp_path / "bench"
+    bench.mkdir()
+    write(bench / "routes.json", {"measured_at": "T1", "figures": {"routes": {
+        "GET /categories": {"ddb_own": 0, "ddb_all": 0, "redis_own": 0, "redis_all": 0}}}})
+    path = snapshot(tmp_path)
+    for _ in range(2):  # a second refresh must not wrap the first one's sources again
+        loaded = cap.load_inputs(bench, path, ["GET /cart", "GET /categories"], ["GET /cart"])
+        write(path, cap.snapshot_of(loaded, "about"))
+    refreshed = json.loads(path.read_text(encoding="utf-8"))
+    assert refreshed["routes"]["GET /cart"]["source"] == "s"  # measured where the first snapshot said
+    assert refreshed["routes"]["GET /categories"]["source"] == f"{bench}/routes.json of T1"
+    assert refreshed["order"]["source"] == "s" and refreshed["notification"]["source"] == "s"
+
+
 # ---- the real template and snapshot ------------------------------------------------------------------------------
 
 

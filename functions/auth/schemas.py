@@ -9,7 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field, StringConstraints, field_
 
 from blinkit.clock import Timestamp
 from blinkit.forms import BlankIsAbsent, Request
-from blinkit.security import Role
+from blinkit.principal import Role
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Platform = Literal["android", "ios", "web"]

@@ -26,9 +26,9 @@ from blinkit import clock
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
+from blinkit.principal import Principal, Role
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
-from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 
 MAX_ADDRESSES = 10

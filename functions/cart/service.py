@@ -36,7 +36,7 @@ from typing import Any
 from blinkit.errors import Conflict, NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
-from blinkit.security import Principal
+from blinkit.principal import Principal
 from cart import cache, rules, store, upstream
 from cart.store import MAX_LINES, Cart, Owner
 

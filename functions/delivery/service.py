@@ -21,9 +21,9 @@ from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, NotFound, Problem, TooManyRequests
 from blinkit.observability import logger, metrics
+from blinkit.principal import Principal, Role
 from blinkit.ratelimit import check_rate
 from blinkit.redis_client import get_redis
-from blinkit.security import Principal, Role
 from blinkit.settings import get_settings
 from delivery import realtime, rules, store, upstream
 from delivery.schemas import LocationIn, PartnerIn

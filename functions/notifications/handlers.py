@@ -1,15 +1,15 @@
-"""Lambda entry points of the notifications domain (every route function shares `handler`; the consumer its own).
+"""Lambda entry points of the notifications domain: every route function shares `handler`, the consumer has its own.
 
-The consumer imports its senders (jinja2, resend, firebase_admin) on first use, so the inbox routes,
-which run without those layers, never load them.
+`handler` is built when Lambda looks it up (`routes_on_demand`), so the consumer's cold start imports no FastAPI
+and none of the inbox routes. The consumer imports its senders (jinja2, resend, firebase_admin) on its first batch,
+so the inbox routes, which run without those layers, never load them.
 """
 
 from typing import Any
 
-from blinkit.handler import make_handler, make_job
-from notifications.app import app
+from blinkit.handler import make_job, routes_on_demand
 
-handler = make_handler(app, service="notifications")
+__getattr__ = routes_on_demand("notifications.app", service="notifications")
 
 
 def _consume(event: dict[str, Any], context: Any) -> dict[str, Any]:

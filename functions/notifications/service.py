@@ -11,7 +11,7 @@ from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import NotFound, Unprocessable
 from blinkit.ids import new_id
 from blinkit.observability import logger
-from blinkit.security import Principal
+from blinkit.principal import Principal
 from blinkit.settings import get_settings
 from notifications import preferences, store
 from notifications.schemas import CustomIn

@@ -1,10 +1,13 @@
-"""Lambda entry points of the orders domain (every route function shares `handler`; jobs have their own)."""
+"""Lambda entry points of the orders domain: every route function shares `handler`, each job has its own.
 
-from blinkit.handler import make_handler, make_job
+`handler` is built when Lambda looks it up (`routes_on_demand`), so a job's cold start imports no FastAPI and none
+of the domain's routes."""
+
+from blinkit.handler import make_job, routes_on_demand
 from orders import jobs
-from orders.app import app
 
-handler = make_handler(app, service="orders")
+__getattr__ = routes_on_demand("orders.app", service="orders")
+
 price_order = make_job(jobs.price_order, service="orders")
 await_payment = make_job(jobs.await_payment, service="orders")
 create_order = make_job(jobs.create_order, service="orders")

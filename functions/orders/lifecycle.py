@@ -33,7 +33,7 @@ from types import MappingProxyType
 from typing import Any
 
 from blinkit.errors import Conflict
-from blinkit.security import Role
+from blinkit.principal import Role
 
 
 class Status(StrEnum):

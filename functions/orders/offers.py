@@ -18,7 +18,7 @@ from typing import Any
 from blinkit import clock
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import Conflict, NotFound, ServiceUnavailable, Unprocessable
-from blinkit.security import Principal
+from blinkit.principal import Principal
 from orders import bill, coupons, redemptions, service, store, upstream
 from orders.schemas import KIND_FIELDS, KIND_SPECIFIC, CouponIn, CouponPatch, CouponTerms, coupon_conflicts
 from orders.store import CouponRecord

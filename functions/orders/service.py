@@ -21,10 +21,10 @@ from blinkit.clock import now_iso
 from blinkit.context import request_id_var
 from blinkit.cursor import decode_cursor, encode_cursor
 from blinkit.errors import BadRequest, Conflict, NotFound, ServiceUnavailable, Unprocessable
-from blinkit.idempotency import body_hash
+from blinkit.forms import body_hash
 from blinkit.ids import new_id
 from blinkit.observability import logger, metrics
-from blinkit.security import Principal, Role
+from blinkit.principal import Principal, Role
 from orders import dashboard, pricing, redemptions, store, upstream
 from orders.lifecycle import PARTNER_TARGETS, Status, check_transition
 from orders.schemas import OrderIn

@@ -1,10 +1,13 @@
-"""Lambda entry points of the payments domain (every route function shares `handler`; jobs have their own)."""
+"""Lambda entry points of the payments domain: every route function shares `handler`, each job has its own.
 
-from blinkit.handler import make_handler, make_job
+`handler` is built when Lambda looks it up (`routes_on_demand`), so a job's cold start imports no FastAPI and none
+of the domain's routes."""
+
+from blinkit.handler import make_job, routes_on_demand
 from payments import jobs
-from payments.app import app
 
-handler = make_handler(app, service="payments")
+__getattr__ = routes_on_demand("payments.app", service="payments")
+
 create_payment = make_job(jobs.create_payment, service="payments")
 refund_worker = make_job(jobs.refund_worker, service="payments")
 reconcile_payments = make_job(jobs.reconcile_payments, service="payments")

@@ -25,7 +25,7 @@ from pydantic import ValidationError
 from blinkit.clock import iso, now_iso, parse
 from blinkit.errors import BadRequest, Conflict, NotFound, Unauthorized, Unprocessable
 from blinkit.observability import logger, metrics
-from blinkit.security import Principal, Role
+from blinkit.principal import Principal, Role
 from blinkit.settings import get_settings
 from payments import razorpay_api, refunds, store, upstream
 from payments.schemas import (

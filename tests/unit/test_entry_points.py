@@ -68,6 +68,47 @@ def test_the_authorizer_imports_no_web_framework_and_no_tables() -> None:
                                "PATH": "/usr/bin:/bin"})
     assert done.stdout.strip() == "[]"
 
+JOBS = sorted(fid for fid in TEMPLATE.functions
+              if fid != "AuthorizerFunction" and not any(r.function_id == fid for r in TEMPLATE.http_routes()))
+WEB_FRAMEWORK = ("fastapi", "starlette", "mangum")
+
+
+def _loaded_at_init(function_id: str) -> list[str]:
+    """What a fresh interpreter holds of the web framework after Lambda's init of this function: import the
+    Handler's module, then look its name up."""
+    import subprocess
+    import sys
+
+    module, _, attr = TEMPLATE.functions[function_id].handler.rpartition(".")
+    code = (f"import importlib, sys; getattr(importlib.import_module({module!r}), {attr!r}); "
+            f"print(' '.join(sorted(m for m in {WEB_FRAMEWORK!r} if m in sys.modules)))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={"PYTHONPATH": "functions:layers/blinkit", "AWS_REGION": "ap-south-1",
+                               "PATH": "/usr/bin:/bin"})
+    return done.stdout.split()
+
+
+@pytest.mark.parametrize("function_id", JOBS)
+def test_a_jobs_init_imports_no_web_framework(function_id: str) -> None:
+    """Saga steps and consumers share their domain's handlers module with its routes; the route `handler` is built
+    only when looked up (blinkit.handler.routes_on_demand), so a job's cold start skips FastAPI and the routes."""
+    assert _loaded_at_init(function_id) == []
+
+
+def test_a_route_functions_init_still_builds_its_app() -> None:
+    # Looked up during init, so the app is imported there (and SnapStart snapshots it), not on the first request.
+    assert _loaded_at_init("CartAddItemFunction") == sorted(WEB_FRAMEWORK)
+    assert len(JOBS) >= 17  # the saga's steps, the queue consumers, the scheduled and stream jobs
+
+
+def test_a_handlers_module_answers_only_handler_and_app() -> None:
+    import cart.handlers
+
+    assert cart.handlers.app is importlib.import_module("cart.app").app
+    with pytest.raises(AttributeError, match=r"module 'cart\.handlers' has no attribute 'nothing'"):
+        cart.handlers.nothing  # noqa: B018
+
+
 def _context(name: str) -> Any:
     return SimpleNamespace(function_name=name, memory_limit_in_mb=512, aws_request_id=f"lambda-{name}",
                            invoked_function_arn=f"arn:aws:lambda:ap-south-1:123456789012:function:{name}")

@@ -28,13 +28,15 @@ with `Annotated[str, Query(..., pattern=SINGLE_LINE), single_line]` (search's `q
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import typing
 from typing import Annotated, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, GetJsonSchemaHandler, field_validator, model_validator
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, to_jsonable_python
 
 T = TypeVar("T")
 
@@ -195,3 +197,10 @@ class Request(BaseModel):
         for name, field_schema in properties.items():
             _document_text(field_schema, MULTI_LINE if name in cls.multi_line_fields else SINGLE_LINE)
         return schema
+
+
+def body_hash(body: Any) -> str:
+    """The digest of a request body (its JSON, keys sorted): what an Idempotency-Key is bound to, so a repeat with
+    another body is refused. Here, FastAPI-free, for checkout's own idempotency records too (orders.service)."""
+    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else to_jsonable_python(body)
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()

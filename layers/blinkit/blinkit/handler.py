@@ -125,6 +125,31 @@ def make_handler(app: FastAPI, *, service: str) -> LambdaHandler:
     return _entry_point(serve, service=service, kind=HTTP, correlation_of=request_id_from_event)
 
 
+def routes_on_demand(app_module: str, *, service: str) -> Callable[[str], Any]:
+    """A domain's `handlers` module `__getattr__` (PEP 562): its route `handler` (`make_handler` over
+    `<app_module>.app`), and `app` itself, built the first time something looks either up, which only then imports
+    the app.
+
+    Lambda resolves a function's handler during its init (import the module, then look the name up), so a route
+    function still imports its app at init, and SnapStart still snapshots it; a job of the same module (a saga
+    step, a queue consumer) never looks `handler` up, so its init skips FastAPI and every route and schema of
+    the domain: most of an API function's cold start (docs/benchmarks.md, "Cold start")."""
+    module = app_module.rsplit(".", 1)[0] + ".handlers"
+    built: dict[str, Any] = {}
+
+    def __getattr__(name: str) -> Any:
+        if name not in ("handler", "app"):
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        if not built:
+            import importlib
+
+            app = importlib.import_module(app_module).app
+            built.update(app=app, handler=make_handler(app, service=service))
+        return built[name]
+
+    return __getattr__
+
+
 def make_job(job: Job, *, service: str) -> Job:
     """A saga step, queue consumer or stream job: its logs keyed by the `correlation_id` its input carries
     (a batch has none of its own: its record handlers use `correlated` per record)."""

@@ -31,6 +31,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from blinkit.errors import BadRequest, Conflict
+from blinkit.forms import body_hash
 from blinkit.redis_client import get_redis
 from blinkit.security import Principal, current_user
 
@@ -44,11 +45,6 @@ REPLAYED_DOC = {REPLAYED_HEADER: {
     "description": f"`true` when this answers a repeat of an earlier request with the same {HEADER} and body",
     "schema": {"type": "string", "enum": ["true"]}}}
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces (as Stripe and the IETF draft)
-
-
-def body_hash(body: Any) -> str:
-    payload = body.model_dump(mode="json") if isinstance(body, BaseModel) else jsonable_encoder(body)
-    return hashlib.sha256(json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def record_key(scope: str, uid: str, key: str) -> str:

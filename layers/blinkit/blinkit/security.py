@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from fastapi import Depends, Request, params
@@ -21,24 +20,7 @@ from fastapi.security import HTTPBearer
 
 from blinkit.context import AuthState, authorizer_context  # AuthState: defined there, FastAPI-free (the authorizer)
 from blinkit.errors import Forbidden, Problem, ServiceUnavailable, Unauthorized
-
-
-class Role(StrEnum):
-    CUSTOMER = "customer"
-    ADMIN = "admin"
-    STORE_STAFF = "store_staff"
-    DELIVERY_PARTNER = "delivery_partner"
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    uid: str
-    session_id: str
-    roles: frozenset[str]
-    store_id: str | None = None
-
-    def has_any(self, *roles: str) -> bool:
-        return bool(self.roles.intersection(roles))
+from blinkit.principal import Principal, Role  # defined there, FastAPI-free (services and jobs)
 
 
 def verdict_problem(context: dict[str, Any] | None) -> Problem | None:

@@ -2,21 +2,39 @@
 
 The template sets these variables in AWS; `local/` sets the same names on one machine, so production
 code never knows where it runs.
+
+Each field is read from the environment variable of its name (or its alias), case-insensitively; arguments to
+`Settings(...)` win over the environment, which wins over the defaults. pydantic validates and converts the
+strings (a bad value fails the cold start, not a request). A plain pydantic model does this rather than
+pydantic-settings, whose import (with python-dotenv) was about 7% of the request authorizer's init, which runs before
+every protected request: every field is a string, a number or a choice, so its sources, parsers and .env files
+have nothing to do here.
 """
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Stage = Literal["local", "test", "dev", "prod"]
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_the_environment(cls, given: Any) -> Any:
+        environment = {name.lower(): value for name, value in os.environ.items()}
+        found = {}
+        for name, field in cls.model_fields.items():
+            key = field.alias or name
+            if key.lower() in environment:
+                found[key] = environment[key.lower()]
+        return {**found, **(given if isinstance(given, dict) else {})}
 
     stage: Stage = "local"
     service_name: str = Field("blinkit", alias="POWERTOOLS_SERVICE_NAME")

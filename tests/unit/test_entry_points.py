@@ -54,19 +54,24 @@ def test_the_authorizer_is_built_by_make_authorizer() -> None:
     assert authorizers == {"AuthorizerFunction"}
 
 
+def _in_a_fresh_interpreter(code: str) -> str:
+    """What `code` prints in a new Python with only the function code and the layer on its path (a cold start)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env={"PYTHONPATH": "functions:layers/blinkit", "AWS_REGION": "ap-south-1",
+                               "PATH": "/usr/bin:/bin"})
+    return done.stdout
+
 
 def test_the_authorizer_imports_no_web_framework_and_no_tables() -> None:
     """It runs before every protected request: its init loads Redis, the settings and Powertools, not the app.
     (Powertools imports botocore's package itself for its user agent, not a session or a client.)"""
-    import subprocess
-    import sys
-
     code = ("import sys, auth.authorizer; heavy = ('fastapi', 'starlette', 'mangum', 'pynamodb', 'botocore.session', "
             "'httpx', 'auth.app', 'auth.service'); print(sorted(m for m in heavy if m in sys.modules))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env={"PYTHONPATH": "functions:layers/blinkit", "AWS_REGION": "ap-south-1",
-                               "PATH": "/usr/bin:/bin"})
-    assert done.stdout.strip() == "[]"
+    assert _in_a_fresh_interpreter(code).strip() == "[]"
+
 
 JOBS = sorted(fid for fid in TEMPLATE.functions
               if fid != "AuthorizerFunction" and not any(r.function_id == fid for r in TEMPLATE.http_routes()))
@@ -76,16 +81,10 @@ WEB_FRAMEWORK = ("fastapi", "starlette", "mangum")
 def _loaded_at_init(function_id: str) -> list[str]:
     """What a fresh interpreter holds of the web framework after Lambda's init of this function: import the
     Handler's module, then look its name up."""
-    import subprocess
-    import sys
-
     module, _, attr = TEMPLATE.functions[function_id].handler.rpartition(".")
     code = (f"import importlib, sys; getattr(importlib.import_module({module!r}), {attr!r}); "
             f"print(' '.join(sorted(m for m in {WEB_FRAMEWORK!r} if m in sys.modules)))")
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env={"PYTHONPATH": "functions:layers/blinkit", "AWS_REGION": "ap-south-1",
-                               "PATH": "/usr/bin:/bin"})
-    return done.stdout.split()
+    return _in_a_fresh_interpreter(code).split()
 
 
 @pytest.mark.parametrize("function_id", JOBS)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -141,8 +142,6 @@ def routes_on_demand(app_module: str, *, service: str) -> Callable[[str], Any]:
         if name not in ("handler", "app"):
             raise AttributeError(f"module {module!r} has no attribute {name!r}")
         if not built:
-            import importlib
-
             app = importlib.import_module(app_module).app
             built.update(app=app, handler=make_handler(app, service=service))
         return built[name]

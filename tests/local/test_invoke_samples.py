@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,12 @@ def run_all(invoke: Any) -> list[tuple[str, int | str, str]]:
     answers = []
     for function_id, _ in SAMPLES:
         outcome = invoke(function_id, event_of(function_id))
+        if answer_of(outcome) == "partial":
+            # As SQS would: the failed records come back once. The consumer's sample replays the `order.placed`
+            # message of the order `{{order.id}}` just placed, and the stack's own delivery of it may still hold
+            # the email and push channels (events/README.md); by the second delivery it has finished.
+            time.sleep(1)
+            outcome = invoke(function_id, event_of(function_id))
         answers.append((function_id, answer_of(outcome), json.dumps(outcome.payload)[:300]))
     return answers
 
